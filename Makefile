@@ -1,0 +1,66 @@
+# Alongside: `make demo` to see it, `make test` to check it. Everything else is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PORT ?= 8000
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+ALONGSIDE := $(VENV)/bin/alongside
+UV_VERSION := 0.13.9
+
+.PHONY: help setup demo serve test lint format bench clean
+
+help:
+	@echo "make demo    install what is needed, load a synthetic place and serve it on http://127.0.0.1:$(PORT)"
+	@echo "make test    lint and the whole test suite (browser tests included)"
+	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
+	@echo "make setup   install only (idempotent)"
+
+# --- install -------------------------------------------------------------------------------
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.synced node_modules/.installed
+
+# --- run -----------------------------------------------------------------------------------
+demo: setup
+	$(ALONGSIDE) migrate --no-input
+	$(ALONGSIDE) demo --if-empty
+	$(ALONGSIDE) serve --port $(PORT)
+
+serve: setup
+	$(ALONGSIDE) serve --port $(PORT)
+
+# --- check ---------------------------------------------------------------------------------
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(VENV)/bin/alongside makemigrations --check --dry-run > /dev/null
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(VENV)/bin/python -m benchmarks
+
+clean:
+	rm -rf $(TOOLS) $(VENV) node_modules

@@ -1,0 +1,59 @@
+"""The Jinja2 environment for every Alongside page.
+
+Templates live in each app's ``templates/<app>/`` folder; the NHS.UK design system's own macros
+come from ``nhsuk-frontend-jinja`` (imported as ``nhsuk/components/<name>/macro.jinja``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+
+from alongside.core import formats
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    """``reverse()`` for templates: ``url('people:detail', person.pk)``."""
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def _app_template_dirs() -> list[str]:
+    dirs = []
+    for app in settings.INSTALLED_APPS:
+        if app.startswith("alongside."):
+            folder = Path(settings.BASE_DIR, *app.split("."), "templates")
+            if folder.is_dir():
+                dirs.append(str(folder))
+    return dirs
+
+
+def environment(**options: Any) -> Environment:
+    options["loader"] = ChoiceLoader(
+        [FileSystemLoader(_app_template_dirs()), PackageLoader("nhsuk_frontend_jinja")]
+    )
+    options["undefined"] = ChainableUndefined
+    options.setdefault("autoescape", True)
+    options.setdefault("trim_blocks", True)
+    options.setdefault("lstrip_blocks", True)
+    env = Environment(**options)  # noqa: S701 - autoescape is set just above
+    env.globals.update(
+        static=static,
+        url=url,
+        get_messages=get_messages,
+        now=timezone.now,
+        service_name="Alongside",
+    )
+    env.filters.update(
+        date=formats.date,
+        datetime=formats.datetime,
+        nhs_number=formats.nhs_number,
+        number=formats.number,
+    )
+    return env

@@ -1,0 +1,226 @@
+"""Organisations, alliances, localities, teams and who works in them.
+
+The base of the pathway: every other app refers to these, and these refer to nothing above them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from alongside.core.validators import normalise_ods_code, validate_ods_code
+
+
+class OrganisationKind(models.TextChoices):
+    NHS_TRUST = "nhs_trust", "NHS trust"
+    GP_PRACTICE = "gp_practice", "GP practice"
+    PCN = "pcn", "Primary care network"
+    VCSE = "vcse", "Voluntary, community and social enterprise"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    PUBLIC_HEALTH = "public_health", "Public health"
+    OTHER = "other", "Other"
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    ods_code = models.CharField(
+        "ODS code",
+        max_length=10,
+        null=True,
+        blank=True,
+        validators=[validate_ods_code],
+        help_text="The Organisation Data Service code, if the organisation has one.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="For a GP practice, its primary care network.",
+    )
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "ods_code",
+                name="organisation_ods_code_unique",
+                violation_error_message="Another organisation already has this ODS code.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ods_code__isnull=True) | ~models.Q(ods_code=""),
+                name="organisation_ods_code_null_not_blank",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OrganisationKind.values),
+                name="organisation_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.ods_code is not None:
+            self.ods_code = normalise_ods_code(self.ods_code) if self.ods_code.strip() else None
+
+    @property
+    def is_nhs(self) -> bool:
+        return self.kind in {
+            OrganisationKind.NHS_TRUST,
+            OrganisationKind.GP_PRACTICE,
+            OrganisationKind.PCN,
+        }
+
+
+class Alliance(models.Model):
+    """A group of organisations that work as one, such as the local VCSE alliance."""
+
+    name = models.CharField(max_length=200, unique=True)
+    lead_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisations = models.ManyToManyField(Organisation, related_name="alliances", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Locality(models.Model):
+    """A place within the system; integrated local team meetings are held per locality."""
+
+    name = models.CharField(max_length=100)
+    code = models.SlugField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "localities"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="locality_name_unique",
+                violation_error_message="There is already a locality with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamType(models.TextChoices):
+    """What a team does. NHS team types carry their MHSDS ServTeamTypeRefToMH code."""
+
+    COMMUNITY_MENTAL_HEALTH = "community_mental_health", "Community mental health team"
+    PRIMARY_CARE_MENTAL_HEALTH = "primary_care_mental_health", "Primary care mental health"
+    ASSERTIVE_OUTREACH = "assertive_outreach", "Assertive outreach"
+    COMMUNITY_REHABILITATION = "community_rehabilitation", "Community rehabilitation"
+    PSYCHOLOGICAL_THERAPY = "psychological_therapy", "Psychological therapy (not Talking Therapies)"
+    PERSONALITY_DISORDER = "personality_disorder", "Personality disorder service"
+    EARLY_INTERVENTION = "early_intervention", "Early intervention in psychosis"
+    INDIVIDUAL_PLACEMENT_SUPPORT = (
+        "individual_placement_support",
+        "Individual placement and support",
+    )
+    VCSE_SERVICE = "vcse_service", "Voluntary sector service"
+    SOCIAL_CARE = "social_care", "Adult social care"
+    PUBLIC_HEALTH = "public_health", "Public health"
+    OTHER = "other", "Other"
+
+
+MHSDS_TEAM_TYPE_CODES: dict[str, str] = {
+    TeamType.COMMUNITY_MENTAL_HEALTH: "A06",
+    TeamType.PRIMARY_CARE_MENTAL_HEALTH: "A05",
+    TeamType.ASSERTIVE_OUTREACH: "A08",
+    TeamType.COMMUNITY_REHABILITATION: "A09",
+    TeamType.PSYCHOLOGICAL_THERAPY: "A13",
+    TeamType.PERSONALITY_DISORDER: "A16",
+    TeamType.EARLY_INTERVENTION: "A14",
+    TeamType.INDIVIDUAL_PLACEMENT_SUPPORT: "D05",
+}
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+    team_type = models.CharField(max_length=40, choices=TeamType.choices)
+    localities = models.ManyToManyField(Locality, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organisation",
+                Lower("name"),
+                name="team_name_unique_in_organisation",
+                violation_error_message="This organisation already has a team with this name.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(team_type__in=TeamType.values), name="team_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def mhsds_team_type(self) -> str | None:
+        return MHSDS_TEAM_TYPE_CODES.get(self.team_type)
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Key worker"
+    COORDINATOR = "coordinator", "Triage coordinator"
+    SUPERVISOR = "supervisor", "Supervisor"
+    TEAM_LEAD = "team_lead", "Team lead"
+    ANALYST = "analyst", "Analyst"
+    ORG_ADMIN = "org_admin", "Organisation administrator"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(ended_on__isnull=True)
+
+
+class Membership(models.Model):
+    """A user's role in a team. A user may hold several (a team lead who also supervises)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    job_title = models.CharField(max_length=120, blank=True)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team", "role"],
+                condition=models.Q(ended_on__isnull=True),
+                name="membership_unique_active_role",
+                violation_error_message="This person already has this role in this team.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="membership_dates_in_order",
+                violation_error_message="The end date must be on or after the start date.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()}, {self.team}"

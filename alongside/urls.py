@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Alongside administration"
+admin.site.site_title = "Alongside"
+
+urlpatterns = [
+    path("", include("alongside.home.urls")),
+    path("account/", include("alongside.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
