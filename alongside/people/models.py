@@ -7,8 +7,10 @@ view. Writes go through ``people.services``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from alongside.core.validators import (
@@ -77,11 +79,26 @@ class GenderIdentity(models.TextChoices):
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
 
+def _normalised_or_as_given(normalise: Callable[[str], str], value: str) -> str:
+    """The canonical form when the value is valid; otherwise leave it for the field validator."""
+    try:
+        return normalise(value)
+    except ValidationError:
+        return value
+
+
 class Person(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField(validators=[validate_not_future])
+    date_of_birth = models.DateField(
+        validators=[
+            validate_not_future,
+            MinValueValidator(
+                EARLIEST_BIRTH_DATE, message="Date of birth must be after 1 January 1900"
+            ),
+        ]
+    )
     nhs_number = models.CharField(
         "NHS number", max_length=10, null=True, blank=True, validators=[validate_nhs_number]
     )
@@ -162,27 +179,15 @@ class Person(models.Model):
         # Opaque on purpose: this string reaches logs and admin history.
         return f"Person {self.pk}"
 
-    def clean(self) -> None:
-        errors: dict[str, ValidationError] = {}
-        if self.nhs_number is not None:
-            if not self.nhs_number.strip():
-                self.nhs_number = None
-            else:
-                try:
-                    self.nhs_number = normalise_nhs_number(self.nhs_number)
-                except ValidationError as exc:
-                    errors["nhs_number"] = exc
+    def clean_fields(self, exclude: list[str] | None = None) -> None:
+        """Put identifiers in their canonical form first, so validation sees what is saved."""
+        if self.nhs_number is not None and not self.nhs_number.strip():
+            self.nhs_number = None
+        if self.nhs_number:
+            self.nhs_number = _normalised_or_as_given(normalise_nhs_number, self.nhs_number)
         if self.postcode:
-            try:
-                self.postcode = normalise_postcode(self.postcode)
-            except ValidationError as exc:
-                errors["postcode"] = exc
-        if self.date_of_birth and self.date_of_birth < EARLIEST_BIRTH_DATE:
-            errors["date_of_birth"] = ValidationError(
-                "Date of birth must be after 1 January 1900", code="too_old"
-            )
-        if errors:
-            raise ValidationError(errors)
+            self.postcode = _normalised_or_as_given(normalise_postcode, self.postcode)
+        super().clean_fields(exclude=exclude)
 
     @property
     def full_name(self) -> str:
