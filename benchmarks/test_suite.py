@@ -1,0 +1,22 @@
+"""`make test`'s pytest run: wall time and test count."""
+
+from __future__ import annotations
+
+import re
+
+from benchmarks.process import ROOT, measure
+from benchmarks.report import write_section
+
+
+def run() -> None:
+    result = measure([str(ROOT / ".venv" / "bin" / "pytest"), "-q", "-p", "no:randomly"])
+    summary = [line for line in result.output.splitlines() if re.search(r"\d+ passed", line)]
+    line = summary[-1].strip("= ") if summary else "no summary line"
+    print(f"{result.seconds:.0f} s: {line}")
+    write_section(
+        "test_suite",
+        "Test suite",
+        "The whole pytest suite as `make test` runs it (browser tests included), on the "
+        "embedded PostgreSQL; lint not included.\n\n"
+        f"| tests | time |\n| --- | --- |\n| {line} | {result.seconds:.0f} s |",
+    )
