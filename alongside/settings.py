@@ -65,12 +65,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "pgtrigger",
+    "pghistory",
     # Alongside, in the order of the pathway: lower layers first.
     "alongside.core",
     "alongside.accounts",
     "alongside.organisations",
     "alongside.places",
     "alongside.people",
+    "alongside.sharing",
     "alongside.home",
     "alongside.demo",
 ]
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Who changed a record, and from which page, is stored with each history row.
+    "pghistory.middleware.HistoryMiddleware",
 ]
 
 ROOT_URLCONF = "alongside.urls"
@@ -99,9 +104,10 @@ TEMPLATES = [
         "OPTIONS": {"environment": "alongside.core.jinja2.environment"},
     },
     {
-        # Django's admin keeps its own templates.
+        # Django's admin keeps its own templates. Our overrides of them (an error summary on
+        # change forms) live in core/django_templates/, a folder the Jinja2 backend never reads.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "alongside" / "core" / "django_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -124,6 +130,11 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Record history (django-pghistory): every insert and update of a tracked record is copied by a
+# trigger, so bulk and raw-SQL writes are covered too; the history tables refuse change.
+PGHISTORY_APPEND_ONLY = True
+BREAK_GLASS_HOURS = int(os.environ.get("ALONGSIDE_BREAK_GLASS_HOURS", "4"))
 AUTH_USER_MODEL = "accounts.User"
 
 PASSWORD_HASHERS = [
@@ -149,7 +160,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# collectstatic writes here in production; the demo serves straight from the packages.
+STATIC_ROOT = BASE_DIR / "var" / "static" if PRODUCTION else None
 NHSUK_FRONTEND_DIR = BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 STATICFILES_DIRS = [
     ("nhsuk", NHSUK_FRONTEND_DIR),

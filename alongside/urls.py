@@ -7,5 +7,7 @@ admin.site.site_title = "Alongside"
 urlpatterns = [
     path("", include("alongside.home.urls")),
     path("account/", include("alongside.accounts.urls")),
+    path("organisations/", include("alongside.organisations.urls")),
+    path("people/", include("alongside.people.urls")),
     path("admin/", admin.site.urls),
 ]

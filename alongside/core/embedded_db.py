@@ -68,7 +68,11 @@ def database_settings(data_dir: Path) -> dict[str, Any]:
     """Django ``DATABASES['default']`` for the embedded server (started if needed)."""
     import dj_database_url
 
-    return dj_database_url.parse(start(data_dir), conn_max_age=60)
+    config = dj_database_url.parse(start(data_dir), conn_max_age=60)
+    # The server listens on a Unix socket in the data folder; name it as the host so that
+    # every client (psycopg, `alongside dbshell`, pg_dump) finds it.
+    config["HOST"] = config.get("OPTIONS", {}).pop("host", config.get("HOST", ""))
+    return config
 
 
 def default_data_dir(base_dir: Path) -> Path:

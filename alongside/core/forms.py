@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
 class ErrorSummaryMixin:
@@ -30,13 +30,65 @@ class ErrorSummaryMixin:
             items.extend({"text": str(message), "href": href} for message in errors)
         return items
 
+    def add_validation_error(self, error: ValidationError) -> None:
+        """Show a ``ValidationError`` raised by a service on this form, field by field.
+
+        Errors for fields the form does not have go to the top of the form.
+        """
+        form: forms.BaseForm = self  # type: ignore[assignment]
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        self._move_constraint_errors()
+
+    def _move_constraint_errors(self) -> None:
+        pass
+
 
 class NhsForm(ErrorSummaryMixin, forms.Form):
     pass
 
 
 class NhsModelForm(ErrorSummaryMixin, forms.ModelForm):
-    pass
+    """A model form whose constraint errors land beside the field they are about.
+
+    Django reports a constraint on an expression (``UniqueConstraint("nhs_number")``,
+    ``UniqueConstraint(Lower("email"))``) as an error for the whole form. ``constraint_fields``
+    names the field each such constraint belongs to, so its message shows inline there too.
+    """
+
+    constraint_fields: dict[str, str] = {}
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        self._move_constraint_errors()
+
+    def _move_constraint_errors(self) -> None:
+        if not self.constraint_fields or NON_FIELD_ERRORS not in self._errors:
+            return
+        field_for_message = {
+            str(constraint.get_violation_error_message()): self.constraint_fields[constraint.name]
+            for constraint in self._meta.model._meta.constraints
+            if constraint.name in self.constraint_fields
+        }
+        keep, move = [], []
+        for error in self._errors[NON_FIELD_ERRORS].as_data():
+            message = " ".join(error.messages)
+            field = field_for_message.get(message)
+            if field and field in self.fields:
+                move.append((field, error))
+            else:
+                keep.append(error)
+        if not move:
+            return
+        if keep:
+            self._errors[NON_FIELD_ERRORS] = self.error_class(keep, error_class="nonfield")
+        else:
+            del self._errors[NON_FIELD_ERRORS]
+        for field, error in move:
+            self.add_error(field, error)
 
 
 class _ChoiceItems:
@@ -56,9 +108,17 @@ class Select(_ChoiceItems, forms.Select):
 class RadioSelect(_ChoiceItems, forms.RadioSelect):
     nhsuk_kind = "radios"
 
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        # The NHS.UK macro gives the first item the prefix itself as its id, so the error
+        # summary's link and the macro's ``idPrefix`` both use the field's own id.
+        return id_
+
 
 class CheckboxSelectMultiple(_ChoiceItems, forms.CheckboxSelectMultiple):
     nhsuk_kind = "checkboxes"
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return id_  # as for RadioSelect
 
 
 class CheckboxInput(forms.CheckboxInput):
@@ -67,6 +127,10 @@ class CheckboxInput(forms.CheckboxInput):
 
 class Textarea(forms.Textarea):
     nhsuk_kind = "textarea"
+
+
+class TelInput(forms.TextInput):
+    input_type = "tel"
 
 
 class PasswordInput(forms.PasswordInput):

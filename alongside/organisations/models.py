@@ -183,6 +183,7 @@ class Role(models.TextChoices):
     TEAM_LEAD = "team_lead", "Team lead"
     ANALYST = "analyst", "Analyst"
     ORG_ADMIN = "org_admin", "Organisation administrator"
+    PRIVACY_LEAD = "privacy_lead", "Privacy lead (Caldicott guardian)"
 
 
 class MembershipQuerySet(models.QuerySet):

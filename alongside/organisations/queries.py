@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from alongside.accounts.models import User
-from alongside.organisations.models import Membership, Team
+from alongside.organisations.models import Membership, Organisation, Team
 
 
 def active_memberships(user: User) -> QuerySet[Membership]:
@@ -17,10 +20,75 @@ def active_memberships(user: User) -> QuerySet[Membership]:
     )
 
 
+def active_memberships_with_teams(user: User) -> QuerySet[Membership]:
+    """A user's active memberships with everything a home page shows about each team.
+
+    Three queries whatever the size of the teams: the memberships (with team and organisation),
+    the localities each team serves, and each team's active members (as
+    ``membership.team.current_members``, sorted by name).
+    """
+    return active_memberships(user).prefetch_related(
+        "team__localities",
+        Prefetch(
+            "team__memberships",
+            queryset=Membership.objects.active()
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "role"),
+            to_attr="current_members",
+        ),
+    )
+
+
 def team_members(team: Team) -> QuerySet[Membership]:
     return (
         Membership.objects.active()
         .filter(team=team)
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "role")
+    )
+
+
+def has_active_role(user: Any, roles: Iterable[str]) -> bool:
+    """Whether a signed-in user holds any of ``roles`` in any team today."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.active().filter(user=user, role__in=list(roles)).exists()
+
+
+def organisations_with_team_counts() -> QuerySet[Organisation]:
+    return Organisation.objects.annotate(team_count=Count("teams")).order_by("name")
+
+
+def teams_with_member_counts(organisation_ids: Iterable[int]) -> QuerySet[Team]:
+    """The teams of some organisations, each with ``member_count`` (people with an active role)."""
+    return (
+        Team.objects.filter(organisation_id__in=list(organisation_ids))
+        .annotate(
+            member_count=Count(
+                "memberships__user",
+                filter=Q(memberships__ended_on__isnull=True),
+                distinct=True,
+            )
+        )
+        .order_by("organisation__name", "name")
+    )
+
+
+def organisation_counts_by_kind() -> dict[str, int]:
+    rows = Organisation.objects.order_by().values("kind").annotate(n=Count("id"))
+    return {row["kind"]: row["n"] for row in rows}
+
+
+def system_counts() -> dict[str, int]:
+    """How many teams and active user accounts the system holds."""
+    return {
+        "teams": Team.objects.count(),
+        "users": User.objects.filter(is_active=True).count(),
+    }
+
+
+def system_administrators() -> QuerySet[User]:
+    """Whom to ask for access: the active system administrators."""
+    return User.objects.filter(is_active=True, is_superuser=True).order_by(
+        "last_name", "first_name", "username"
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pghistory
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -87,6 +89,7 @@ def _normalised_or_as_given(normalise: Callable[[str], str], value: str) -> str:
         return value
 
 
+@pghistory.track()
 class Person(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -131,6 +134,14 @@ class Person(models.Model):
         on_delete=models.PROTECT,
         related_name="registered_people",
         limit_choices_to={"kind": "gp_practice"},
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+        help_text="The person's own sign-in to the portal, once they have one.",
     )
     imd_decile = models.PositiveSmallIntegerField(
         "IMD decile",

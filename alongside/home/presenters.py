@@ -1,0 +1,419 @@
+"""What each part of the home page shows, ready for the NHS.UK macros.
+
+A home page is a list of sections, one per role the user holds (an analyst's or an organisation
+administrator's section once however many teams give them the role). Each section carries
+summary-list rows, table rows and figures already worded, so templates only place them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+from alongside.core import formats
+from alongside.home.queries import HomeData, PeopleAggregates
+from alongside.organisations.models import Membership, Organisation, OrganisationKind, Role
+from alongside.people.models import StatedGender
+
+#: Counts below this are shown as "<5", so that no one can be picked out of a small group.
+SMALL_NUMBER = 5
+
+ROLE_TAG_COLOURS: dict[str, str] = {
+    Role.PRACTITIONER: "blue",
+    Role.COORDINATOR: "purple",
+    Role.SUPERVISOR: "aqua-green",
+    Role.TEAM_LEAD: "orange",
+    Role.ANALYST: "grey",
+    Role.ORG_ADMIN: "yellow",
+}
+
+NOT_RECORDED = "Not recorded"
+
+#: Roles with a section of their own, one per membership (analyst and organisation administrator
+#: sections are made once each, below); any other role gets a plain summary.
+DEDICATED = {Role.PRACTITIONER, Role.COORDINATOR, Role.SUPERVISOR, Role.TEAM_LEAD}
+
+
+def suppressed(count: int) -> str:
+    """A count for an aggregate table: 1 to 4 become "<5"; others are shown in full."""
+    if 0 < count < SMALL_NUMBER:
+        return f"<{SMALL_NUMBER}"
+    return formats.number(count)
+
+
+def summary_rows(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"key": {"text": key}, "value": {"text": value}} for key, value in pairs]
+
+
+def count_rows(counts: list[tuple[str, int]]) -> list[list[dict[str, str]]]:
+    return [[{"text": label}, {"text": suppressed(n), "format": "numeric"}] for label, n in counts]
+
+
+@dataclass
+class Figure:
+    label: str
+    value: str
+
+
+@dataclass
+class Table:
+    caption: str
+    head: list[dict[str, str]]
+    rows: list[list[dict[str, str]]]
+
+
+@dataclass
+class Section:
+    kind: str
+    anchor: str
+    title: str
+    tag: dict[str, str]
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    empty_text: str = ""
+
+
+@dataclass
+class HomePage:
+    heading: str
+    sections: list[Section]
+    administrators: list[dict[str, str]]
+
+    @property
+    def has_role(self) -> bool:
+        return bool(self.sections)
+
+    @property
+    def contents(self) -> list[dict[str, str]]:
+        return [{"href": f"#{s.anchor}", "text": s.title} for s in self.sections]
+
+
+def _localities(membership: Membership) -> str:
+    names = [locality.name for locality in membership.team.localities.all()]
+    return ", ".join(names) if names else "None recorded"
+
+
+def _organisation(organisation: Organisation) -> str:
+    return f"{organisation.name} ({organisation.get_kind_display()})"
+
+
+def _people_rows(members: list[Membership], *, leave_out_user_id: int | None = None) -> list:
+    """One row per person (not per role): name, their roles in the team, job title."""
+    people: dict[int, dict[str, Any]] = {}
+    for member in members:
+        if member.user_id == leave_out_user_id:
+            continue
+        person = people.setdefault(
+            member.user_id, {"name": member.user.display_name, "roles": [], "job_title": ""}
+        )
+        person["roles"].append(member.get_role_display())
+        person["job_title"] = person["job_title"] or member.job_title
+    return [
+        [
+            {"text": p["name"]},
+            {"text": ", ".join(p["roles"])},
+            {"text": p["job_title"] or NOT_RECORDED},
+        ]
+        for p in people.values()
+    ]
+
+
+#: The order of sections on a page: day-to-day work first, oversight and aggregates after.
+ROLE_ORDER = [
+    Role.PRACTITIONER,
+    Role.COORDINATOR,
+    Role.SUPERVISOR,
+    Role.TEAM_LEAD,
+    Role.ORG_ADMIN,
+    Role.ANALYST,
+]
+
+
+def _section_order(membership: Membership) -> tuple[int, str]:
+    position = ROLE_ORDER.index(membership.role) if membership.role in ROLE_ORDER else 99
+    return position, membership.team.name
+
+
+def _decile_label(decile: int | None) -> str:
+    if decile is None:
+        return "Not known"
+    return {1: "1 (most deprived)", 10: "10 (least deprived)"}.get(decile, str(decile))
+
+
+PEOPLE_HEAD = [{"text": "Name"}, {"text": "Role"}, {"text": "Job title"}]
+
+
+class HomePresenter:
+    def __init__(self, data: HomeData) -> None:
+        self.data = data
+        self._anchors: Counter[str] = Counter()
+
+    def _anchor(self, kind: str) -> str:
+        self._anchors[kind] += 1
+        n = self._anchors[kind]
+        return f"{kind.replace('_', '-')}" + (f"-{n}" if n > 1 else "")
+
+    def _section(self, kind: str, title: str, tag_text: str, colour: str, **kw: Any) -> Section:
+        return Section(
+            kind=kind,
+            anchor=self._anchor(kind),
+            title=title,
+            tag={"text": tag_text, "colour": colour},
+            **kw,
+        )
+
+    def page(self) -> HomePage:
+        sections: list[Section] = []
+        analyst_done = False
+        organisations_done: set[int] = set()
+        for membership in sorted(self.data.memberships, key=_section_order):
+            role = membership.role
+            if role == Role.ANALYST:
+                if not analyst_done and self.data.aggregates is not None:
+                    sections.append(self.analyst(self.data.aggregates))
+                analyst_done = True
+            elif role == Role.ORG_ADMIN:
+                organisation = membership.team.organisation
+                if organisation.pk not in organisations_done:
+                    sections.append(self.org_admin(organisation))
+                organisations_done.add(organisation.pk)
+            else:
+                present = getattr(self, str(role), None) if role in DEDICATED else None
+                sections.append(present(membership) if present else self.other_role(membership))
+        if self.data.system is not None:
+            sections.append(self.system_admin())
+        return HomePage(
+            heading=self.data.user.display_name,
+            sections=sections,
+            administrators=[
+                {"name": admin.display_name, "email": admin.email}
+                for admin in self.data.administrators
+            ],
+        )
+
+    # --- one method per role ------------------------------------------------------------
+
+    def other_role(self, membership: Membership) -> Section:
+        """A role without a page of its own yet: where and as what the user works."""
+        team = membership.team
+        return self._section(
+            "role",
+            f"{membership.get_role_display()} – {team.name}",
+            membership.get_role_display(),
+            ROLE_TAG_COLOURS.get(membership.role, "white"),
+            summary=summary_rows(
+                [
+                    ("Job title", membership.job_title or NOT_RECORDED),
+                    ("Team", team.name),
+                    ("Organisation", _organisation(team.organisation)),
+                ]
+            ),
+        )
+
+    def practitioner(self, membership: Membership) -> Section:
+        team = membership.team
+        user = self.data.user
+        colleagues = _people_rows(team.current_members, leave_out_user_id=user.pk)
+        return self._section(
+            "practitioner",
+            f"{membership.get_role_display()} – {team.name}",
+            membership.get_role_display(),
+            ROLE_TAG_COLOURS[Role.PRACTITIONER],
+            summary=summary_rows(
+                [
+                    ("Name", user.display_name),
+                    ("Job title", membership.job_title or NOT_RECORDED),
+                    ("Team", team.name),
+                    ("Team type", team.get_team_type_display()),
+                    ("Organisation", _organisation(team.organisation)),
+                    ("Localities the team serves", _localities(membership)),
+                ]
+            ),
+            tables=[Table("Colleagues in your team", PEOPLE_HEAD, colleagues)]
+            if colleagues
+            else [],
+            empty_text="" if colleagues else "No one else is in this team yet.",
+        )
+
+    def coordinator(self, membership: Membership) -> Section:
+        team = membership.team
+        registrations = self.data.registrations or {"total": 0, "recent": 0}
+        return self._section(
+            "coordinator",
+            f"{membership.get_role_display()} – {team.name}",
+            membership.get_role_display(),
+            ROLE_TAG_COLOURS[Role.COORDINATOR],
+            summary=summary_rows(
+                [
+                    ("Team", team.name),
+                    ("Organisation", _organisation(team.organisation)),
+                    ("Localities the team serves", _localities(membership)),
+                ]
+            ),
+            figures=[
+                Figure("People registered", formats.number(registrations["total"])),
+                Figure("Registered in the last 7 days", formats.number(registrations["recent"])),
+            ],
+            links=[{"href": reverse("people:add"), "text": "Add a person"}],
+        )
+
+    def supervisor(self, membership: Membership) -> Section:
+        team = membership.team
+        practitioners = [
+            [
+                {"text": m.user.display_name},
+                {"text": m.job_title or NOT_RECORDED},
+                {"text": formats.date(m.started_on)},
+            ]
+            for m in team.current_members
+            if m.role == Role.PRACTITIONER and m.user_id != self.data.user.pk
+        ]
+        head = [{"text": "Name"}, {"text": "Job title"}, {"text": "In the team since"}]
+        return self._section(
+            "supervisor",
+            f"{membership.get_role_display()} – {team.name}",
+            membership.get_role_display(),
+            ROLE_TAG_COLOURS[Role.SUPERVISOR],
+            summary=summary_rows(
+                [("Team", team.name), ("Organisation", _organisation(team.organisation))]
+            ),
+            tables=[Table("Key workers in the team", head, practitioners)] if practitioners else [],
+            empty_text="" if practitioners else "The team has no key workers yet.",
+        )
+
+    def team_lead(self, membership: Membership) -> Section:
+        team = membership.team
+        members = team.current_members
+        per_role = Counter(m.role for m in members)
+        return self._section(
+            "team_lead",
+            f"{membership.get_role_display()} – {team.name}",
+            membership.get_role_display(),
+            ROLE_TAG_COLOURS[Role.TEAM_LEAD],
+            summary=summary_rows(
+                [
+                    ("Team", team.name),
+                    ("Team type", team.get_team_type_display()),
+                    ("Organisation", _organisation(team.organisation)),
+                    ("Localities the team serves", _localities(membership)),
+                    ("People in the team", formats.number(len({m.user_id for m in members}))),
+                ]
+            ),
+            tables=[
+                Table("Members of the team", PEOPLE_HEAD, _people_rows(members)),
+                Table(
+                    "Members by role",
+                    [{"text": "Role"}, {"text": "Members", "format": "numeric"}],
+                    [
+                        [{"text": label}, {"text": formats.number(per_role[value])}]
+                        for value, label in Role.choices
+                    ],
+                ),
+            ],
+            links=[{"href": reverse("people:add"), "text": "Add a person"}],
+        )
+
+    def analyst(self, aggregates: PeopleAggregates) -> Section:
+        numeric_head = [{"text": "People", "format": "numeric"}]
+        deciles = [(_decile_label(decile), n) for decile, n in aggregates.by_imd_decile.items()]
+        genders = [
+            (label, aggregates.by_stated_gender.get(value, 0))
+            for value, label in StatedGender.choices
+        ]
+        return self._section(
+            "analyst",
+            "Analyst – people registered, in aggregate",
+            "Analyst",
+            ROLE_TAG_COLOURS[Role.ANALYST],
+            figures=[Figure("People registered", suppressed(aggregates.total))],
+            tables=[
+                Table(
+                    "People by ethnic group",
+                    [{"text": "Ethnic group"}, *numeric_head],
+                    count_rows(list(aggregates.by_ethnic_group.items())),
+                ),
+                Table(
+                    "People by deprivation decile (Index of Multiple Deprivation)",
+                    [{"text": "Decile"}, *numeric_head],
+                    count_rows(deciles),
+                ),
+                Table(
+                    "People by age band",
+                    [{"text": "Age"}, *numeric_head],
+                    count_rows(list(aggregates.by_age_band.items())),
+                ),
+                Table(
+                    "People by stated gender",
+                    [{"text": "Stated gender"}, *numeric_head],
+                    count_rows(genders),
+                ),
+            ],
+        )
+
+    def org_admin(self, organisation: Organisation) -> Section:
+        teams = [t for t in self.data.organisation_teams if t.organisation_id == organisation.pk]
+        head = [
+            {"text": "Team"},
+            {"text": "Team type"},
+            {"text": "Members", "format": "numeric"},
+        ]
+        rows = [
+            [
+                {"text": t.name},
+                {"text": t.get_team_type_display()},
+                {"text": formats.number(t.member_count)},
+            ]
+            for t in teams
+        ]
+        return self._section(
+            "org_admin",
+            f"{Role.ORG_ADMIN.label} – {organisation.name}",
+            Role.ORG_ADMIN.label,
+            ROLE_TAG_COLOURS[Role.ORG_ADMIN],
+            summary=summary_rows(
+                [
+                    ("Organisation", organisation.name),
+                    ("Type", organisation.get_kind_display()),
+                    ("ODS code", organisation.ods_code or NOT_RECORDED),
+                    ("Teams", formats.number(len(teams))),
+                ]
+            ),
+            tables=[Table(f"Teams of {organisation.name}", head, rows)] if rows else [],
+            empty_text="" if rows else "This organisation has no teams yet.",
+        )
+
+    def system_admin(self) -> Section:
+        system = self.data.system
+        assert system is not None
+        by_kind = [
+            [{"text": label}, {"text": formats.number(system.organisations_by_kind.get(value, 0))}]
+            for value, label in OrganisationKind.choices
+        ]
+        return self._section(
+            "system_admin",
+            "System administrator",
+            "System administrator",
+            "red",
+            figures=[
+                Figure("Organisations", formats.number(sum(system.organisations_by_kind.values()))),
+                Figure("Teams", formats.number(system.teams)),
+                Figure("User accounts", formats.number(system.users)),
+                Figure("People registered", formats.number(system.people)),
+            ],
+            tables=[
+                Table(
+                    "Organisations by type",
+                    [{"text": "Type"}, {"text": "Organisations", "format": "numeric"}],
+                    by_kind,
+                )
+            ],
+            links=[
+                {"href": reverse("organisations:list"), "text": "Manage organisations"},
+                {"href": reverse("admin:index"), "text": "Open the Django administration site"},
+            ],
+        )

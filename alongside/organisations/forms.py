@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from alongside.core.forms import NhsModelForm, RadioSelect, Select
+from alongside.organisations.models import Organisation, OrganisationKind
+
+
+class OrganisationForm(NhsModelForm):
+    constraint_fields = {"organisation_ods_code_unique": "ods_code"}
+
+    parent = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="None",
+        label="Parent organisation (optional)",
+        help_text="For a GP practice, its primary care network.",
+        widget=Select,
+    )
+
+    website = forms.URLField(
+        label="Website (optional)",
+        required=False,
+        assume_scheme="https",
+        help_text="For example, https://www.example.org.uk",
+        error_messages={"invalid": "Enter a web address, like https://www.example.org.uk"},
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "ods_code", "parent", "website"]
+        labels = {
+            "name": "Name",
+            "kind": "Type of organisation",
+            "ods_code": "ODS code (optional)",
+        }
+        help_texts = {
+            "ods_code": (
+                "The Organisation Data Service code, if it has one. For example, RX4 or B82005."
+            ),
+        }
+        error_messages = {
+            "name": {"required": "Enter the organisation's name"},
+            "kind": {"required": "Select the type of organisation"},
+        }
+        widgets = {"kind": RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parents = Organisation.objects.order_by("name")
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["kind"].choices = OrganisationKind.choices

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from alongside.organisations import views
+
+app_name = "organisations"
+
+urlpatterns = [
+    path("", views.organisation_list, name="list"),
+    path("add/", views.add_organisation, name="add"),
+    path("<int:pk>/change/", views.change_organisation, name="change"),
+]

@@ -1,0 +1,73 @@
+"""System administrators' pages for organisations: list, add, change."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from alongside.core.access import superuser_required
+from alongside.organisations import queries, services
+from alongside.organisations.forms import OrganisationForm
+from alongside.organisations.models import Organisation
+from alongside.organisations.presenters import OrganisationListPresenter
+
+
+@superuser_required
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    presenter = OrganisationListPresenter(queries.organisations_with_team_counts())
+    return render(
+        request,
+        "organisations/list.jinja",
+        {"page": presenter, "back_link": {"href": reverse("home"), "text": "Home"}},
+    )
+
+
+@superuser_required
+def add_organisation(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.create_organisation(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{organisation.name} added")
+            return redirect("organisations:list")
+    return _form_page(request, form, heading="Add an organisation", button="Add organisation")
+
+
+@superuser_required
+def change_organisation(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    heading = f"Change {organisation.name}"  # before the form applies the new values
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.update_organisation(
+                organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{organisation.name} changed")
+            return redirect("organisations:list")
+    return _form_page(request, form, heading=heading, button="Save changes")
+
+
+def _form_page(
+    request: HttpRequest, form: OrganisationForm, *, heading: str, button: str
+) -> HttpResponse:
+    return render(
+        request,
+        "organisations/form.jinja",
+        {
+            "form": form,
+            "heading": heading,
+            "button": button,
+            "page_has_errors": bool(form.errors),
+            "back_link": {"href": reverse("organisations:list"), "text": "Back to organisations"},
+        },
+    )
