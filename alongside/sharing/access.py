@@ -1,0 +1,208 @@
+"""The one door to a person's data for every page, export and endpoint.
+
+``open_record`` asks the policy and records the AccessEvent in the same call: an allowed look is
+audited with its basis; a refused one is audited too and answered with 404, so a record's
+existence is not revealed to someone without a basis.
+
+Every view in the URL table declares what it touches, with one of three decorators:
+``person_data`` (a person's record named in the URL), ``own_record`` (the signed-in person's own
+record, in the portal) or ``no_person_data``. A test walks the URL table and fails for any view
+that declares nothing, so a new page cannot bypass this module by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+
+from alongside.accounts.models import User
+from alongside.people.models import Person
+from alongside.sharing import audit, policy
+from alongside.sharing.models import AccessEvent, Action, Basis, Part
+
+View = Callable[..., HttpResponse]
+
+
+@dataclass(frozen=True)
+class Access:
+    """A granted look at (or change to) one part of one person's record."""
+
+    person: Person
+    part: Part
+    action: Action
+    basis: Basis
+    organisation_id: int | None
+
+    def may(self, user: User, part: Part, action: Action = Action.VIEW) -> bool:
+        """Whether the same user may also see another part (for showing links); not audited."""
+        return policy.decide(user, self.person, part, action).allowed
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address the request came from (the proxy's view of it when behind one)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _route(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match and match.view_name else request.path_info[:120]
+
+
+def open_record(
+    request: HttpRequest,
+    person_id: int,
+    *,
+    part: Part,
+    action: Action = Action.VIEW,
+    route: str | None = None,
+) -> Access:
+    """Decide and audit in one step; return the access or raise ``Http404``.
+
+    Call inside the transaction of any change that follows, so that the audit row commits with
+    the change or not at all (``person_data`` does this for POSTs).
+    """
+    user = request.user
+    person = Person.objects.filter(pk=person_id).first()
+    decision = (
+        policy.decide(user, person, part, action)
+        if person is not None
+        else policy.Decision(False, Basis.NONE, policy.acting_organisation_id(user))
+    )
+    audit.record(
+        user_id=user.pk,
+        person_id=person_id,
+        organisation_id=decision.organisation_id,
+        part=part,
+        action=action,
+        basis=decision.basis,
+        allowed=decision.allowed,
+        route=route or _route(request),
+        ip_address=client_address(request),
+        reason=decision.reason,
+    )
+    if not decision.allowed or person is None:
+        raise Http404("No record you may see")
+    return Access(person, part, action, decision.basis, decision.organisation_id)
+
+
+def record_list_view(request: HttpRequest, people: Iterable[Person]) -> None:
+    """Audit a list that shows several people's details: one row for each person shown.
+
+    A list only ever shows the details part, which every basis that reaches a person grants, so
+    the basis of each row comes from one query per basis rather than one decision per person.
+    """
+    user = request.user
+    remaining = {person.pk for person in people}
+    organisation_id = policy.acting_organisation_id(user)
+    rows = []
+    ordered = sorted(policy.providers(), key=lambda p: p.basis == Basis.BREAK_GLASS)
+    for provider in ordered:
+        if not remaining:
+            break
+        reached = set(
+            Person.objects.filter(pk__in=remaining)
+            .filter(pk__in=provider.people(user))
+            .values_list("pk", flat=True)
+        )
+        rows.extend(
+            AccessEvent(
+                user_id=user.pk,
+                person_id=person_id,
+                organisation_id=organisation_id,
+                part=Part.DETAILS,
+                action=Action.VIEW,
+                basis=provider.basis,
+                allowed=True,
+                route=_route(request),
+                ip_address=client_address(request),
+            )
+            for person_id in sorted(reached)
+        )
+        remaining -= reached
+    if remaining:
+        raise PermissionError("A list showed people no basis reaches: scope it with visible_people")
+    AccessEvent.objects.bulk_create(rows)
+
+
+def _wanted(request: HttpRequest, action: Action) -> Action:
+    if action == Action.EXPORT or request.method not in {"GET", "HEAD"}:
+        return action
+    return Action.VIEW
+
+
+def person_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View], View]:
+    """For a view whose URL names a person (``person_id``). The view gets ``access`` instead.
+
+    GET (and HEAD) is a look at ``part``; any other method is ``action`` (``CHANGE`` for a form
+    that saves), and runs in one transaction with its audit row. An ``EXPORT`` view is an export
+    whatever the method.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(
+            request: HttpRequest, person_id: int, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            wanted = _wanted(request, action)
+            if wanted == Action.VIEW:
+                access = open_record(request, person_id, part=part, action=wanted)
+                return view(request, access, *args, **kwargs)
+            with transaction.atomic():
+                access = open_record(request, person_id, part=part, action=wanted)
+                return view(request, access, *args, **kwargs)
+
+        wrapped.person_data = (part, action)  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def own_record(part: Part, *, action: Action = Action.VIEW) -> Callable[[View], View]:
+    """For a portal view: the signed-in person's own record, on the basis SELF."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            person_id = (
+                Person.objects.filter(user=request.user).values_list("id", flat=True).first()
+            )
+            if person_id is None:
+                raise Http404("No record is linked to this account")
+            wanted = _wanted(request, action)
+            with transaction.atomic():
+                access = open_record(request, person_id, part=part, action=wanted)
+                return view(request, access, *args, **kwargs)
+
+        wrapped.own_record = (part, action)  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def no_person_data(view: View) -> View:
+    """Declares that a view shows and changes no person's record (aggregates at most)."""
+    view.no_person_data = True  # type: ignore[attr-defined]
+    return view
+
+
+def declaration(view: Any) -> str | None:
+    """What a view declared: 'person_data', 'own_record', 'no_person_data' or None."""
+    for name in ("person_data", "own_record", "no_person_data"):
+        if getattr(view, name, None):
+            return name
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        for name in ("person_data", "own_record", "no_person_data"):
+            if getattr(view_class, name, None):
+                return name
+    return None

@@ -1,0 +1,251 @@
+"""Consent, break-glass and the audit of every look at a person's record.
+
+The access policy itself is in ``policy.py``; the one call views make is in ``access.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+
+class Part(models.TextChoices):
+    """The parts of a person's record, each with its own sharing level."""
+
+    DETAILS = "details", "Name, date of birth and contact details"
+    REFERRALS = "referrals", "Referrals and triage decisions"
+    PLAN = "plan", "Care and support plan and goals"
+    CONTACTS = "contacts", "Contacts and appointments"
+    CLINICAL_NOTES = "clinical_notes", "Clinical notes"
+    OUTCOMES = "outcomes", "Questionnaires and outcome measures"
+    SHARING = "sharing", "Consent and sharing choices"
+    AUDIT = "audit", "Who has looked at the record"
+
+
+# What a person can agree to share with an organisation (their own audit is theirs alone).
+SHAREABLE_PARTS = [p for p in Part if p not in {Part.AUDIT, Part.SHARING}]
+
+
+class Action(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CHANGE = "change", "Changed"
+    EXPORT = "export", "Exported"
+
+
+class Basis(models.TextChoices):
+    """Why someone may see a person's record. ``NONE`` marks a refused request."""
+
+    SELF = "self", "The person themself"
+    CARE_TEAM = "care_team", "Member of the person's care team"
+    OPEN_REFERRAL = "open_referral", "Team holding an open referral"
+    CONSENT = "consent", "The person agreed to share with this organisation"
+    MEETING = "meeting", "Locality meeting with the person on its agenda"
+    BREAK_GLASS = "break_glass", "Break-glass access, with a reason"
+    PRIVACY_REVIEW = "privacy_review", "Privacy lead reviewing access"
+    NONE = "none", "No basis: refused"
+
+
+class ConsentMethod(models.TextChoices):
+    SPOKEN = "spoken", "Spoken (in person or by phone)"
+    WRITTEN = "written", "Written"
+    PORTAL = "portal", "In the person's own portal"
+
+
+class ConsentQuerySet(models.QuerySet):
+    def in_force(self, on: dt.date | None = None) -> ConsentQuerySet:
+        """Consents not withdrawn and within their dates on the given day (default today)."""
+        day = on or timezone.localdate()
+        return self.filter(withdrawn_at__isnull=True, starts_on__lte=day).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
+        )
+
+
+@pghistory.track()
+class Consent(models.Model):
+    """What a person agreed to share with one organisation, from when to when.
+
+    A change of mind is a withdrawal (which takes effect at once) and, if wanted, a new consent;
+    nothing is overwritten, and the database keeps the history of every row as well.
+    """
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="consents")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="consents"
+    )
+    parts = ArrayField(models.CharField(max_length=20, choices=Part.choices))
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    method = models.CharField(max_length=10, choices=ConsentMethod.choices)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_method = models.CharField(max_length=10, choices=ConsentMethod.choices, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organisation"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_one_open_per_organisation",
+                violation_error_message=(
+                    "The person already has a consent with this organisation: withdraw it first."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="consent_dates_in_order",
+                violation_error_message="The end date must be on or after the start date.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                    & models.Q(withdrawal_method="")
+                )
+                | (
+                    models.Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                    & ~models.Q(withdrawal_method="")
+                ),
+                name="consent_withdrawal_complete",
+            ),
+            models.CheckConstraint(condition=~models.Q(parts=[]), name="consent_shares_something"),
+        ]
+        indexes = [models.Index(fields=["organisation", "person"], name="consent_org_person_idx")]
+
+    def __str__(self) -> str:
+        return f"Consent {self.pk}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def part_labels(self) -> list[str]:
+        return [Part(p).label for p in self.parts]
+
+
+class BreakGlassQuerySet(models.QuerySet):
+    def in_force(self, at: dt.datetime | None = None) -> BreakGlassQuerySet:
+        moment = at or timezone.now()
+        return self.filter(opened_at__lte=moment, expires_at__gt=moment)
+
+    def awaiting_review(self) -> BreakGlassQuerySet:
+        return self.filter(reviewed_at__isnull=True)
+
+
+class ReviewOutcome(models.TextChoices):
+    APPROPRIATE = "appropriate", "Appropriate"
+    INAPPROPRIATE = "inappropriate", "Not appropriate: followed up"
+
+
+@pghistory.track()
+class BreakGlass(models.Model):
+    """Access to a record without a basis, opened with a reason, time-limited and reviewed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="break_glass"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="break_glass",
+        help_text="The organisation the user acted for: its privacy lead reviews the access.",
+    )
+    reason = models.TextField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices, blank=True)
+    review_note = models.TextField(blank=True)
+
+    objects = BreakGlassQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = "break-glass access"
+        verbose_name_plural = "break-glass accesses"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("opened_at")),
+                name="break_glass_expires_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reviewed_at__isnull=True, review_outcome="")
+                | models.Q(reviewed_at__isnull=False, reviewed_by__isnull=False)
+                & ~models.Q(review_outcome=""),
+                name="break_glass_review_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Break-glass {self.pk}"
+
+
+class AccessEvent(models.Model):
+    """One look at, or change to, a person's record — or a refused attempt.
+
+    Append-only: the database refuses UPDATE, DELETE and TRUNCATE on this table with triggers, and
+    the table is partitioned by month (see the migration and ``audit.ensure_partitions``). The
+    foreign keys are not enforced by the database so that audit rows outlive what they describe.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="access_events",
+    )
+    part = models.CharField(max_length=20, choices=Part.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    basis = models.CharField(max_length=20, choices=Basis.choices)
+    allowed = models.BooleanField()
+    route = models.CharField(max_length=120, help_text="The page, endpoint or command used.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        # The table, its partitions, indexes and triggers are made by hand in migration 0001:
+        # Django's schema editor cannot create a partitioned table. Unmanaged also keeps the
+        # test runner's flush (TRUNCATE) away from it.
+        managed = False
+        db_table = "sharing_accessevent"
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Access event {self.pk}"

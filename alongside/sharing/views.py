@@ -1,0 +1,251 @@
+"""Pages for consent, break-glass, the audit of access, and subject access exports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from alongside.core.access import user_passes_or_403
+from alongside.core.validators import normalise_nhs_number
+from alongside.people.models import Person
+from alongside.sharing import policy, queries, services, subject_access
+from alongside.sharing.access import Access, client_address, no_person_data, person_data
+from alongside.sharing.forms import (
+    AuditSearchForm,
+    BreakGlassForm,
+    ConsentForm,
+    ReviewForm,
+    WithdrawForm,
+)
+from alongside.sharing.models import Action, BreakGlass, Part
+from alongside.sharing.presenters import RecordNavigation, access_rows, consent_rows, history_rows
+
+
+def _record_context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, Any]:
+    return {
+        "person": access.person,
+        "access": access,
+        "record_nav": RecordNavigation(request.user, access),
+        **extra,
+    }
+
+
+@person_data(Part.SHARING)
+def consents(request: HttpRequest, access: Access) -> HttpResponse:
+    person = access.person
+    rows = consent_rows(
+        queries.consents_for(person),
+        may_change=access.may(request.user, Part.SHARING, Action.CHANGE),
+        person_id=person.pk,
+    )
+    return render(request, "sharing/consents.jinja", _record_context(request, access, rows=rows))
+
+
+@person_data(Part.SHARING, action=Action.CHANGE)
+def record_consent(request: HttpRequest, access: Access) -> HttpResponse:
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_consent(
+                person=access.person,
+                organisation=form.cleaned_data["organisation"],
+                parts=form.cleaned_data["parts"],
+                method=form.cleaned_data["method"],
+                ends_on=form.cleaned_data["ends_on"],
+                note=form.cleaned_data["note"],
+                recorded_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, "Consent recorded")
+            return redirect("sharing:consents", person_id=access.person.pk)
+    back = reverse("sharing:consents", kwargs={"person_id": access.person.pk})
+    return render(
+        request,
+        "sharing/record_consent.jinja",
+        _record_context(
+            request,
+            access,
+            form=form,
+            page_has_errors=bool(form.errors),
+            back_link={"href": back},
+        ),
+    )
+
+
+@person_data(Part.SHARING, action=Action.CHANGE)
+def withdraw_consent(request: HttpRequest, access: Access, consent_id: int) -> HttpResponse:
+    consent = get_object_or_404(
+        queries.consents_for(access.person), pk=consent_id, withdrawn_at__isnull=True
+    )
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_consent(
+                consent=consent, withdrawn_by=request.user, method=form.cleaned_data["method"]
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"Consent withdrawn: {consent.organisation.name}")
+            return redirect("sharing:consents", person_id=access.person.pk)
+    back = reverse("sharing:consents", kwargs={"person_id": access.person.pk})
+    return render(
+        request,
+        "sharing/withdraw_consent.jinja",
+        _record_context(
+            request,
+            access,
+            consent=consent,
+            form=form,
+            page_has_errors=bool(form.errors),
+            back_link={"href": back},
+        ),
+    )
+
+
+@person_data(Part.AUDIT)
+def looks(request: HttpRequest, access: Access) -> HttpResponse:
+    rows = access_rows(queries.looks_at(access.person, include_own=True)[:200])
+    return render(request, "sharing/looks.jinja", _record_context(request, access, rows=rows))
+
+
+@person_data(Part.AUDIT)
+def history(request: HttpRequest, access: Access) -> HttpResponse:
+    rows = history_rows(queries.record_history(access.person))
+    return render(request, "sharing/history.jinja", _record_context(request, access, rows=rows))
+
+
+@person_data(Part.DETAILS, action=Action.EXPORT)
+def export(request: HttpRequest, access: Access) -> HttpResponse:
+    document = subject_access.export(access.person)
+    response = HttpResponse(
+        json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    filename = f"subject-access-{access.person.pk}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _works_with_people(user: Any) -> bool:
+    return policy.care_memberships(user).exists()
+
+
+@no_person_data
+@user_passes_or_403(_works_with_people)
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """Open a record the user has no basis for: NHS number and a reason, nothing to browse."""
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            nhs_number = normalise_nhs_number(form.cleaned_data["nhs_number"])
+        except ValidationError as error:
+            form.add_error("nhs_number", error)
+        else:
+            person = Person.objects.filter(nhs_number=nhs_number).first()
+            if person is None:
+                form.add_error("nhs_number", "No record has this NHS number")
+            else:
+                try:
+                    services.open_break_glass(
+                        user=request.user,
+                        person=person,
+                        reason=form.cleaned_data["reason"],
+                        ip_address=client_address(request),
+                    )
+                except ValidationError as error:
+                    form.add_validation_error(error)
+                else:
+                    hours = services.break_glass_hours()
+                    messages.warning(
+                        request,
+                        f"Break-glass access is open for {hours} hours. "
+                        "Your privacy lead has been told.",
+                    )
+                    return redirect("people:record", person_id=person.pk)
+    return render(
+        request,
+        "sharing/break_glass.jinja",
+        {
+            "form": form,
+            "page_has_errors": bool(form.errors),
+            "hours": services.break_glass_hours(),
+            "back_link": {"href": reverse("home")},
+        },
+    )
+
+
+def _privacy_organisations(request: HttpRequest) -> list[int]:
+    organisations = queries.privacy_lead_organisation_ids(request.user)
+    if not organisations:
+        raise PermissionDenied
+    return organisations
+
+
+def _is_privacy_lead(user: Any) -> bool:
+    return bool(queries.privacy_lead_organisation_ids(user))
+
+
+@no_person_data
+@user_passes_or_403(_is_privacy_lead)
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy lead's page: break-glass to review, and the audit search (by POST)."""
+    organisations = _privacy_organisations(request)
+    form = AuditSearchForm(request.POST or None)
+    events = None
+    if request.method == "POST" and form.is_valid():
+        events = access_rows(queries.audit_search(organisations, **form.cleaned_data))
+    return render(
+        request,
+        "sharing/privacy.jinja",
+        {
+            "to_review": queries.break_glass_to_review(organisations),
+            "form": form,
+            "events": events,
+            "page_has_errors": bool(form.errors),
+        },
+    )
+
+
+@no_person_data
+@user_passes_or_403(_is_privacy_lead)
+def review_break_glass(request: HttpRequest, grant_id: int) -> HttpResponse:
+    organisations = _privacy_organisations(request)
+    grant = (
+        BreakGlass.objects.select_related("user", "organisation")
+        .filter(pk=grant_id, organisation_id__in=organisations)
+        .first()
+    )
+    if grant is None:
+        raise Http404("No such break-glass access")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_break_glass(
+                grant=grant,
+                reviewer=request.user,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, "Review recorded")
+            return redirect("sharing:privacy")
+    return render(
+        request,
+        "sharing/review_break_glass.jinja",
+        {
+            "grant": grant,
+            "form": form,
+            "page_has_errors": bool(form.errors),
+            "back_link": {"href": reverse("sharing:privacy")},
+        },
+    )
