@@ -1,0 +1,175 @@
+"""``alongside demo``: load the synthetic county of Wyvern, then print the demo sign-ins."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from alongside.demo.generator import (
+    DEFAULT_SEED,
+    SCALES,
+    demo_place_loaded,
+    flush,
+    generate,
+    tidy_up,
+)
+from alongside.demo.sign_ins import render_sign_ins
+from alongside.organisations.models import Organisation
+
+
+def scale(value: str) -> int:
+    """``demo``, ``county`` or a number of people (the ``--scale`` option's type)."""
+    if value in SCALES:
+        return SCALES[value]
+    try:
+        people = int(value.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"Scale must be {' or '.join(SCALES)} or a number of people, not '{value}'"
+        ) from None
+    if people < 1:
+        raise argparse.ArgumentTypeError("Scale must be at least 1 person")
+    return people
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a synthetic place (the county of Wyvern): localities, organisations, teams, staff "
+        "and people, reproducibly from a seed. Prints the demo sign-ins."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="same seed, same rows (default 2026)"
+        )
+        parser.add_argument(
+            "--scale",
+            type=scale,
+            default="demo",
+            help="demo (about 2,000 people), county (about 25,000) or a number of people",
+        )
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="load nothing if any organisation exists; just print the sign-ins",
+        )
+        group.add_argument(
+            "--flush", action="store_true", help="delete the demo place first, then load it again"
+        )
+
+    def handle(
+        self, *args: Any, seed: int, scale: int | str, if_empty: bool, flush: bool, **options: Any
+    ) -> None:
+        verbosity = options.get("verbosity", 1)
+        if isinstance(scale, str):  # call_command(..., scale="county") skips argparse
+            scale = _scale_option(scale)
+        if if_empty and Organisation.objects.exists():
+            if demo_place_loaded():
+                self.stdout.write("The demo place is already loaded.")
+                self.stdout.write(render_sign_ins())
+            else:
+                self.stdout.write("Organisations already exist, so the demo place was not loaded.")
+            return
+        if not flush and demo_place_loaded():
+            raise CommandError(
+                "The demo place is already loaded. Run with --flush to load it again, or "
+                "--if-empty to keep it."
+            )
+
+        self.stdout.write(f"Loading the demo place: seed {seed}, {scale:,} people.")
+        started = time.perf_counter()
+        removed = ""
+        with transaction.atomic(), self._progress(verbosity) as progress:
+            if flush:
+                progress.start("Removing the previous place", 1)
+                try:
+                    removed = _summary(flush_demo())
+                except (ProtectedError, RestrictedError) as exc:
+                    raise CommandError(
+                        "The demo place cannot be removed: records made since refer to it "
+                        f"({exc.args[0]}). Start from an empty database instead."
+                    ) from exc
+                progress.advance(1)
+            counts = generate(seed, scale, progress=progress)
+        tidy_up()
+        elapsed = time.perf_counter() - started
+        if removed and verbosity:
+            self.stdout.write(f"Removed the previous demo place: {removed}.")
+        self.stdout.write(f"Loaded in {elapsed:.1f} s: {_summary(counts)}.")
+        self.stdout.write("")
+        self.stdout.write(render_sign_ins())
+
+    def _progress(self, verbosity: int) -> _BarProgress | _StepLines:
+        if verbosity and sys.stderr.isatty():
+            return _BarProgress(Console(stderr=True))
+        return _StepLines(self.stderr.write if verbosity else None)
+
+
+# The options of the same names shadow these inside ``handle``.
+flush_demo = flush
+_scale_option = scale
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(
+        f"{number:,} {name.removesuffix('s') if number == 1 else name}"
+        for name, number in counts.items()
+        if number
+    )
+
+
+class _BarProgress:
+    """A rich progress bar per step, on the terminal's stderr."""
+
+    def __init__(self, console: Console) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description:<26}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> _BarProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def start(self, label: str, total: int) -> None:
+        self.task = self.bar.add_task(label, total=total)
+
+    def advance(self, amount: int) -> None:
+        self.bar.advance(self.task, amount)
+
+
+class _StepLines:
+    """One line per step, for logs and pipes where a live bar would be noise."""
+
+    def __init__(self, write: Callable[[str], Any] | None) -> None:
+        self.write = write
+
+    def __enter__(self) -> _StepLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def start(self, label: str, total: int) -> None:
+        if self.write:
+            self.write(f"  {label} ({total:,})…")
+
+    def advance(self, amount: int) -> None:
+        pass
