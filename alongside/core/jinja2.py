@@ -14,7 +14,15 @@ from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    pass_context,
+)
+from jinja2.runtime import Context
 
 from alongside.core import formats
 
@@ -22,6 +30,14 @@ from alongside.core import formats
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     """``reverse()`` for templates: ``url('people:detail', person.pk)``."""
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+@pass_context
+def csp_nonce(context: Context) -> str:
+    """This response's Content Security Policy nonce, for inline ``<script>`` tags ("" if none)."""
+    request = context.get("request")
+    nonce = getattr(request, "csp_nonce", None) if request is not None else None
+    return str(nonce) if nonce is not None else ""
 
 
 def _app_template_dirs() -> list[str]:
@@ -46,6 +62,7 @@ def environment(**options: Any) -> Environment:
     env.globals.update(
         static=static,
         url=url,
+        csp_nonce=csp_nonce,
         get_messages=get_messages,
         now=timezone.now,
         service_name="Alongside",
