@@ -9,5 +9,7 @@ urlpatterns = [
     path("account/", include("alongside.accounts.urls")),
     path("organisations/", include("alongside.organisations.urls")),
     path("people/", include("alongside.people.urls")),
+    path("", include("alongside.sharing.urls")),
+    path("portal/", include("alongside.portal.urls")),
     path("admin/", admin.site.urls),
 ]

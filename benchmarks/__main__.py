@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["generator", "demo_startup", "test_suite"]
+BENCHMARKS = ["generator", "demo_startup", "test_suite", "access_overhead"]
 
 
 def main(names: list[str]) -> int:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
 from alongside.core import formats
 from alongside.home.queries import HomeData, PeopleAggregates
@@ -28,13 +28,22 @@ ROLE_TAG_COLOURS: dict[str, str] = {
     Role.TEAM_LEAD: "orange",
     Role.ANALYST: "grey",
     Role.ORG_ADMIN: "yellow",
+    Role.PRIVACY_LEAD: "red",
 }
+
+PEOPLE_LINK = {"href": reverse_lazy("people:list"), "text": "People whose records you can open"}
 
 NOT_RECORDED = "Not recorded"
 
 #: Roles with a section of their own, one per membership (analyst and organisation administrator
 #: sections are made once each, below); any other role gets a plain summary.
-DEDICATED = {Role.PRACTITIONER, Role.COORDINATOR, Role.SUPERVISOR, Role.TEAM_LEAD}
+DEDICATED = {
+    Role.PRACTITIONER,
+    Role.COORDINATOR,
+    Role.SUPERVISOR,
+    Role.TEAM_LEAD,
+    Role.PRIVACY_LEAD,
+}
 
 
 def suppressed(count: int) -> str:
@@ -238,6 +247,27 @@ class HomePresenter:
             if colleagues
             else [],
             empty_text="" if colleagues else "No one else is in this team yet.",
+            links=[PEOPLE_LINK],
+        )
+
+    def privacy_lead(self, membership: Membership) -> Section:
+        team = membership.team
+        waiting = self.data.break_glass_to_review or 0
+        return self._section(
+            "privacy_lead",
+            f"{membership.get_role_display()} – {team.organisation.name}",
+            membership.get_role_display(),
+            ROLE_TAG_COLOURS[Role.PRIVACY_LEAD],
+            summary=summary_rows(
+                [
+                    ("Organisation", _organisation(team.organisation)),
+                    ("Team", team.name),
+                ]
+            ),
+            figures=[Figure("Break-glass access to review", formats.number(waiting))],
+            links=[
+                {"href": reverse("sharing:privacy"), "text": "Review access and search the audit"}
+            ],
         )
 
     def coordinator(self, membership: Membership) -> Section:
@@ -259,7 +289,7 @@ class HomePresenter:
                 Figure("People registered", formats.number(registrations["total"])),
                 Figure("Registered in the last 7 days", formats.number(registrations["recent"])),
             ],
-            links=[{"href": reverse("people:add"), "text": "Add a person"}],
+            links=[PEOPLE_LINK, {"href": reverse("people:add"), "text": "Add a person"}],
         )
 
     def supervisor(self, membership: Membership) -> Section:
@@ -284,6 +314,7 @@ class HomePresenter:
             ),
             tables=[Table("Key workers in the team", head, practitioners)] if practitioners else [],
             empty_text="" if practitioners else "The team has no key workers yet.",
+            links=[PEOPLE_LINK],
         )
 
     def team_lead(self, membership: Membership) -> Section:
@@ -315,7 +346,7 @@ class HomePresenter:
                     ],
                 ),
             ],
-            links=[{"href": reverse("people:add"), "text": "Add a person"}],
+            links=[PEOPLE_LINK, {"href": reverse("people:add"), "text": "Add a person"}],
         )
 
     def analyst(self, aggregates: PeopleAggregates) -> Section:

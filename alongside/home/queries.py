@@ -16,6 +16,8 @@ from alongside.accounts.models import User
 from alongside.organisations import queries as organisation_queries
 from alongside.organisations.models import Membership, Role, Team
 from alongside.people import queries as people_queries
+from alongside.people.models import Person
+from alongside.sharing import queries as sharing_queries
 
 
 @dataclass
@@ -43,6 +45,7 @@ class HomeData:
     today: dt.date
     memberships: list[Membership]
     registrations: dict[str, int] | None = None
+    break_glass_to_review: int | None = None
     aggregates: PeopleAggregates | None = None
     organisation_teams: list[Team] = field(default_factory=list)
     system: SystemOverview | None = None
@@ -67,6 +70,11 @@ def home_data(user: User, *, today: dt.date | None = None) -> HomeData:
     roles = data.roles
     if Role.COORDINATOR in roles:
         data.registrations = people_queries.registration_counts(today=today)
+    if Role.PRIVACY_LEAD in roles:
+        organisation_ids = [
+            m.team.organisation_id for m in data.memberships if m.role == Role.PRIVACY_LEAD
+        ]
+        data.break_glass_to_review = sharing_queries.break_glass_to_review(organisation_ids).count()
     if Role.ANALYST in roles:
         data.aggregates = people_aggregates(today=today)
     if Role.ORG_ADMIN in roles:
@@ -98,3 +106,8 @@ def people_aggregates(*, today: dt.date) -> PeopleAggregates:
         by_age_band=people_queries.counts_by_age_band(today=today),
         by_stated_gender=by_gender,
     )
+
+
+def is_portal_user(user: User) -> bool:
+    """Whether the account belongs to a person who needs support (their portal sign-in)."""
+    return Person.objects.filter(user=user).exists()

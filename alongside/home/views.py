@@ -2,15 +2,22 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from alongside.core.access import no_person_data
 from alongside.home.presenters import HomePresenter
-from alongside.home.queries import home_data
+from alongside.home.queries import home_data, is_portal_user
 
 
+@no_person_data
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's home page: a section for each role they hold."""
+    """The signed-in user's home page: a section for each role they hold.
+
+    A person who needs support (a portal account, with no staff role) goes to their portal.
+    """
     page = HomePresenter(home_data(request.user)).page()
+    if not page.has_role and is_portal_user(request.user):
+        return redirect("portal:home")
     template = "home/home.jinja" if page.has_role else "home/no_role.jinja"
     return render(request, template, {"page": page})

@@ -8,13 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from alongside.core.access import superuser_required
+from alongside.core.access import no_person_data, superuser_required
 from alongside.organisations import queries, services
 from alongside.organisations.forms import OrganisationForm
 from alongside.organisations.models import Organisation
 from alongside.organisations.presenters import OrganisationListPresenter
 
 
+@no_person_data
 @superuser_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
     presenter = OrganisationListPresenter(queries.organisations_with_team_counts())
@@ -25,9 +26,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@no_person_data
 @superuser_required
 def add_organisation(request: HttpRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.create_organisation(**form.cleaned_data)
@@ -39,11 +41,14 @@ def add_organisation(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, heading="Add an organisation", button="Add organisation")
 
 
+@no_person_data
 @superuser_required
 def change_organisation(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     heading = f"Change {organisation.name}"  # before the form applies the new values
-    form = OrganisationForm(request.POST or None, instance=organisation)
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None, instance=organisation
+    )
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.update_organisation(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from alongside.core.forms import (
     CheckboxInput,
     DateField,
+    NhsForm,
     NhsModelForm,
     RadioSelect,
     Select,
@@ -38,6 +39,20 @@ class PersonForm(NhsModelForm):
             "A 10 digit number, like 999 123 4567. Leave it empty if the person does not know it."
         ),
         error_messages={"max_length": "NHS number must be 10 numbers"},
+    )
+    consent = forms.ChoiceField(
+        label="Has the person agreed that your organisation can see their record?",
+        help_text=(
+            "Ask them. If they say no, the record is still created, but no one can open it until "
+            "they agree or a referral is made."
+        ),
+        choices=[
+            ("spoken", "Yes, they told me (in person or by phone)"),
+            ("written", "Yes, in writing"),
+            ("no", "No, or not asked yet"),
+        ],
+        widget=RadioSelect,
+        error_messages={"required": "Select whether the person agreed to share their record"},
     )
     postcode = forms.CharField(
         label="Postcode (optional)",
@@ -119,3 +134,11 @@ class PersonForm(NhsModelForm):
     def clean_postcode(self) -> str:
         value = self.cleaned_data.get("postcode") or ""
         return normalise_postcode(value) if value.strip() else ""
+
+
+class PersonSearchForm(NhsForm):
+    query = forms.CharField(
+        label="Search by name or NHS number",
+        max_length=100,
+        error_messages={"required": "Enter a name or an NHS number"},
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 
 from alongside.people.models import ETHNIC_GROUPS, Person
 
@@ -81,3 +81,24 @@ def counts_by_stated_gender() -> dict[str, int]:
     """People per stated gender code (``StatedGender`` values)."""
     rows = Person.objects.order_by().values("stated_gender").annotate(n=Count("id"))
     return {row["stated_gender"]: row["n"] for row in rows}
+
+
+def reachable(people: QuerySet[Person]) -> QuerySet[Person]:
+    """A scoped queryset of people (from the sharing module), ordered for a list."""
+    return people.select_related("registered_gp_practice").order_by(
+        "family_name", "given_name", "id"
+    )
+
+
+def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
+    """Narrow a scoped list by NHS number (exact) or by name (each word matches a name)."""
+    digits = "".join(c for c in query if c.isdigit())
+    if len(digits) == 10 and len(digits) >= len(query.replace(" ", "")) - 2:
+        return people.filter(nhs_number=digits)
+    for word in query.split():
+        people = people.filter(
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+        )
+    return people

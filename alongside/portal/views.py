@@ -27,7 +27,7 @@ def home(request: HttpRequest, access: Access) -> HttpResponse:
 @own_record(Part.SHARING, action=Action.CHANGE)
 def sharing(request: HttpRequest, access: Access) -> HttpResponse:
     person = access.person
-    form = PortalConsentForm(request.POST or None)
+    form = PortalConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_consent(

@@ -6,8 +6,8 @@ existence is not revealed to someone without a basis.
 
 Every view in the URL table declares what it touches, with one of three decorators:
 ``person_data`` (a person's record named in the URL), ``own_record`` (the signed-in person's own
-record, in the portal) or ``no_person_data``. A test walks the URL table and fails for any view
-that declares nothing, so a new page cannot bypass this module by accident.
+record, in the portal) or ``no_person_data`` (from ``core.access``). A test walks the URL table
+and fails for any view that declares nothing, so a new page cannot bypass this module by accident.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from alongside.accounts.models import User
+from alongside.core.access import declaration, no_person_data
 from alongside.people.models import Person
 from alongside.sharing import audit, policy
 from alongside.sharing.models import AccessEvent, Action, Basis, Part
+
+__all__ = ["Access", "declaration", "no_person_data", "open_record", "own_record", "person_data"]
 
 View = Callable[..., HttpResponse]
 
@@ -64,18 +67,70 @@ def open_record(
 ) -> Access:
     """Decide and audit in one step; return the access or raise ``Http404``.
 
-    Call inside the transaction of any change that follows, so that the audit row commits with
-    the change or not at all (``person_data`` does this for POSTs).
+    The audit row is written in the caller's transaction. Inside a transaction that the 404 will
+    roll back, call ``refuse_without_basis`` first, outside it, so that a refusal stays on record
+    (the decorators below and the admin do).
     """
+    person, decision = _decide(request, person_id, part, action)
+    _audit(request, person_id, part, action, decision, route)
+    if not decision.allowed or person is None:
+        raise Http404("No record you may see")
+    return Access(person, part, action, decision.basis, decision.organisation_id)
+
+
+def _serve(
+    request: HttpRequest,
+    person_id: int,
+    part: Part,
+    action: Action,
+    view: View,
+    *args: Any,
+    **kwargs: Any,
+) -> HttpResponse:
+    """Open the record and run the view. A look is audited on its own; a change is audited in
+    one transaction with the change, and a refused change is audited before any transaction
+    opens, so the refusal is kept."""
+    if action == Action.VIEW:
+        return view(request, open_record(request, person_id, part=part), *args, **kwargs)
+    person, decision = refuse_without_basis(request, person_id, part=part, action=action)
+    with transaction.atomic():
+        _audit(request, person_id, part, action, decision, None)
+        access = Access(person, part, action, decision.basis, decision.organisation_id)
+        return view(request, access, *args, **kwargs)
+
+
+def refuse_without_basis(
+    request: HttpRequest, person_id: int, *, part: Part, action: Action, route: str | None = None
+) -> tuple[Person, policy.Decision]:
+    """Decide; a refusal is audited at once (outside any business transaction) and raised as
+    ``Http404``. An allowed decision is returned for the caller to audit with its change."""
+    person, decision = _decide(request, person_id, part, action)
+    if not decision.allowed or person is None:
+        _audit(request, person_id, part, action, decision, route)
+        raise Http404("No record you may see")
+    return person, decision
+
+
+def _decide(
+    request: HttpRequest, person_id: int, part: Part, action: Action
+) -> tuple[Person | None, policy.Decision]:
     user = request.user
     person = Person.objects.filter(pk=person_id).first()
-    decision = (
-        policy.decide(user, person, part, action)
-        if person is not None
-        else policy.Decision(False, Basis.NONE, policy.acting_organisation_id(user))
-    )
+    if person is None:
+        return None, policy.Decision(False, Basis.NONE, policy.acting_organisation_id(user))
+    return person, policy.decide(user, person, part, action)
+
+
+def _audit(
+    request: HttpRequest,
+    person_id: int,
+    part: Part,
+    action: Action,
+    decision: policy.Decision,
+    route: str | None,
+) -> None:
     audit.record(
-        user_id=user.pk,
+        user_id=request.user.pk,
         person_id=person_id,
         organisation_id=decision.organisation_id,
         part=part,
@@ -86,9 +141,6 @@ def open_record(
         ip_address=client_address(request),
         reason=decision.reason,
     )
-    if not decision.allowed or person is None:
-        raise Http404("No record you may see")
-    return Access(person, part, action, decision.basis, decision.organisation_id)
 
 
 def record_list_view(request: HttpRequest, people: Iterable[Person]) -> None:
@@ -151,13 +203,7 @@ def person_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View],
         ) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            wanted = _wanted(request, action)
-            if wanted == Action.VIEW:
-                access = open_record(request, person_id, part=part, action=wanted)
-                return view(request, access, *args, **kwargs)
-            with transaction.atomic():
-                access = open_record(request, person_id, part=part, action=wanted)
-                return view(request, access, *args, **kwargs)
+            return _serve(request, person_id, part, _wanted(request, action), view, *args, **kwargs)
 
         wrapped.person_data = (part, action)  # type: ignore[attr-defined]
         return wrapped
@@ -178,31 +224,9 @@ def own_record(part: Part, *, action: Action = Action.VIEW) -> Callable[[View], 
             )
             if person_id is None:
                 raise Http404("No record is linked to this account")
-            wanted = _wanted(request, action)
-            with transaction.atomic():
-                access = open_record(request, person_id, part=part, action=wanted)
-                return view(request, access, *args, **kwargs)
+            return _serve(request, person_id, part, _wanted(request, action), view, *args, **kwargs)
 
         wrapped.own_record = (part, action)  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
-
-
-def no_person_data(view: View) -> View:
-    """Declares that a view shows and changes no person's record (aggregates at most)."""
-    view.no_person_data = True  # type: ignore[attr-defined]
-    return view
-
-
-def declaration(view: Any) -> str | None:
-    """What a view declared: 'person_data', 'own_record', 'no_person_data' or None."""
-    for name in ("person_data", "own_record", "no_person_data"):
-        if getattr(view, name, None):
-            return name
-    view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        for name in ("person_data", "own_record", "no_person_data"):
-            if getattr(view_class, name, None):
-                return name
-    return None

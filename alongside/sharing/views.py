@@ -49,7 +49,7 @@ def consents(request: HttpRequest, access: Access) -> HttpResponse:
 
 @person_data(Part.SHARING, action=Action.CHANGE)
 def record_consent(request: HttpRequest, access: Access) -> HttpResponse:
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_consent(
@@ -85,7 +85,7 @@ def withdraw_consent(request: HttpRequest, access: Access, consent_id: int) -> H
     consent = get_object_or_404(
         queries.consents_for(access.person), pk=consent_id, withdrawn_at__isnull=True
     )
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.withdraw_consent(
@@ -142,7 +142,7 @@ def _works_with_people(user: Any) -> bool:
 @user_passes_or_403(_works_with_people)
 def break_glass(request: HttpRequest) -> HttpResponse:
     """Open a record the user has no basis for: NHS number and a reason, nothing to browse."""
-    form = BreakGlassForm(request.POST or None)
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             nhs_number = normalise_nhs_number(form.cleaned_data["nhs_number"])
@@ -198,7 +198,7 @@ def _is_privacy_lead(user: Any) -> bool:
 def privacy(request: HttpRequest) -> HttpResponse:
     """The privacy lead's page: break-glass to review, and the audit search (by POST)."""
     organisations = _privacy_organisations(request)
-    form = AuditSearchForm(request.POST or None)
+    form = AuditSearchForm(request.POST if request.method == "POST" else None)
     events = None
     if request.method == "POST" and form.is_valid():
         events = access_rows(queries.audit_search(organisations, **form.cleaned_data))
@@ -225,7 +225,7 @@ def review_break_glass(request: HttpRequest, grant_id: int) -> HttpResponse:
     )
     if grant is None:
         raise Http404("No such break-glass access")
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.review_break_glass(

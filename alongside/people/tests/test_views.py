@@ -30,6 +30,7 @@ VALID = {
     "interpreter_needed": "on",
     "communication_needs": "Large print",
     "access_needs": "Step-free access",
+    "consent": "no",
 }
 
 
@@ -69,7 +70,7 @@ def test_a_valid_person_is_registered_and_the_banner_names_no_one(coordinator_cl
     assert "9434765919" not in html and "943 476 5919" not in html
 
 
-def test_only_name_and_date_of_birth_are_needed(coordinator_client):
+def test_only_name_date_of_birth_and_the_sharing_question_are_needed(coordinator_client):
     minimal = {
         key: VALID[key]
         for key in [
@@ -81,7 +82,14 @@ def test_only_name_and_date_of_birth_are_needed(coordinator_client):
         ]
     }
     response = coordinator_client.post(
-        URL, {**minimal, "stated_gender": "X", "ethnicity": "99", "preferred_language": "English"}
+        URL,
+        {
+            **minimal,
+            "stated_gender": "X",
+            "ethnicity": "99",
+            "preferred_language": "English",
+            "consent": "no",
+        },
     )
     assert response.status_code == 302
     person = Person.objects.get()
@@ -217,3 +225,30 @@ def test_an_ended_coordinator_role_no_longer_counts(client):
 def test_a_system_admin_without_a_team_role_is_refused(client):
     client.force_login(UserFactory(is_superuser=True))
     assert client.get(URL).status_code == 403
+
+
+def test_the_sharing_question_must_be_answered(coordinator_client):
+    response = coordinator_client.post(URL, {k: v for k, v in VALID.items() if k != "consent"})
+    assert response.status_code == 200
+    assert "Select whether the person agreed to share their record" in response.content.decode()
+    assert Person.objects.count() == 0
+
+
+def test_with_consent_the_coordinators_organisation_can_open_the_new_record(client):
+    from alongside.sharing.models import AccessEvent, Basis, Consent
+
+    membership = MembershipFactory(role=Role.COORDINATOR)
+    client.force_login(membership.user)
+    response = client.post(URL, {**VALID, "consent": "spoken"})
+    person = Person.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("people:record", kwargs={"person_id": person.pk})
+    consent = Consent.objects.get(person=person)
+    assert consent.organisation == membership.team.organisation
+    assert consent.method == "spoken" and consent.recorded_by == membership.user
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert "Quartermaine" in page.content.decode()
+    assert AccessEvent.objects.filter(
+        person_id=person.pk, user=membership.user, basis=Basis.CONSENT, allowed=True
+    ).exists()

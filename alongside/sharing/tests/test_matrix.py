@@ -1,0 +1,259 @@
+"""The authorisation matrix, generated from the URL table.
+
+Every view must declare what it touches (``person_data``, ``own_record`` or ``no_person_data``).
+Then every role × every basis (and none) × every person-data page is requested, and the answer
+(200 or 404) and the audit row are checked against the table below, which is written out here by
+hand rather than read from the policy, so that a change to the policy shows up as a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from alongside.core.access import declaration
+from alongside.organisations.models import Role
+from alongside.organisations.tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+from alongside.people.tests.factories import PersonFactory
+from alongside.sharing.models import (
+    SHAREABLE_PARTS,
+    AccessEvent,
+    Action,
+    Basis,
+    BreakGlass,
+    Consent,
+    ConsentMethod,
+    Part,
+)
+
+ALL = frozenset(Part)
+SHAREABLE = frozenset(SHAREABLE_PARTS)
+CARE_ROLES = [Role.PRACTITIONER, Role.COORDINATOR, Role.SUPERVISOR, Role.TEAM_LEAD]
+STAFF_ROLES = [*CARE_ROLES, Role.ANALYST, Role.ORG_ADMIN, Role.PRIVACY_LEAD]
+ROLES = [*STAFF_ROLES, "system_admin", "person"]
+CONDITIONS = ["none", "consent_all", "consent_plan", "break_glass", "own_record"]
+
+
+def walk(patterns, prefix="", namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), namespace, p
+
+
+def app_patterns():
+    return [
+        (route, namespace, p)
+        for route, namespace, p in walk(get_resolver().url_patterns)
+        if not route.startswith("admin/")
+    ]
+
+
+def test_every_view_declares_whether_it_reaches_a_persons_record():
+    undeclared = [route for route, _ns, p in app_patterns() if declaration(p.callback) is None]
+    assert undeclared == [], f"Views that do not declare what they touch: {undeclared}"
+
+
+def test_every_url_naming_a_person_goes_through_the_access_check():
+    for route, _ns, p in app_patterns():
+        if "person_id" in route:
+            assert declaration(p.callback) == "person_data", route
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    part: Part
+    action: Action
+    portal: bool
+
+
+def person_endpoints() -> list[Endpoint]:
+    found = []
+    for _route, namespace, p in app_patterns():
+        kind = declaration(p.callback)
+        if kind in {"person_data", "own_record"}:
+            part, action = getattr(p.callback, kind)
+            found.append(Endpoint(f"{namespace}:{p.name}", part, action, kind == "own_record"))
+    return found
+
+
+def test_the_matrix_covers_the_pages_that_exist():
+    names = {e.name for e in person_endpoints()}
+    assert {"people:record", "sharing:consents", "sharing:looks", "portal:home"} <= names
+
+
+def expected_rights(role, condition) -> tuple[frozenset, frozenset, bool]:
+    """(parts viewable, parts changeable, may export) for a role under a condition."""
+    none = (frozenset(), frozenset(), False)
+    if condition == "own_record":
+        if role != "person":
+            return none
+        view = frozenset(
+            {Part.DETAILS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING, Part.AUDIT}
+        )
+        return view, frozenset({Part.SHARING}), True
+    if condition in {"consent_all", "consent_plan"}:
+        agreed = SHAREABLE if condition == "consent_all" else frozenset({Part.PLAN})
+        if role in CARE_ROLES:
+            return agreed | {Part.DETAILS, Part.SHARING}, frozenset({Part.SHARING}), False
+        if role == Role.PRIVACY_LEAD:
+            return frozenset({Part.DETAILS, Part.SHARING, Part.AUDIT}), frozenset(), True
+        return none
+    if condition == "break_glass" and role in CARE_ROLES:
+        return ALL - {Part.AUDIT}, frozenset(), False
+    return none
+
+
+EXPECTED_BASIS = {
+    "consent_all": Basis.CONSENT,
+    "consent_plan": Basis.CONSENT,
+    "break_glass": Basis.BREAK_GLASS,
+    "own_record": Basis.SELF,
+}
+
+
+def expected_basis(role, condition) -> Basis:
+    if role == Role.PRIVACY_LEAD and condition in {"consent_all", "consent_plan"}:
+        return Basis.PRIVACY_REVIEW  # a privacy lead reviews; they do not care for the person
+    return EXPECTED_BASIS[condition]
+
+
+def set_up(role, condition):
+    person = PersonFactory()
+    organisation = OrganisationFactory()
+    if role == "system_admin":
+        user = UserFactory(is_superuser=True, is_staff=True)
+    elif role == "person":
+        user = UserFactory()
+        if condition == "own_record":
+            person.user = user
+            person.save()
+    else:
+        user = MembershipFactory(role=role, team__organisation=organisation).user
+    # Someone else's consent, so that withdraw pages have something to name in every case.
+    other = Consent.objects.create(
+        person=person,
+        organisation=OrganisationFactory(),
+        parts=[Part.PLAN],
+        method=ConsentMethod.WRITTEN,
+        recorded_by=UserFactory(),
+        starts_on=dt.date(2025, 1, 1),
+    )
+    if condition in {"consent_all", "consent_plan"}:
+        parts = SHAREABLE_PARTS if condition == "consent_all" else [Part.PLAN]
+        Consent.objects.create(
+            person=person,
+            organisation=organisation,
+            parts=[str(p) for p in parts],
+            method=ConsentMethod.SPOKEN,
+            recorded_by=UserFactory(),
+            starts_on=dt.date(2025, 1, 1),
+        )
+    if condition == "break_glass" and role in CARE_ROLES:
+        now = timezone.now()
+        BreakGlass.objects.create(
+            user=user,
+            person=person,
+            organisation=organisation,
+            reason="Person in crisis at A&E, no other record available",
+            opened_at=now,
+            expires_at=now + dt.timedelta(hours=4),
+        )
+    return user, person, other
+
+
+def url_for(endpoint: Endpoint, person, consent) -> str:
+    kwargs = {} if endpoint.portal else {"person_id": person.pk}
+    for extra in ({}, {"consent_id": consent.pk}):
+        try:
+            return reverse(endpoint.name, kwargs={**kwargs, **extra})
+        except NoReverseMatch:
+            continue
+    raise AssertionError(f"Cannot build a URL for {endpoint.name}: add its arguments here")
+
+
+# Every role under every condition; only a person can have a record of their own.
+CASES = [
+    (role, condition)
+    for role in ROLES
+    for condition in CONDITIONS
+    if condition != "own_record" or role == "person"
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "condition"), CASES)
+def test_authorisation_matrix(client, role, condition):
+    user, person, consent = set_up(role, condition)
+    client.force_login(user)
+    view, change, export = expected_rights(role, condition)
+    for endpoint in person_endpoints():
+        wanted = Action.EXPORT if endpoint.action == Action.EXPORT else Action.VIEW
+        methods = [("get", wanted)]
+        if endpoint.action == Action.CHANGE:
+            methods.append(("post", Action.CHANGE))
+        for method, action in methods:
+            if action == Action.EXPORT:
+                allowed = export
+            elif action == Action.CHANGE:
+                allowed = endpoint.part in change
+            else:
+                allowed = endpoint.part in view
+            if endpoint.portal and condition != "own_record":
+                allowed = False  # no record is linked to this account
+            before = AccessEvent.objects.filter(user=user).count()
+            response = getattr(client, method)(url_for(endpoint, person, consent), {})
+            label = f"{role} / {condition} / {method.upper()} {endpoint.name}"
+            # An allowed POST with no data shows the form again with its errors (200), or does
+            # what it confirms (302).
+            expected = ({200, 302} if method == "post" else {200}) if allowed else {404}
+            assert response.status_code in expected, label
+            if endpoint.portal and condition != "own_record":
+                continue  # nothing to audit: the account has no record
+            event = AccessEvent.objects.filter(user=user).order_by("-id").first()
+            assert AccessEvent.objects.filter(user=user).count() == before + 1, label
+            assert event.person_id == person.pk, label
+            assert (event.part, event.action, event.allowed) == (endpoint.part, action, allowed), (
+                label
+            )
+            assert event.basis == (expected_basis(role, condition) if allowed else Basis.NONE), (
+                label
+            )
+
+
+@pytest.mark.django_db
+def test_tampered_and_unknown_record_ids_are_404_and_logged(client):
+    user = MembershipFactory(role=Role.PRACTITIONER).user
+    client.force_login(user)
+    missing = 987_654_321
+    response = client.get(reverse("people:record", kwargs={"person_id": missing}))
+    assert response.status_code == 404
+    event = AccessEvent.objects.get(user=user)
+    assert (event.person_id, event.allowed, event.basis) == (missing, False, Basis.NONE)
+    assert client.get("/people/not-a-number/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_404_for_a_record_without_basis_looks_like_any_other(client):
+    client.force_login(MembershipFactory(role=Role.PRACTITIONER).user)
+    hidden = PersonFactory(family_name="Quartermaine")
+    existing = client.get(reverse("people:record", kwargs={"person_id": hidden.pk}))
+    missing = client.get(reverse("people:record", kwargs={"person_id": hidden.pk + 1000}))
+    assert existing.status_code == missing.status_code == 404
+
+    def without_tokens(content):  # the nonce and CSRF token differ on every response
+        return re.sub(rb'(nonce|value)="[^"]*"', b"", content)
+
+    assert without_tokens(existing.content) == without_tokens(missing.content)
+    assert b"Quartermaine" not in existing.content
