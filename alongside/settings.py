@@ -14,9 +14,11 @@ Environment:
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from alongside.core import embedded_db
@@ -211,10 +213,6 @@ LOGGING = {
 #   ALONGSIDE_SESSION_MINUTES  minutes without a request before signing out (default 30)
 #   ALONGSIDE_LOCKOUT_MINUTES  how long sign-in stays locked after 5 failures (default 15)
 #   ALONGSIDE_SSL_REDIRECT     ``0`` to leave HTTP-to-HTTPS redirects to the proxy (production)
-import datetime as _dt  # noqa: E402
-
-from csp.constants import NONCE, NONE, SELF  # noqa: E402
-
 # Two-factor sign-in: a code from an authenticator app (TOTP, django-otp) after the password.
 if (
     PRODUCTION

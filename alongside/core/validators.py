@@ -21,6 +21,12 @@ _POSTCODE = re.compile(
 _ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
 
 
+def nhs_check_digit(nine_digits: str) -> int:
+    """The modulus 11 check digit of an NHS number's first nine digits; 10 means no NHS number
+    can start with them."""
+    return nhs_number_lib.calculate_checksum(nine_digits)
+
+
 def normalise_nhs_number(value: str) -> str:
     """Return the 10 digits of a valid NHS number; refuse anything else with a reason."""
     digits = re.sub(r"[\s-]", "", value or "")
@@ -30,7 +36,7 @@ def normalise_nhs_number(value: str) -> str:
         )
     if len(digits) != 10:
         raise ValidationError("NHS number must be 10 numbers", code="nhs_number_length")
-    check = nhs_number_lib.calculate_checksum(digits[:9])
+    check = nhs_check_digit(digits[:9])
     if check == 10:
         raise ValidationError(
             "Enter a valid NHS number: this number cannot be an NHS number (its check digit "

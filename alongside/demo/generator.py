@@ -35,6 +35,7 @@ from django.utils.crypto import RANDOM_STRING_CHARS
 from django.utils.text import slugify
 
 from alongside.accounts.models import User
+from alongside.core.validators import nhs_check_digit
 from alongside.demo import data
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS
 from alongside.organisations.models import (
@@ -211,15 +212,6 @@ def tidy_up() -> None:
 
 def _count(result: tuple[int, dict[str, int]], model: type) -> int:
     return result[1].get(model._meta.label, 0)
-
-
-def nhs_check_digit(nine_digits: str) -> int:
-    """The modulus 11 check digit of an NHS number's first nine digits (10 means unusable)."""
-    total = sum(
-        int(digit) * weight for digit, weight in zip(nine_digits, range(10, 1, -1), strict=True)
-    )
-    check = 11 - total % 11
-    return 0 if check == 11 else check
 
 
 def quota(shares: Mapping[K, float], n: int, rng: random.Random) -> list[K]:

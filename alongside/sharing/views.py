@@ -32,6 +32,7 @@ def _record_context(request: HttpRequest, access: Access, **extra: Any) -> dict[
         "person": access.person,
         "access": access,
         "record_nav": RecordNavigation(request.user, access),
+        "back_link": {"href": reverse("people:list"), "text": "Back to people"},
         **extra,
     }
 

@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.utils import timezone
 
 from alongside.accounts.models import User
-from alongside.core.validators import normalise_nhs_number, normalise_postcode
+from alongside.core.validators import nhs_check_digit, normalise_nhs_number, normalise_postcode
 from alongside.demo import data
 from alongside.demo.generator import (
     DEFAULT_SEED,
@@ -19,7 +19,6 @@ from alongside.demo.generator import (
     PlaceBuilder,
     flush,
     generate,
-    nhs_check_digit,
     quota,
 )
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS

@@ -8,18 +8,10 @@ import itertools
 import factory
 from factory.django import DjangoModelFactory
 
+from alongside.core.validators import nhs_check_digit
 from alongside.people.models import EthnicCategory, Person, StatedGender
 
 _serial = itertools.count(1)
-
-
-def nhs_check_digit(nine_digits: str) -> int | None:
-    """The modulus 11 check digit of an NHS number's first nine digits (``None`` when 10)."""
-    total = sum(int(d) * weight for d, weight in zip(nine_digits, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    return None if check == 10 else check
 
 
 def synthetic_nhs_number() -> str:
@@ -27,7 +19,7 @@ def synthetic_nhs_number() -> str:
     while True:
         body = f"999{next(_serial) % 1_000_000:06d}"
         check = nhs_check_digit(body)
-        if check is not None:
+        if check != 10:
             return f"{body}{check}"
 
 

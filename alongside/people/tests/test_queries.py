@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 
+from alongside.core.validators import nhs_check_digit
 from alongside.people import queries
 from alongside.people.models import EthnicCategory, StatedGender
-from alongside.people.tests.factories import PersonFactory, nhs_check_digit, synthetic_nhs_number
+from alongside.people.tests.factories import PersonFactory, synthetic_nhs_number
 
 pytestmark = pytest.mark.django_db
 
