@@ -99,10 +99,6 @@ def care_memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.active().filter(user=user, role__in=CARE_ROLES)
 
 
-def care_organisation_ids(user: User) -> set[int]:
-    return set(care_memberships(user).values_list("team__organisation_id", flat=True))
-
-
 def acting_organisation_id(user: User) -> int | None:
     """The organisation a user acts for when no basis names one: their first active team's."""
     return (
@@ -130,12 +126,14 @@ class ConsentBasis:
     basis = Basis.CONSENT
 
     def rights(self, user: User, person: Person) -> Rights | None:
-        organisations = care_organisation_ids(user)
-        if not organisations:
-            return None
+        # One query: the person's consents in force with organisations where the user holds a
+        # care role now.
         consents = list(
             Consent.objects.in_force()
-            .filter(person=person, organisation_id__in=organisations)
+            .filter(
+                person=person,
+                organisation_id__in=care_memberships(user).values("team__organisation_id"),
+            )
             .values_list("organisation_id", "parts")
         )
         if not consents:
