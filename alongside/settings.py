@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "alongside.organisations",
     "alongside.places",
     "alongside.people",
+    "alongside.directory",
     "alongside.sharing",
     "alongside.portal",
     "alongside.home",
