@@ -11,5 +11,7 @@ urlpatterns = [
     path("people/", include("alongside.people.urls")),
     path("", include("alongside.sharing.urls")),
     path("portal/", include("alongside.portal.urls")),
+    path("directory/api/", include("alongside.directory.api_urls")),
+    path("directory/", include("alongside.directory.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["generator", "demo_startup", "test_suite", "access_overhead"]
+BENCHMARKS = [
+    "generator",
+    "demo_startup",
+    "test_suite",
+    "access_overhead",
+    "directory_search",
+]
 
 
 def main(names: list[str]) -> int:

@@ -37,6 +37,7 @@ from django.utils.text import slugify
 from alongside.accounts.models import User
 from alongside.core.validators import nhs_check_digit
 from alongside.demo import data
+from alongside.demo.directory import build_directory, flush_directory
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS
 from alongside.organisations.models import (
     Alliance,
@@ -94,6 +95,8 @@ _HISTORY_TRIGGERS = (
     "sharing.Consent:update_update",
     "sharing.BreakGlass:insert_insert",
     "sharing.BreakGlass:update_update",
+    "directory.Service:insert_insert",
+    "directory.Service:update_update",
 )
 # Shares of people who agreed to share their record: with the trust, and with one VCSE partner.
 _CONSENT_TO_TRUST = 0.85
@@ -153,6 +156,8 @@ def flush() -> dict[str, int]:
         Q(postcode__regex=postcode_pattern) | Q(registered_gp_practice__in=organisations)
     )
     with transaction.atomic():
+        # The directory first: its organisations point at the place's organisations.
+        deleted.update(flush_directory())
         # Sharing records first: they protect the people they are about. (Audit rows are
         # append-only and are never deleted; they outlive the synthetic people they name.)
         deleted["break_glass"] = BreakGlass.objects.filter(person__in=people).delete()[0]
@@ -296,6 +301,7 @@ class PlaceBuilder:
         with pgtrigger.ignore(*_HISTORY_TRIGGERS):
             self.build_people()
             self.build_sharing()
+            build_directory(self)
         return self.counts
 
     def rng(self, stage: str) -> random.Random:

@@ -72,7 +72,7 @@ def point_for_postcode(postcode: str) -> tuple[float, float] | None:
     return (row[0], row[1]) if row else None
 
 
-def _distance_to(latitude: float, longitude: float, prefix: str) -> Sqrt:
+def distance_to(latitude: float, longitude: float, prefix: str) -> Sqrt:
     """Great-circle distance in metres from a point to ``prefix``'s latitude and longitude."""
     lat = Radians(F(f"{prefix}latitude"))
     lon = Radians(F(f"{prefix}longitude"))
@@ -170,7 +170,7 @@ def search_services(criteria: ServiceSearch, *, now: dt.datetime | None = None) 
         latitude, longitude = criteria.near
         services = services.annotate(
             distance=Min(
-                _distance_to(latitude, longitude, "service_at_locations__location__"),
+                distance_to(latitude, longitude, "service_at_locations__location__"),
                 filter=Q(service_at_locations__location__latitude__isnull=False),
             )
         )

@@ -33,6 +33,11 @@ ROLE_TAG_COLOURS: dict[str, str] = {
 
 PEOPLE_LINK = {"href": reverse_lazy("people:list"), "text": "People whose records you can open"}
 
+DIRECTORY_LINK = {
+    "href": reverse_lazy("directory:manage"),
+    "text": "Your services in the local service directory",
+}
+
 NOT_RECORDED = "Not recorded"
 
 #: Roles with a section of their own, one per membership (analyst and organisation administrator
@@ -416,6 +421,7 @@ class HomePresenter:
             ),
             tables=[Table(f"Teams of {organisation.name}", head, rows)] if rows else [],
             empty_text="" if rows else "This organisation has no teams yet.",
+            links=[DIRECTORY_LINK],
         )
 
     def system_admin(self) -> Section:
@@ -445,6 +451,7 @@ class HomePresenter:
             ],
             links=[
                 {"href": reverse("organisations:list"), "text": "Manage organisations"},
+                DIRECTORY_LINK,
                 {"href": reverse("admin:index"), "text": "Open the Django administration site"},
             ],
         )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -10,12 +9,14 @@ from alongside.home.queries import home_data, is_portal_user
 
 
 @no_person_data
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's home page: a section for each role they hold.
+    """The public start page for visitors; for a signed-in user, their home page: a section for
+    each role they hold.
 
     A person who needs support (a portal account, with no staff role) goes to their portal.
     """
+    if not request.user.is_authenticated:
+        return render(request, "home/start.jinja")
     page = HomePresenter(home_data(request.user)).page()
     if not page.has_role and is_portal_user(request.user):
         return redirect("portal:home")

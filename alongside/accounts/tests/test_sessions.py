@@ -29,10 +29,10 @@ def test_a_session_idle_for_longer_than_the_limit_is_signed_out(client, clock):
     client.post(
         reverse("accounts:sign-in"), {"username": UserFactory().username, "password": PASSWORD}
     )
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("accounts:account")).status_code == 200
 
     clock.shift(dt.timedelta(minutes=31))
-    response = client.get(reverse("home"))
+    response = client.get(reverse("accounts:account"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:sign-in"))
 

@@ -65,7 +65,7 @@ def test_signing_out_ends_the_session(client):
     assert response.status_code == 302
     assert response.url == reverse("accounts:sign-in")
     assert "_auth_user_id" not in client.session
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("accounts:account")).status_code == 302
 
 
 def test_signing_out_needs_csrf(client):
@@ -77,7 +77,14 @@ def test_signing_out_needs_csrf(client):
     assert "_auth_user_id" in csrf_client.session
 
 
-def test_anonymous_home_redirects_to_sign_in(client):
+def test_anonymous_home_shows_the_public_start_page(client):
     response = client.get(reverse("home"))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:sign-in"))
+    assert response.status_code == 200
+    assert "Find support near you" in response.text
+    assert "Samaritans on" in response.text
+    assert reverse("accounts:sign-in") in response.text
+
+
+def test_the_sign_in_page_links_back_to_the_public_start(client):
+    response = client.get(reverse("accounts:sign-in"))
+    assert 'href="/">Go to the start page</a>' in response.text

@@ -162,6 +162,7 @@ def test_org_admin_sees_their_organisation_teams_with_member_counts(client, team
     assert "Peer Support Wyvern" in html
     assert "Someone else&#39;s team" not in html and "Someone else's team" not in html
     assert "Voluntary sector service" in html
+    assert f'href="{reverse("directory:manage")}"' in html
 
 
 def test_system_admin_sees_counts_and_links(client):
@@ -173,6 +174,7 @@ def test_system_admin_sees_counts_and_links(client):
     assert "Organisations by type" in html
     assert f'href="{reverse("organisations:list")}"' in html
     assert f'href="{reverse("admin:index")}"' in html
+    assert f'href="{reverse("directory:manage")}"' in html
     assert table_as_dict(html, "Organisations by type")["GP practice"] == "2"
 
 
