@@ -10,6 +10,7 @@ Environment:
     ALLOWED_HOSTS           comma-separated host names (default: 127.0.0.1,localhost)
     DATABASE_URL            PostgreSQL URL; when unset the embedded server is started
     ALONGSIDE_DATA_DIR      where the embedded server keeps its data (default: var/)
+    ALONGSIDE_PLACE_NAME    the place the public pages name (default: Wyvern, the demo county)
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ if PRODUCTION:
         )
     if DEBUG:
         raise ImproperlyConfigured("Production refuses to start with ALONGSIDE_DEBUG on.")
+
+# The place this deployment serves, as the public pages name it (the demo's county by default).
+PLACE_NAME = os.environ.get("ALONGSIDE_PLACE_NAME", "Wyvern")
 
 ALLOWED_HOSTS = [
     h.strip()

@@ -66,6 +66,7 @@ def environment(**options: Any) -> Environment:
         get_messages=get_messages,
         now=timezone.now,
         service_name="Alongside",
+        place_name=settings.PLACE_NAME,
     )
     env.filters.update(
         date=formats.date,
