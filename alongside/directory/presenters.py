@@ -120,7 +120,8 @@ class ServicePresenter:
 
     @property
     def needs(self) -> list[str]:
-        return [term.name for term in self.service.taxonomy_terms.all()]
+        names = getattr(self.service, "need_names", None)  # gathered by search_results
+        return names if names is not None else [t.name for t in self.service.taxonomy_terms.all()]
 
     @property
     def distance(self) -> str:
@@ -132,7 +133,10 @@ class ServicePresenter:
 
     @property
     def localities(self) -> str:
-        return join_words(sorted(locality.name for locality in self.service.localities.all()))
+        names = getattr(self.service, "locality_names", None)  # gathered by search_results
+        if names is None:
+            names = [locality.name for locality in self.service.localities.all()]
+        return join_words(sorted(names))
 
     @property
     def status(self) -> str:

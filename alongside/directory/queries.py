@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db.models import (
     Exists,
@@ -38,6 +39,7 @@ from alongside.directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from alongside.organisations.models import Locality
 from alongside.places.models import Postcode
 
 EARTH_RADIUS_METRES = 6_371_000
@@ -180,6 +182,23 @@ def search_services(criteria: ServiceSearch, *, now: dt.datetime | None = None) 
     else:
         services = services.annotate(distance=Value(None, output_field=FloatField()))
     return services.order_by(*order, "name", "id")
+
+
+def search_results(criteria: ServiceSearch, *, now: dt.datetime | None = None) -> QuerySet:
+    """``search_services`` with what a list of results shows (organisation, needs, localities)
+    gathered in the same single statement, so a page of results is one query."""
+    return (
+        search_services(criteria, now=now)
+        .select_related("organization")
+        .annotate(
+            need_names=ArraySubquery(
+                TaxonomyTerm.objects.filter(services=OuterRef("pk")).order_by("name").values("name")
+            ),
+            locality_names=ArraySubquery(
+                Locality.objects.filter(services=OuterRef("pk")).order_by("name").values("name")
+            ),
+        )
+    )
 
 
 def with_details(services: QuerySet) -> QuerySet:

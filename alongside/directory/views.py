@@ -54,11 +54,11 @@ def search(request: HttpRequest) -> HttpResponse:
     form = ServiceSearchForm(request.GET or None)
     searched = bool(request.GET) and form.is_valid()
     criteria = form.criteria() if searched else queries.ServiceSearch()
-    results = queries.search_services(criteria) if searched or not request.GET else None
+    results = queries.search_results(criteria) if searched or not request.GET else None
     page = links = None
     rows: list[ServicePresenter] = []
     if results is not None:
-        page = Paginator(queries.with_details(results), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = [ServicePresenter(service) for service in page.object_list]
         links = _page_links(request, page)
     return render(
