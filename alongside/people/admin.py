@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from django import forms
 
-from alongside.core.validators import normalise_nhs_number, normalise_postcode
+from alongside.people.forms import IdentifierFieldsMixin
 from alongside.people.models import Person
 
 
-class PersonAdminForm(forms.ModelForm):
+class PersonAdminForm(IdentifierFieldsMixin, forms.ModelForm):
     # Wider than the stored 10 digits, so "943 476 5919" reaches the NHS number check.
     nhs_number = forms.CharField(
         label="NHS number", required=False, empty_value=None, max_length=20
@@ -49,11 +49,3 @@ class PersonAdminForm(forms.ModelForm):
             "registered_gp_practice": "Registered GP practice",
             "user": "Portal sign-in",
         }
-
-    def clean_nhs_number(self) -> str | None:
-        value = self.cleaned_data.get("nhs_number")
-        return normalise_nhs_number(value) if value else None
-
-    def clean_postcode(self) -> str:
-        value = self.cleaned_data.get("postcode") or ""
-        return normalise_postcode(value) if value.strip() else ""

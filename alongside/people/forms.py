@@ -19,7 +19,22 @@ from alongside.core.validators import normalise_nhs_number, normalise_postcode
 from alongside.people.models import Person
 
 
-class PersonForm(NhsModelForm):
+class IdentifierFieldsMixin:
+    """An optional NHS number and postcode, put in their canonical form (or refused with the
+    validators' messages). Shared by the staff form and the admin form."""
+
+    cleaned_data: dict
+
+    def clean_nhs_number(self) -> str | None:
+        value = self.cleaned_data.get("nhs_number")
+        return normalise_nhs_number(value) if value else None
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data.get("postcode") or ""
+        return normalise_postcode(value) if value.strip() else ""
+
+
+class PersonForm(IdentifierFieldsMixin, NhsModelForm):
     """A new person's record, as a triage coordinator or team lead enters it."""
 
     constraint_fields = {"person_nhs_number_unique": "nhs_number"}
@@ -126,14 +141,6 @@ class PersonForm(NhsModelForm):
                 "Date of birth must be today or in the past", code="future_date"
             )
         return born
-
-    def clean_nhs_number(self) -> str | None:
-        value = self.cleaned_data.get("nhs_number")
-        return normalise_nhs_number(value) if value else None
-
-    def clean_postcode(self) -> str:
-        value = self.cleaned_data.get("postcode") or ""
-        return normalise_postcode(value) if value.strip() else ""
 
 
 class PersonSearchForm(NhsForm):
