@@ -59,6 +59,8 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def partition_name(month: dt.date) -> str:
+    """The partition holding ``month``'s rows. Months are calendar months in UTC, the time zone
+    the database session uses for the partition bounds."""
     return f"{TABLE}_y{month:%Y}m{month:%m}"
 
 
@@ -68,7 +70,7 @@ def ensure_partitions(*, months_back: int = 24, months_ahead: int = 3) -> list[s
     A month whose rows already sit in the default partition is left there (PostgreSQL would
     refuse to attach a partition over them); the rows stay readable all the same.
     """
-    this_month = _month_start(timezone.localdate())
+    this_month = _month_start(timezone.now().astimezone(dt.UTC).date())
     created = []
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
