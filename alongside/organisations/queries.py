@@ -39,15 +39,6 @@ def active_memberships_with_teams(user: User) -> QuerySet[Membership]:
     )
 
 
-def team_members(team: Team) -> QuerySet[Membership]:
-    return (
-        Membership.objects.active()
-        .filter(team=team)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "role")
-    )
-
-
 def has_active_role(user: Any, roles: Iterable[str]) -> bool:
     """Whether a signed-in user holds any of ``roles`` in any team today."""
     if not getattr(user, "is_authenticated", False):

@@ -40,12 +40,13 @@ def _record_context(request: HttpRequest, access: Access, **extra: Any) -> dict[
 @person_data(Part.SHARING)
 def consents(request: HttpRequest, access: Access) -> HttpResponse:
     person = access.person
-    rows = consent_rows(
-        queries.consents_for(person),
-        may_change=access.may(request.user, Part.SHARING, Action.CHANGE),
-        person_id=person.pk,
+    may_change = access.may(request.user, Part.SHARING, Action.CHANGE)
+    rows = consent_rows(queries.consents_for(person), may_change=may_change, person_id=person.pk)
+    return render(
+        request,
+        "sharing/consents.jinja",
+        _record_context(request, access, rows=rows, may_change=may_change),
     )
-    return render(request, "sharing/consents.jinja", _record_context(request, access, rows=rows))
 
 
 @person_data(Part.SHARING, action=Action.CHANGE)
