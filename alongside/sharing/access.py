@@ -27,7 +27,16 @@ from alongside.people.models import Person
 from alongside.sharing import audit, policy
 from alongside.sharing.models import AccessEvent, Action, Basis, Part
 
-__all__ = ["Access", "declaration", "no_person_data", "open_record", "own_record", "person_data"]
+__all__ = [
+    "Access",
+    "declaration",
+    "no_person_data",
+    "open_record",
+    "own_record",
+    "person_data",
+    "serve",
+    "wanted_action",
+]
 
 View = Callable[..., HttpResponse]
 
@@ -78,7 +87,7 @@ def open_record(
     return Access(person, part, action, decision.basis, decision.organisation_id)
 
 
-def _serve(
+def serve(
     request: HttpRequest,
     person_id: int,
     part: Part,
@@ -143,14 +152,15 @@ def _audit(
     )
 
 
-def record_list_view(request: HttpRequest, people: Iterable[Person]) -> None:
-    """Audit a list that shows several people's details: one row for each person shown.
+def record_list_view(request: HttpRequest, people: Iterable[Person | int]) -> None:
+    """Audit a list that shows several people's details: one row for each person (or person id)
+    shown.
 
     A list only ever shows the details part, which every basis that reaches a person grants, so
     the basis of each row comes from one query per basis rather than one decision per person.
     """
     user = request.user
-    remaining = {person.pk for person in people}
+    remaining = {person if isinstance(person, int) else person.pk for person in people}
     organisation_id = policy.acting_organisation_id(user)
     rows = []
     ordered = sorted(policy.providers(), key=lambda p: p.basis == Basis.BREAK_GLASS)
@@ -182,7 +192,7 @@ def record_list_view(request: HttpRequest, people: Iterable[Person]) -> None:
     AccessEvent.objects.bulk_create(rows)
 
 
-def _wanted(request: HttpRequest, action: Action) -> Action:
+def wanted_action(request: HttpRequest, action: Action) -> Action:
     if action == Action.EXPORT or request.method not in {"GET", "HEAD"}:
         return action
     return Action.VIEW
@@ -203,7 +213,9 @@ def person_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View],
         ) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            return _serve(request, person_id, part, _wanted(request, action), view, *args, **kwargs)
+            return serve(
+                request, person_id, part, wanted_action(request, action), view, *args, **kwargs
+            )
 
         wrapped.person_data = (part, action)  # type: ignore[attr-defined]
         return wrapped
@@ -224,7 +236,9 @@ def own_record(part: Part, *, action: Action = Action.VIEW) -> Callable[[View], 
             )
             if person_id is None:
                 raise Http404("No record is linked to this account")
-            return _serve(request, person_id, part, _wanted(request, action), view, *args, **kwargs)
+            return serve(
+                request, person_id, part, wanted_action(request, action), view, *args, **kwargs
+            )
 
         wrapped.own_record = (part, action)  # type: ignore[attr-defined]
         return wrapped

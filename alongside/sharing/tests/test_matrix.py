@@ -18,12 +18,17 @@ from django.utils import timezone
 
 from alongside.core.access import declaration
 from alongside.organisations.models import Role
+from alongside.meetings.models import AgendaItem, LocalityMeeting
 from alongside.organisations.tests.factories import (
+    LocalityFactory,
     MembershipFactory,
     OrganisationFactory,
+    TeamFactory,
     UserFactory,
 )
 from alongside.people.tests.factories import PersonFactory
+from alongside.referrals.models import Handover, HandoverKind, State
+from alongside.referrals.tests.factories import ReferralFactory
 from alongside.sharing.models import (
     SHAREABLE_PARTS,
     AccessEvent,
@@ -40,7 +45,15 @@ SHAREABLE = frozenset(SHAREABLE_PARTS)
 CARE_ROLES = [Role.PRACTITIONER, Role.COORDINATOR, Role.SUPERVISOR, Role.TEAM_LEAD]
 STAFF_ROLES = [*CARE_ROLES, Role.ANALYST, Role.ORG_ADMIN, Role.PRIVACY_LEAD]
 ROLES = [*STAFF_ROLES, "system_admin", "person"]
-CONDITIONS = ["none", "consent_all", "consent_plan", "break_glass", "own_record"]
+CONDITIONS = [
+    "none",
+    "consent_all",
+    "consent_plan",
+    "break_glass",
+    "open_referral",
+    "meeting",
+    "own_record",
+]
 
 
 def walk(patterns, prefix="", namespace=None):
@@ -112,6 +125,14 @@ def expected_rights(role, condition) -> tuple[frozenset, frozenset, bool]:
         return none
     if condition == "break_glass" and role in CARE_ROLES:
         return ALL - {Part.AUDIT}, frozenset(), False
+    if condition == "open_referral" and role in CARE_ROLES:
+        return (
+            frozenset({Part.DETAILS, Part.REFERRALS, Part.SHARING}),
+            frozenset({Part.REFERRALS, Part.SHARING}),
+            False,
+        )
+    if condition == "meeting" and role in CARE_ROLES:
+        return frozenset({Part.DETAILS, Part.REFERRALS}), frozenset(), False
     return none
 
 
@@ -119,6 +140,8 @@ EXPECTED_BASIS = {
     "consent_all": Basis.CONSENT,
     "consent_plan": Basis.CONSENT,
     "break_glass": Basis.BREAK_GLASS,
+    "open_referral": Basis.OPEN_REFERRAL,
+    "meeting": Basis.MEETING,
     "own_record": Basis.SELF,
 }
 
@@ -170,12 +193,42 @@ def set_up(role, condition):
             opened_at=now,
             expires_at=now + dt.timedelta(hours=4),
         )
-    return user, person, other
+    # A referral about the person: held by the user's team under "open_referral", by another
+    # team otherwise; with a follow-up waiting, so that every referral page has something to show.
+    locality = LocalityFactory()
+    holding_team = (
+        user.memberships.get().team
+        if condition == "open_referral" and role not in {"system_admin", "person"}
+        else TeamFactory(localities=[locality])
+    )
+    referral = ReferralFactory(person=person, team=holding_team, state=State.IN_TRIAGE)
+    handover = Handover.objects.create(
+        referral=referral,
+        kind=HandoverKind.SIGNPOST,
+        team=TeamFactory(),
+        passed_on="Introduced by phone",
+        follow_up_on=dt.date(2026, 1, 1),
+        created_by=UserFactory(),
+    )
+    if condition == "meeting" and role in CARE_ROLES:
+        user.memberships.get().team.localities.add(locality)
+        meeting = LocalityMeeting.objects.create(
+            locality=locality, starts_at=timezone.now() + dt.timedelta(days=2), created_by=user
+        )
+        AgendaItem.objects.create(meeting=meeting, referral=referral, added_by=user)
+    return user, person, other, referral, handover
 
 
-def url_for(endpoint: Endpoint, person, consent) -> str:
+def url_for(endpoint: Endpoint, person, consent, referral, handover) -> str:
     kwargs = {} if endpoint.portal else {"person_id": person.pk}
-    for extra in ({}, {"consent_id": consent.pk}):
+    for extra in (
+        {},
+        {"consent_id": consent.pk},
+        {"referral_id": referral.pk},
+        {"referral_id": referral.pk, "handover_id": handover.pk},
+    ):
+        if "referral_id" in extra:
+            kwargs = {}
         try:
             return reverse(endpoint.name, kwargs={**kwargs, **extra})
         except NoReverseMatch:
@@ -195,7 +248,7 @@ CASES = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("role", "condition"), CASES)
 def test_authorisation_matrix(client, role, condition):
-    user, person, consent = set_up(role, condition)
+    user, person, consent, referral, handover = set_up(role, condition)
     client.force_login(user)
     view, change, export = expected_rights(role, condition)
     for endpoint in person_endpoints():
@@ -213,7 +266,9 @@ def test_authorisation_matrix(client, role, condition):
             if endpoint.portal and condition != "own_record":
                 allowed = False  # no record is linked to this account
             before = AccessEvent.objects.filter(user=user).count()
-            response = getattr(client, method)(url_for(endpoint, person, consent), {})
+            response = getattr(client, method)(
+                url_for(endpoint, person, consent, referral, handover), {}
+            )
             label = f"{role} / {condition} / {method.upper()} {endpoint.name}"
             # An allowed POST with no data shows the form again with its errors (200), or does
             # what it confirms (302).

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CareConfig(AppConfig):
+    name = "alongside.care"
+    label = "care"
+    verbose_name = "Key working: episodes of care and contacts"
+
+    def ready(self) -> None:
+        from alongside.care import services
+        from alongside.referrals import services as referrals
+
+        referrals.on_accept(services.open_episode_from_referral)

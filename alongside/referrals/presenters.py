@@ -1,0 +1,255 @@
+"""What referral pages show: rows for worklists, the referral's summary, its history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from alongside.core import formats
+from alongside.referrals.models import Handover, Referral, State, Transition, Urgency
+from alongside.referrals.queries import days_waited
+from alongside.referrals.services import TRANSITION_LABELS, allowed_transitions
+
+STATE_COLOURS = {
+    State.RECEIVED: "blue",
+    State.IN_TRIAGE: "aqua-green",
+    State.FOR_MEETING: "purple",
+    State.ACCEPTED: "green",
+    State.SIGNPOSTED: "green",
+    State.DECLINED: "orange",
+    State.CLOSED: "grey",
+}
+
+# The pages that make each transition, in the order they are offered.
+ACTIONS = [
+    ("start_triage", "Start triage", "referrals:start-triage"),
+    ("accept", "Accept to a team", "referrals:accept"),
+    ("signpost", "Signpost with a warm handover", "referrals:signpost"),
+    ("mark_for_meeting", "Take to the locality meeting", "referrals:for-meeting"),
+    ("decline", "Decline, offering an alternative", "referrals:decline"),
+    ("return_to_triage", "Bring back to triage", "referrals:return-to-triage"),
+    ("close", "Close", "referrals:close"),
+]
+
+
+def state_tag(referral: Referral) -> dict[str, str]:
+    return {
+        "text": referral.get_state_display(),
+        "classes": f"nhsuk-tag--{STATE_COLOURS[referral.state]}",
+    }
+
+
+@dataclass
+class ReferralRow:
+    referral: Referral
+    today: dt.date
+
+    @property
+    def href(self) -> str:
+        return reverse("referrals:referral", kwargs={"referral_id": self.referral.pk})
+
+    @property
+    def name(self) -> str:
+        return self.referral.full_name
+
+    @property
+    def received(self) -> str:
+        return formats.date(timezone.localtime(self.referral.received_at).date())
+
+    @property
+    def days_waited(self) -> int:
+        return days_waited(self.referral.received_at, self.today)
+
+    @property
+    def urgent(self) -> bool:
+        return self.referral.urgency == Urgency.URGENT
+
+    @property
+    def source(self) -> str:
+        return self.referral.get_source_display()
+
+    @property
+    def state(self) -> dict[str, str]:
+        return state_tag(self.referral)
+
+    @property
+    def team(self) -> str:
+        return self.referral.team.name
+
+    @property
+    def locality(self) -> str:
+        return self.referral.locality.name if self.referral.locality_id else "Not known"
+
+
+@dataclass
+class FollowUpRow:
+    handover: Handover
+    today: dt.date
+
+    @property
+    def referral(self) -> ReferralRow:
+        return ReferralRow(self.handover.referral, self.today)
+
+    @property
+    def destination(self) -> str:
+        h = self.handover
+        return h.service.name if h.service_id else h.team.name
+
+    @property
+    def due(self) -> str:
+        return formats.date(self.handover.follow_up_on)
+
+    @property
+    def days_overdue(self) -> int:
+        return (self.today - self.handover.follow_up_on).days
+
+    @property
+    def href(self) -> str:
+        return reverse(
+            "referrals:follow-up",
+            kwargs={"referral_id": self.handover.referral_id, "handover_id": self.handover.pk},
+        )
+
+
+class ReferralPresenter:
+    def __init__(self, referral: Referral, *, needs: list[Any]) -> None:
+        self.referral = referral
+        self.needs = needs
+
+    @property
+    def title(self) -> str:
+        return f"Referral {self.referral.reference}"
+
+    @property
+    def state(self) -> dict[str, str]:
+        return state_tag(self.referral)
+
+    @property
+    def days_waited(self) -> int:
+        return days_waited(self.referral.received_at)
+
+    def actions(self) -> list[dict[str, str]]:
+        allowed = set(allowed_transitions(self.referral.state))
+        if self.referral.state in (State.SIGNPOSTED, State.DECLINED):
+            # These close through their follow-up, and come back to triage through it too.
+            allowed -= {"close", "return_to_triage"}
+        return [
+            {"text": text, "href": reverse(name, kwargs={"referral_id": self.referral.pk})}
+            for key, text, name in ACTIONS
+            if key in allowed
+        ]
+
+    def person_rows(self) -> list[dict[str, Any]]:
+        r = self.referral
+        contact = ", ".join(
+            label
+            for value, label in r._meta.get_field("contact_methods").base_field.choices
+            if value in r.contact_methods
+        )
+        rows = [
+            ("Name", r.full_name + (f" (prefers {r.preferred_name})" if r.preferred_name else "")),
+            ("Date of birth", formats.date(r.date_of_birth)),
+            ("NHS number", formats.nhs_number(r.nhs_number) if r.nhs_number else "Not given"),
+            ("Postcode", r.postcode or "Not given"),
+            ("Phone", r.phone or "Not given"),
+            ("Email", r.email or "Not given"),
+            ("How to contact", contact or "Not given"),
+            ("Leave a message?", "Yes" if r.may_leave_message else "No"),
+            ("When or how not to contact", r.contact_safety or "Nothing said"),
+            (
+                "Language",
+                (r.preferred_language or "English")
+                + (", needs an interpreter" if r.interpreter_needed else ""),
+            ),
+            ("Communication needs", r.communication_needs or "None given"),
+            ("Access needs", r.access_needs or "None given"),
+            (
+                "GP practice",
+                r.gp_practice.name if r.gp_practice_id else (r.gp_practice_name or "Not given"),
+            ),
+        ]
+        return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
+
+    def referral_rows(self) -> list[dict[str, Any]]:
+        r = self.referral
+        referrer = "The person themself"
+        if r.referred_by_id:
+            referrer = r.referred_by.display_name
+            if r.referring_organisation_id:
+                referrer += f", {r.referring_organisation.name}"
+        rows = [
+            ("Received", formats.datetime(r.received_at)),
+            (
+                "Days waited",
+                str(self.days_waited)
+                if r.state in ("received", "in_triage", "for_meeting")
+                else "Decided",
+            ),
+            ("Source", r.get_source_display()),
+            ("Referred by", referrer),
+            ("Urgency", r.get_urgency_display()),
+            ("What is going on", r.concerns),
+            ("What would help", r.what_would_help or "Not given"),
+            ("Needs", ", ".join(t.name for t in self.needs) or "None chosen"),
+            ("Held by", f"{r.team.name} ({r.team.organisation.name})"),
+            ("Locality", r.locality.name if r.locality_id else "Not known"),
+        ]
+        if r.source != "self":
+            rows.append(("Person agreed to the referral", "Yes" if r.person_agreed else "No"))
+            rows.append(("What the person knows", r.person_knows or "Nothing recorded"))
+        if r.onward_from_id:
+            rows.append(("Handed over from", f"Referral {r.onward_from.reference}"))
+        if r.rejection_reason:
+            rows.append(("Declined because", r.get_rejection_reason_display()))
+        if r.closure_reason:
+            rows.append(("Closed because", r.get_closure_reason_display()))
+        return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
+
+
+@dataclass
+class HistoryRow:
+    transition: Transition
+
+    @property
+    def what(self) -> str:
+        return TRANSITION_LABELS.get(self.transition.name, self.transition.name)
+
+    @property
+    def when(self) -> str:
+        return formats.datetime(self.transition.at)
+
+    @property
+    def who(self) -> str:
+        return self.transition.by.display_name if self.transition.by_id else "The person themself"
+
+    @property
+    def why(self) -> str:
+        return self.transition.reason
+
+
+@dataclass
+class HandoverRow:
+    handover: Handover
+
+    @property
+    def destination(self) -> str:
+        h = self.handover
+        if h.service_id:
+            return f"{h.service.name} ({h.service.organization.name})"
+        return f"{h.team.name} ({h.team.organisation.name})"
+
+    @property
+    def follow_up(self) -> str:
+        return formats.date(self.handover.follow_up_on)
+
+    @property
+    def outcome(self) -> str:
+        h = self.handover
+        if not h.outcome:
+            overdue = h.follow_up_on <= timezone.localdate()
+            return "Due: record whether the person connected" if overdue else "Not yet due"
+        return h.get_outcome_display() + (f" – {h.outcome_note}" if h.outcome_note else "")

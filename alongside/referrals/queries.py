@@ -1,0 +1,188 @@
+"""Reads about referrals that pages, exports and benchmarks share: worklists, waiting lists,
+follow-ups due, likely duplicates and bounces.
+
+Every worklist is one statement for its rows (with what the page shows joined in) and one for its
+count, whatever its length; the waiting-time clock starts when the referral was received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from alongside.people.models import Person
+from alongside.referrals.models import AWAITING_DECISION, Handover, Referral, Source, State
+
+
+class Worklist:
+    TRIAGE = "triage"
+    FOLLOW_UPS = "follow-ups"
+    FIRST_CONTACT = "first-contact"
+    SECOND_CONTACT = "second-contact"
+
+    LABELS = {
+        TRIAGE: "Waiting for triage",
+        FOLLOW_UPS: "Follow-ups due",
+        FIRST_CONTACT: "Waiting for a first contact",
+        SECOND_CONTACT: "Waiting for a second contact",
+    }
+    ALL = (TRIAGE, FOLLOW_UPS, FIRST_CONTACT, SECOND_CONTACT)
+
+
+@dataclass(frozen=True)
+class WorklistFilter:
+    """Which referrals a worklist shows: always within ``team_ids`` (the user's teams)."""
+
+    team_ids: tuple[int, ...]
+    team_id: int | None = None
+    locality_id: int | None = None
+    source: str | None = None
+
+    def apply(self, referrals: QuerySet[Referral], team_field: str = "team_id") -> QuerySet:
+        teams = [self.team_id] if self.team_id in self.team_ids else list(self.team_ids)
+        referrals = referrals.filter(**{f"{team_field}__in": teams})
+        if self.locality_id:
+            referrals = referrals.filter(locality_id=self.locality_id)
+        if self.source in Source.values:
+            referrals = referrals.filter(source=self.source)
+        return referrals
+
+
+_ROW_RELATED = ("team", "locality")
+
+
+def waiting_triage(filters: WorklistFilter) -> QuerySet[Referral]:
+    """Referrals waiting for a triage decision, oldest first."""
+    return (
+        filters.apply(Referral.objects.filter(state__in=AWAITING_DECISION))
+        .select_related(*_ROW_RELATED)
+        .order_by("received_at", "id")
+    )
+
+
+def waiting_first_contact(filters: WorklistFilter) -> QuerySet[Referral]:
+    """Accepted referrals whose person has not yet had an attended direct contact."""
+    return (
+        filters.apply(
+            Referral.objects.filter(state=State.ACCEPTED, first_contact_at__isnull=True),
+            "accepted_team_id",
+        )
+        .select_related(*_ROW_RELATED, "accepted_team")
+        .order_by("received_at", "id")
+    )
+
+
+def waiting_second_contact(filters: WorklistFilter) -> QuerySet[Referral]:
+    """Accepted referrals with one attended direct contact and not yet a second (the interim
+    waiting-time clock stops at the second)."""
+    return (
+        filters.apply(
+            Referral.objects.filter(
+                state=State.ACCEPTED,
+                first_contact_at__isnull=False,
+                second_contact_at__isnull=True,
+            ),
+            "accepted_team_id",
+        )
+        .select_related(*_ROW_RELATED, "accepted_team")
+        .order_by("received_at", "id")
+    )
+
+
+def follow_ups_due(filters: WorklistFilter, on: dt.date | None = None) -> QuerySet[Handover]:
+    """Handovers whose follow-up date has come with no outcome recorded, oldest due first. They
+    stay on the list until someone records whether the person connected."""
+    day = on or timezone.localdate()
+    referrals = filters.apply(Referral.objects.all())
+    return (
+        Handover.objects.filter(outcome="", follow_up_on__lte=day, referral__in=referrals)
+        .select_related("referral", "referral__team", "referral__locality", "service", "team")
+        .order_by("follow_up_on", "id")
+    )
+
+
+def worklist(name: str, filters: WorklistFilter) -> QuerySet:
+    return {
+        Worklist.TRIAGE: waiting_triage,
+        Worklist.FOLLOW_UPS: follow_ups_due,
+        Worklist.FIRST_CONTACT: waiting_first_contact,
+        Worklist.SECOND_CONTACT: waiting_second_contact,
+    }[name](filters)
+
+
+def days_waited(received_at: dt.datetime, on: dt.date | None = None) -> int:
+    """Whole days since the referral was received (the clock starts at receipt)."""
+    day = on or timezone.localdate()
+    return (day - timezone.localtime(received_at).date()).days
+
+
+def likely_duplicates(
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date,
+    postcode: str,
+    nhs_number: str = "",
+) -> QuerySet[Person]:
+    """People who are probably the person referred: the same NHS number, or the same name, date
+    of birth and postcode. Offered for matching; never merged without someone choosing."""
+    same_details = Q(date_of_birth=date_of_birth, postcode=postcode) & Q(
+        given_lower=given_name.strip().lower(), family_lower=family_name.strip().lower()
+    )
+    condition = same_details
+    if nhs_number:
+        condition |= Q(nhs_number=nhs_number)
+    return (
+        Person.objects.annotate(given_lower=Lower("given_name"), family_lower=Lower("family_name"))
+        .filter(condition)
+        .order_by("family_name", "given_name", "id")
+    )
+
+
+def duplicates_of(referral: Referral) -> QuerySet[Person]:
+    return likely_duplicates(
+        given_name=referral.given_name,
+        family_name=referral.family_name,
+        date_of_birth=referral.date_of_birth,
+        postcode=referral.postcode,
+        nhs_number=referral.nhs_number,
+    )
+
+
+def open_referrals_for(people: Iterable[Person], *, excluding: Referral) -> set[int]:
+    """Which of these people already have another referral waiting for a decision."""
+    return set(
+        Referral.objects.filter(person__in=list(people), state__in=AWAITING_DECISION)
+        .exclude(pk=excluding.pk)
+        .values_list("person_id", flat=True)
+    )
+
+
+def bounces(referrals: QuerySet[Referral] | None = None) -> QuerySet[Referral]:
+    """Referrals that left without a named next step: closed, never accepted, and with no
+    handover to anyone. The services allow this only when the person ended it before a decision;
+    every one is reported."""
+    base = referrals if referrals is not None else Referral.objects.all()
+    return base.filter(state=State.CLOSED, accepted_team__isnull=True).filter(
+        ~Exists(Handover.objects.filter(referral=OuterRef("pk")))
+    )
+
+
+def bounces_for(team_ids: Iterable[int]) -> QuerySet[Referral]:
+    """The bounces among referrals these teams held."""
+    return bounces(Referral.objects.filter(team_id__in=list(team_ids)))
+
+
+def history(referral: Referral) -> QuerySet:
+    return referral.transitions.select_related("by").order_by("at", "id")
+
+
+def handovers(referral: Referral) -> QuerySet[Handover]:
+    return referral.handovers.select_related(
+        "service", "service__organization", "team", "team__organisation", "onward_referral"
+    ).order_by("created_at", "id")

@@ -1,0 +1,497 @@
+"""Staff pages for referrals: the worklists, making a referral, a referral's page and each triage
+decision. Views parse with a form, call one service, and render; every page that shows a
+referral is opened through ``referrals.access`` (decided and audited by the sharing module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from alongside.core import formats
+from alongside.core.access import user_passes_or_403
+from alongside.organisations.models import Team
+from alongside.people.models import Person
+from alongside.referrals import forms, queries, services
+from alongside.referrals.access import ReferralAccess, record_referral_list_view, referral_data
+from alongside.referrals.models import AWAITING_DECISION, Handover
+from alongside.referrals.presenters import (
+    FollowUpRow,
+    HandoverRow,
+    HistoryRow,
+    ReferralPresenter,
+    ReferralRow,
+)
+from alongside.sharing import audit, policy
+from alongside.sharing.access import (
+    Access,
+    client_address,
+    no_person_data,
+    person_data,
+)
+from alongside.sharing.models import Action, Basis, Part
+
+PAGE_SIZE = 50
+
+
+def works_with_people(user: Any) -> bool:
+    return policy.care_memberships(user).exists()
+
+
+def my_teams(user: Any) -> list[Team]:
+    return list(
+        Team.objects.filter(pk__in=policy.care_memberships(user).values("team_id")).order_by("name")
+    )
+
+
+# --- Worklists ---------------------------------------------------------------------------------
+
+
+@no_person_data
+@user_passes_or_403(works_with_people)
+def worklists(request: HttpRequest) -> HttpResponse:
+    """Referrals waiting for triage, follow-ups due, and accepted people waiting for their first
+    and second contact: for the user's teams, filterable, oldest first."""
+    teams = my_teams(request.user)
+    form = forms.WorklistFilterForm(request.GET, my_teams=teams)
+    form.is_valid()
+    data = form.cleaned_data if form.is_bound else {}
+    name = data.get("list") or queries.Worklist.TRIAGE
+    filters = queries.WorklistFilter(
+        team_ids=tuple(t.pk for t in teams),
+        team_id=data.get("team"),
+        locality_id=data.get("locality"),
+        source=data.get("source") or None,
+    )
+    rows_query = queries.worklist(name, filters)
+    page = Paginator(rows_query, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    if name == queries.Worklist.FOLLOW_UPS:
+        rows = [FollowUpRow(h, today) for h in page.object_list]
+        shown = [h.referral for h in page.object_list]
+    else:
+        rows = [ReferralRow(r, today) for r in page.object_list]
+        shown = list(page.object_list)
+    record_referral_list_view(request, shown)
+    counts = {key: queries.worklist(key, filters).count() for key in queries.Worklist.ALL}
+    query = {k: v for k, v in request.GET.items() if k not in {"list", "page"} and v}
+    tabs = [
+        {
+            "key": key,
+            "label": queries.Worklist.LABELS[key],
+            "count": counts[key],
+            "href": "?" + _encode({**query, "list": key}),
+            "current": key == name,
+        }
+        for key in queries.Worklist.ALL
+    ]
+    return render(
+        request,
+        "referrals/worklists.jinja",
+        {
+            "form": form,
+            "name": name,
+            "label": queries.Worklist.LABELS[name],
+            "tabs": tabs,
+            "rows": rows,
+            "page": page,
+            "page_query": _encode({**query, "list": name}),
+            "bounces": queries.bounces_for(filters.team_ids).count(),
+        },
+    )
+
+
+def _encode(query: dict[str, Any]) -> str:
+    return urlencode(query)
+
+
+# --- Making a referral -------------------------------------------------------------------------
+
+
+def _refer(request: HttpRequest, *, person: Person | None, back: str) -> HttpResponse:
+    form = forms.ReferralForm(
+        request.POST if request.method == "POST" else None, known_person=person is not None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.refer(
+                by=request.user,
+                person=person,
+                referring_organisation_id=policy.acting_organisation_id(request.user),
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"Referral sent – reference {referral.reference}")
+            return redirect(back)
+    return render(
+        request,
+        "referrals/refer.jinja",
+        {
+            "form": form,
+            "known_person": person,
+            "page_has_errors": bool(form.errors),
+            "back_link": {"href": back, "text": "Back"},
+        },
+    )
+
+
+@no_person_data
+@user_passes_or_403(works_with_people)
+def refer(request: HttpRequest) -> HttpResponse:
+    """A referral for someone not (knowingly) known here: triage matches them to a record."""
+    return _refer(request, person=None, back=reverse("home"))
+
+
+@person_data(Part.DETAILS)
+def refer_person(request: HttpRequest, access: Access) -> HttpResponse:
+    """A referral for someone whose record the user may see: linked to it at once. Making it
+    is a look at their details; the referral keeps its own history of who made it."""
+    back = reverse("people:record", kwargs={"person_id": access.person.pk})
+    return _refer(request, person=access.person, back=back)
+
+
+# --- A referral --------------------------------------------------------------------------------
+
+
+def _referral_context(access: ReferralAccess, request: HttpRequest) -> dict[str, Any]:
+    referral = access.referral
+    return {
+        "referral": referral,
+        "presenter": ReferralPresenter(referral, needs=list(referral.needs.order_by("name"))),
+        "back_link": {"href": reverse("referrals:worklists"), "text": "Back to referrals"},
+    }
+
+
+@referral_data(Part.REFERRALS)
+def referral_page(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    referral = access.referral
+    context = _referral_context(access, request)
+    candidates: list[Person] = []
+    if referral.person_id is None and access.may(request.user, Part.REFERRALS, Action.CHANGE):
+        candidates = list(queries.duplicates_of(referral)[:10])
+        _audit_candidates(request, referral, candidates)
+    context.update(
+        {
+            "history": [HistoryRow(t) for t in queries.history(referral)],
+            "handovers": [HandoverRow(h) for h in queries.handovers(referral)],
+            "candidates": candidates,
+            "has_other_referral": queries.open_referrals_for(candidates, excluding=referral),
+            "identify_form": forms.IdentifyForm(
+                initial={"version": referral.version},
+                candidates=[(str(p.pk), _candidate_label(p)) for p in candidates],
+            )
+            if referral.person_id is None and referral.state in ("received", "in_triage")
+            else None,
+            "may_change": access.may(request.user, Part.REFERRALS, Action.CHANGE),
+            "person_href": reverse("people:record", kwargs={"person_id": referral.person_id})
+            if referral.person_id and access.may(request.user, Part.DETAILS)
+            else None,
+        }
+    )
+    return render(request, "referrals/referral.jinja", context)
+
+
+def _candidate_label(person: Person) -> str:
+    parts = [
+        person.full_name,
+        f"born {formats.date(person.date_of_birth)}",
+        person.postcode or "no postcode",
+        f"NHS number {formats.nhs_number(person.nhs_number)}" if person.nhs_number else "",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _audit_candidates(request: HttpRequest, referral: Any, candidates: list[Person]) -> None:
+    """Showing a possible match is a look at that person's details, for identifying whom the
+    referral is about: audited, so their privacy lead can see it."""
+    for person in candidates:
+        audit.record(
+            user_id=request.user.pk,
+            person_id=person.pk,
+            organisation_id=referral.team.organisation_id,
+            part=Part.DETAILS,
+            action=Action.VIEW,
+            basis=Basis.OPEN_REFERRAL,
+            allowed=True,
+            route="referrals:referral",
+            ip_address=client_address(request),
+            reason=f"Possible match for referral {referral.reference}",
+        )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def identify(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    """Say whom the referral is about: one of the likely matches, or a new person."""
+    referral = access.referral
+    candidates = list(queries.duplicates_of(referral)[:10])
+    choices = [(str(p.pk), _candidate_label(p)) for p in candidates]
+    if request.method == "POST":
+        form = forms.IdentifyForm(request.POST, candidates=choices)
+        if form.is_valid():
+            choice = form.cleaned_data["match"]
+            person = next((p for p in candidates if str(p.pk) == choice), None)
+            try:
+                services.identify_person(
+                    referral=referral,
+                    by=request.user,
+                    person=person,
+                    version=form.cleaned_data["version"],
+                )
+            except ValidationError as error:
+                form.add_validation_error(error)
+            else:
+                messages.success(request, "The referral is linked to the person's record")
+                return redirect("referrals:referral", referral_id=referral.pk)
+    else:
+        form = forms.IdentifyForm(initial={"version": referral.version}, candidates=choices)
+        _audit_candidates(request, referral, candidates)
+    context = _referral_context(access, request)
+    context.update(
+        {
+            "form": form,
+            "action_title": "Who is this referral about?",
+            "intro": "Records with the same NHS number, or the same name, date of birth and "
+            "postcode. Check with the person before you match: nothing is merged unless you "
+            "choose.",
+            "page_has_errors": bool(form.errors),
+            "back_link": {
+                "href": reverse("referrals:referral", kwargs={"referral_id": referral.pk}),
+                "text": "Back to the referral",
+            },
+        }
+    )
+    return render(request, "referrals/decision.jinja", context)
+
+
+# --- Decisions ---------------------------------------------------------------------------------
+
+
+def _decision(
+    request: HttpRequest,
+    access: ReferralAccess,
+    *,
+    title: str,
+    form_class: Callable[..., forms.NhsForm],
+    act: Callable[[forms.NhsForm], Any],
+    done: str,
+    form_kwargs: dict[str, Any] | None = None,
+    intro: str = "",
+) -> HttpResponse:
+    """One triage decision page: the form, the service call, and the referral's page after."""
+    referral = access.referral
+    kwargs = form_kwargs or {}
+    if request.method == "POST":
+        form = form_class(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                act(form)
+            except ValidationError as error:
+                form.add_validation_error(error)
+            else:
+                messages.success(request, done)
+                return redirect("referrals:referral", referral_id=referral.pk)
+    else:
+        form = form_class(initial={"version": referral.version}, **kwargs)
+    context = _referral_context(access, request)
+    context["back_link"] = {
+        "href": reverse("referrals:referral", kwargs={"referral_id": referral.pk}),
+        "text": "Back to the referral",
+    }
+    context.update(
+        {
+            "form": form,
+            "action_title": title,
+            "intro": intro,
+            "page_has_errors": bool(form.errors),
+        }
+    )
+    return render(request, "referrals/decision.jinja", context)
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def start_triage(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    return _decision(
+        request,
+        access,
+        title="Start triage",
+        intro="You will hold this referral until the person has a named next step.",
+        form_class=forms.StartTriageForm,
+        act=lambda f: services.start_triage(
+            referral=access.referral, by=request.user, version=f.cleaned_data["version"]
+        ),
+        done="Triage started",
+    )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def accept(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    return _decision(
+        request,
+        access,
+        title="Accept to a team",
+        intro="Accepting opens an episode of care with the team.",
+        form_class=forms.AcceptForm,
+        act=lambda f: services.accept_referral(
+            referral=access.referral,
+            by=request.user,
+            team=f.cleaned_data["team"],
+            key_worker=f.cleaned_data.get("key_worker"),
+            reason=f.cleaned_data.get("reason", ""),
+            version=f.cleaned_data["version"],
+        ),
+        done="Referral accepted",
+    )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def signpost(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    return _decision(
+        request,
+        access,
+        title="Signpost with a warm handover",
+        intro="Pass the person on to a service or team yourself, and set a date to check that "
+        "they connected. A team you choose receives the referral to triage.",
+        form_class=forms.SignpostForm,
+        form_kwargs={"locality_id": access.referral.locality_id},
+        act=lambda f: services.signpost_referral(
+            referral=access.referral,
+            by=request.user,
+            version=f.cleaned_data["version"],
+            **f.handover(),
+        ),
+        done="Signposted: the follow-up will show on your worklist when it is due",
+    )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def decline(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    return _decision(
+        request,
+        access,
+        title="Decline, offering an alternative",
+        intro="A referral can only be declined with a named alternative offered to the person, "
+        "and a date to check that they connected.",
+        form_class=forms.DeclineForm,
+        form_kwargs={"locality_id": access.referral.locality_id},
+        act=lambda f: services.decline_referral(
+            referral=access.referral,
+            by=request.user,
+            rejection_reason=f.cleaned_data["rejection_reason"],
+            version=f.cleaned_data["version"],
+            **f.handover(),
+        ),
+        done="Declined with an alternative: the follow-up will show on your worklist",
+    )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def for_meeting(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    return _decision(
+        request,
+        access,
+        title="Take to the locality meeting",
+        intro="The referral goes on the agenda of the next integrated locality meeting.",
+        form_class=forms.MeetingForm,
+        act=lambda f: services.mark_for_meeting(
+            referral=access.referral,
+            by=request.user,
+            why=f.cleaned_data["why"],
+            version=f.cleaned_data["version"],
+        ),
+        done="Marked for the locality meeting",
+    )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def return_to_triage(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    return _decision(
+        request,
+        access,
+        title="Bring back to triage",
+        form_class=forms.ReturnToTriageForm,
+        act=lambda f: services.return_to_triage(
+            referral=access.referral,
+            by=request.user,
+            reason=f.cleaned_data["reason"],
+            version=f.cleaned_data["version"],
+        ),
+        done="The referral is back in triage",
+    )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def close(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    before_decision = access.referral.state in AWAITING_DECISION
+    intro = (
+        "Before a decision, only the person can end a referral. A referral closed with no next "
+        "step named is reported as a bounce."
+        if before_decision
+        else ""
+    )
+    return _decision(
+        request,
+        access,
+        title="Close the referral",
+        intro=intro,
+        form_class=forms.CloseForm,
+        form_kwargs={"before_decision": before_decision},
+        act=lambda f: services.close_referral(
+            referral=access.referral,
+            by=request.user,
+            closure_reason=f.cleaned_data["closure_reason"],
+            reason=f.cleaned_data.get("reason", ""),
+            version=f.cleaned_data["version"],
+        ),
+        done="Referral closed",
+    )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE)
+def follow_up(request: HttpRequest, access: ReferralAccess, handover_id: int) -> HttpResponse:
+    handover = Handover.objects.filter(pk=handover_id, referral=access.referral).first()
+    if handover is None or handover.outcome:
+        raise Http404("No follow-up to record")
+
+    def act(form: forms.NhsForm) -> Any:
+        return services.record_follow_up(
+            handover=handover,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data.get("note", ""),
+        )
+
+    referral = access.referral
+    form = forms.FollowUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(form)
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, "Follow-up recorded")
+            return redirect("referrals:referral", referral_id=referral.pk)
+    context = _referral_context(access, request)
+    context.update(
+        {
+            "form": form,
+            "action_title": "Record the follow-up",
+            "intro": f"Did the person connect with {HandoverRow(handover).destination}?",
+            "page_has_errors": bool(form.errors),
+            "back_link": {
+                "href": reverse("referrals:referral", kwargs={"referral_id": referral.pk}),
+                "text": "Back to the referral",
+            },
+        }
+    )
+    return render(request, "referrals/decision.jinja", context)
