@@ -10,13 +10,21 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse, reverse_lazy
 
 from alongside.core import formats
 from alongside.home.queries import HomeData, PeopleAggregates
-from alongside.organisations.models import Membership, Organisation, OrganisationKind, Role
+from alongside.organisations.models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    Team,
+)
 from alongside.people.models import StatedGender
+from alongside.referrals.queries import Worklist
 
 #: Counts below this are shown as "<5", so that no one can be picked out of a small group.
 SMALL_NUMBER = 5
@@ -32,6 +40,7 @@ ROLE_TAG_COLOURS: dict[str, str] = {
 }
 
 PEOPLE_LINK = {"href": reverse_lazy("people:list"), "text": "People whose records you can open"}
+REFER_LINK = {"href": reverse_lazy("referrals:refer"), "text": "Make a referral"}
 
 DIRECTORY_LINK = {
     "href": reverse_lazy("directory:manage"),
@@ -252,7 +261,7 @@ class HomePresenter:
             if colleagues
             else [],
             empty_text="" if colleagues else "No one else is in this team yet.",
-            links=[PEOPLE_LINK],
+            links=[PEOPLE_LINK, REFER_LINK],
         )
 
     def privacy_lead(self, membership: Membership) -> Section:
@@ -291,11 +300,31 @@ class HomePresenter:
                 ]
             ),
             figures=[
+                *self._worklist_figures(team),
                 Figure("People registered", formats.number(registrations["total"])),
                 Figure("Registered in the last 7 days", formats.number(registrations["recent"])),
             ],
-            links=[PEOPLE_LINK, {"href": reverse("people:add"), "text": "Add a person"}],
+            links=[
+                self._worklists_link(team),
+                REFER_LINK,
+                PEOPLE_LINK,
+                {"href": reverse("people:add"), "text": "Add a person"},
+            ],
         )
+
+    def _worklist_figures(self, team: Team) -> list[Figure]:
+        counts = self.data.worklists.get(team.pk, {})
+        return [
+            Figure(Worklist.LABELS[name], formats.number(counts.get(name, 0)))
+            for name in Worklist.ALL
+        ]
+
+    @staticmethod
+    def _worklists_link(team: Team) -> dict[str, str]:
+        return {
+            "href": f"{reverse('referrals:worklists')}?{urlencode({'team': team.pk})}",
+            "text": f"Referrals held by {team.name}",
+        }
 
     def supervisor(self, membership: Membership) -> Section:
         team = membership.team
@@ -351,7 +380,12 @@ class HomePresenter:
                     ],
                 ),
             ],
-            links=[PEOPLE_LINK, {"href": reverse("people:add"), "text": "Add a person"}],
+            figures=self._worklist_figures(team),
+            links=[
+                self._worklists_link(team),
+                PEOPLE_LINK,
+                {"href": reverse("people:add"), "text": "Add a person"},
+            ],
         )
 
     def analyst(self, aggregates: PeopleAggregates) -> Section:

@@ -17,7 +17,11 @@ from alongside.organisations import queries as organisation_queries
 from alongside.organisations.models import Membership, Role, Team
 from alongside.people import queries as people_queries
 from alongside.people.models import Person
+from alongside.referrals import queries as referral_queries
 from alongside.sharing import queries as sharing_queries
+
+# Roles whose home page shows their teams' referral worklists.
+TRIAGE_ROLES = (Role.COORDINATOR, Role.TEAM_LEAD)
 
 
 @dataclass
@@ -50,6 +54,7 @@ class HomeData:
     organisation_teams: list[Team] = field(default_factory=list)
     system: SystemOverview | None = None
     administrators: list[User] = field(default_factory=list)
+    worklists: dict[int, dict[str, int]] = field(default_factory=dict)
 
     @property
     def roles(self) -> set[str]:
@@ -70,6 +75,9 @@ def home_data(user: User, *, today: dt.date | None = None) -> HomeData:
     roles = data.roles
     if Role.COORDINATOR in roles:
         data.registrations = people_queries.registration_counts(today=today)
+    triaging = [m.team_id for m in data.memberships if m.role in TRIAGE_ROLES]
+    if triaging:
+        data.worklists = referral_queries.worklist_counts(triaging, on=today)
     if Role.PRIVACY_LEAD in roles:
         organisation_ids = [
             m.team.organisation_id for m in data.memberships if m.role == Role.PRIVACY_LEAD

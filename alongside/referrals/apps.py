@@ -8,3 +8,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from alongside.referrals import bases  # noqa: F401  (registers the open-referral basis)
+        from alongside.sharing.models import Part
+        from alongside.sharing.presenters import RecordNavigation
+
+        RecordNavigation.add("referrals:person", Part.REFERRALS, "Referrals")

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -178,6 +178,10 @@ def bounces_for(team_ids: Iterable[int]) -> QuerySet[Referral]:
     return bounces(Referral.objects.filter(team_id__in=list(team_ids)))
 
 
+def referrals_of(person: Person) -> QuerySet[Referral]:
+    return person.referrals.select_related("team", "locality").order_by("-received_at", "-id")
+
+
 def history(referral: Referral) -> QuerySet:
     return referral.transitions.select_related("by").order_by("at", "id")
 
@@ -186,3 +190,39 @@ def handovers(referral: Referral) -> QuerySet[Handover]:
     return referral.handovers.select_related(
         "service", "service__organization", "team", "team__organisation", "onward_referral"
     ).order_by("created_at", "id")
+
+
+def worklist_counts(
+    team_ids: Iterable[int], on: dt.date | None = None
+) -> dict[int, dict[str, int]]:
+    """For each team, how many referrals are on each worklist: four grouped counts in all."""
+    ids = list(team_ids)
+    counts: dict[int, dict[str, int]] = {pk: dict.fromkeys(Worklist.ALL, 0) for pk in ids}
+    day = on or timezone.localdate()
+    grouped = {
+        Worklist.TRIAGE: Referral.objects.filter(state__in=AWAITING_DECISION, team_id__in=ids)
+        .values_list("team_id")
+        .annotate(n=Count("id")),
+        Worklist.FOLLOW_UPS: Handover.objects.filter(
+            outcome="", follow_up_on__lte=day, referral__team_id__in=ids
+        )
+        .values_list("referral__team_id")
+        .annotate(n=Count("id")),
+        Worklist.FIRST_CONTACT: Referral.objects.filter(
+            state=State.ACCEPTED, first_contact_at__isnull=True, accepted_team_id__in=ids
+        )
+        .values_list("accepted_team_id")
+        .annotate(n=Count("id")),
+        Worklist.SECOND_CONTACT: Referral.objects.filter(
+            state=State.ACCEPTED,
+            first_contact_at__isnull=False,
+            second_contact_at__isnull=True,
+            accepted_team_id__in=ids,
+        )
+        .values_list("accepted_team_id")
+        .annotate(n=Count("id")),
+    }
+    for name, rows in grouped.items():
+        for team_id, n in rows:
+            counts[team_id][name] = n
+    return counts

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.worklists, name="worklists"),
     path("new/", views.refer, name="refer"),
     path("for-person/<int:person_id>/", views.refer_person, name="refer-person"),
+    path("person/<int:person_id>/", views.person_referrals, name="person"),
     path("<int:referral_id>/", views.referral_page, name="referral"),
     path("<int:referral_id>/identify/", views.identify, name="identify"),
     path("<int:referral_id>/start-triage/", views.start_triage, name="start-triage"),

@@ -39,6 +39,7 @@ from alongside.sharing.access import (
     person_data,
 )
 from alongside.sharing.models import Action, Basis, Part
+from alongside.sharing.presenters import RecordNavigation
 
 PAGE_SIZE = 50
 
@@ -159,6 +160,24 @@ def refer_person(request: HttpRequest, access: Access) -> HttpResponse:
     is a look at their details; the referral keeps its own history of who made it."""
     back = reverse("people:record", kwargs={"person_id": access.person.pk})
     return _refer(request, person=access.person, back=back)
+
+
+@person_data(Part.REFERRALS)
+def person_referrals(request: HttpRequest, access: Access) -> HttpResponse:
+    """The part of a person's record that holds their referrals, newest first."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "referrals/person.jinja",
+        {
+            "person": access.person,
+            "access": access,
+            "record_nav": RecordNavigation(request.user, access),
+            "rows": [ReferralRow(r, today) for r in queries.referrals_of(access.person)],
+            "may_refer": access.may(request.user, Part.DETAILS),
+            "back_link": {"href": reverse("people:list"), "text": "Back to people"},
+        },
+    )
 
 
 # --- A referral --------------------------------------------------------------------------------

@@ -22,14 +22,26 @@ class NavItem:
 
 
 class RecordNavigation:
-    """Links to the parts of a person's record this user may see (decided, not audited)."""
+    """Links to the parts of a person's record this user may see (decided, not audited).
 
-    ITEMS = (
+    Apps further along the pathway add their part of the record with ``add`` from their
+    ``AppConfig.ready`` (the referrals app adds "Referrals"), so this module never imports them.
+    """
+
+    ITEMS: list[tuple[str, Part, str]] = [
         ("people:record", Part.DETAILS, "Details"),
         ("sharing:consents", Part.SHARING, "Sharing and consent"),
         ("sharing:looks", Part.AUDIT, "Who has looked"),
         ("sharing:history", Part.AUDIT, "History of changes"),
-    )
+    ]
+    _added = 0
+
+    @classmethod
+    def add(cls, route: str, part: Part, label: str) -> None:
+        """Add a part's page after the details and the parts added before it."""
+        if all(item[0] != route for item in cls.ITEMS):
+            cls._added += 1
+            cls.ITEMS.insert(cls._added, (route, part, label))
 
     def __init__(self, user: User, access: Access) -> None:
         self.user = user

@@ -39,7 +39,7 @@ TODAY = timezone.localdate
 _names = itertools.count(1)
 
 
-def ServiceFactory():  # noqa: N802  (reads like the factories around it)
+def a_service():
     return directory_service(f"Wellbeing service {next(_names)}")
 
 
@@ -61,7 +61,7 @@ def in_state(state: str) -> tuple[Referral, object]:
         Handover.objects.create(
             referral=referral,
             kind=HandoverKind.SIGNPOST,
-            service=ServiceFactory(),
+            service=a_service(),
             passed_on="Phoned them",
             follow_up_on=TODAY(),
             created_by=user,
@@ -84,7 +84,7 @@ def perform(name: str, referral: Referral, user) -> Referral:
         return services.signpost_referral(
             referral=referral,
             by=user,
-            service=ServiceFactory(),
+            service=a_service(),
             passed_on="Introduced by phone",
             follow_up_on=follow_up,
         )
@@ -95,7 +95,7 @@ def perform(name: str, referral: Referral, user) -> Referral:
             referral=referral,
             by=user,
             rejection_reason="02",
-            service=ServiceFactory(),
+            service=a_service(),
             passed_on="Gave the number",
             told_person="Offered the wellbeing college",
             follow_up_on=follow_up,
@@ -163,7 +163,9 @@ def test_a_key_worker_from_another_team_is_refused_and_nothing_is_saved():
     referral, user = in_state(State.IN_TRIAGE)
     outsider = MembershipFactory(role=Role.PRACTITIONER).user
     with pytest.raises(ValidationError, match="key worker must work in the team"):
-        services.accept_referral(referral=referral, by=user, team=referral.team, key_worker=outsider)
+        services.accept_referral(
+            referral=referral, by=user, team=referral.team, key_worker=outsider
+        )
     referral.refresh_from_db()
     assert referral.state == State.IN_TRIAGE
     assert not Episode.objects.filter(referral=referral).exists()
@@ -186,7 +188,7 @@ def test_declining_needs_an_alternative_and_a_follow_up():
             referral=referral,
             by=user,
             rejection_reason="02",
-            service=ServiceFactory(),
+            service=a_service(),
             passed_on="Gave the number",
             told_person="",
             follow_up_on=TODAY(),
@@ -206,7 +208,7 @@ def test_a_follow_up_in_the_past_or_too_far_ahead_is_refused():
             services.signpost_referral(
                 referral=referral,
                 by=user,
-                service=ServiceFactory(),
+                service=a_service(),
                 passed_on="Phoned",
                 follow_up_on=day,
             )
@@ -233,7 +235,7 @@ def test_a_signposted_referral_closes_only_through_its_follow_up():
     services.signpost_referral(
         referral=referral,
         by=user,
-        service=ServiceFactory(),
+        service=a_service(),
         passed_on="Introduced",
         follow_up_on=TODAY(),
     )
@@ -250,7 +252,7 @@ def test_a_signposted_referral_closes_only_through_its_follow_up():
 def test_not_connecting_brings_the_referral_back_to_triage():
     referral, user = in_state(State.IN_TRIAGE)
     services.signpost_referral(
-        referral=referral, by=user, service=ServiceFactory(), passed_on="x", follow_up_on=TODAY()
+        referral=referral, by=user, service=a_service(), passed_on="x", follow_up_on=TODAY()
     )
     handover = referral.handovers.get()
     with pytest.raises(ValidationError, match="what got in the way"):
@@ -285,7 +287,7 @@ def test_the_bounce_rule():
     services.close_referral(referral=bounced, by=user, closure_reason="09")
     signposted, user2 = in_state(State.IN_TRIAGE)
     services.signpost_referral(
-        referral=signposted, by=user2, service=ServiceFactory(), passed_on="x", follow_up_on=TODAY()
+        referral=signposted, by=user2, service=a_service(), passed_on="x", follow_up_on=TODAY()
     )
     services.record_follow_up(
         handover=signposted.handovers.get(), by=user2, outcome=FollowUpOutcome.NOT_WANTED
@@ -304,7 +306,10 @@ def test_the_bounce_rule():
 
 def test_likely_duplicates_by_nhs_number_or_name_birth_date_and_postcode():
     known = PersonFactory(
-        given_name="Amara", family_name="Okafor", date_of_birth=dt.date(1990, 5, 4), postcode="LS6 2QD"
+        given_name="Amara",
+        family_name="Okafor",
+        date_of_birth=dt.date(1990, 5, 4),
+        postcode="LS6 2QD",
     )
     same_number = PersonFactory(nhs_number="9990000026")
     PersonFactory(given_name="Amara", family_name="Okafor", date_of_birth=dt.date(1990, 5, 5))
@@ -367,7 +372,7 @@ def test_follow_up_due_logic(time_machine):
     services.signpost_referral(
         referral=referral,
         by=user,
-        service=ServiceFactory(),
+        service=a_service(),
         passed_on="x",
         follow_up_on=TODAY() + dt.timedelta(days=3),
     )
@@ -389,7 +394,7 @@ def test_the_waiting_clock_starts_at_receipt_and_lists_oldest_first():
     now = timezone.now()
     newer = ReferralFactory(team=team, received_at=now - dt.timedelta(days=2))
     older = ReferralFactory(team=team, received_at=now - dt.timedelta(days=40))
-    decided, _ = in_state(State.ACCEPTED)
+    in_state(State.ACCEPTED)  # decided: on no waiting list
     filters = queries.WorklistFilter(team_ids=(team.pk,))
     assert list(queries.waiting_triage(filters)) == [older, newer]
     assert queries.days_waited(older.received_at) == 40
@@ -450,7 +455,7 @@ def test_a_decision_on_a_stale_page_is_refused_and_says_what_happened():
         services.signpost_referral(
             referral=referral,
             by=second,
-            service=ServiceFactory(),
+            service=a_service(),
             passed_on="x",
             follow_up_on=TODAY(),
             version=shown,
@@ -465,7 +470,7 @@ def test_a_decision_on_a_stale_page_is_refused_and_says_what_happened():
 def test_two_decisions_at_the_same_moment_only_one_succeeds():
     referral, _ = in_state(State.IN_TRIAGE)
     users = [coordinator_for(referral), coordinator_for(referral)]
-    service = ServiceFactory()
+    service = a_service()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -525,3 +530,23 @@ def test_front_door_team_prefers_the_localitys_community_team():
     assert services.front_door_team(here) == cmht
     MembershipFactory(user=UserFactory(), team=cmht, role=Role.PRACTITIONER)
     assert services.front_door_team(None) in {cmht, elsewhere}
+
+
+def test_worklist_counts_per_team():
+    waiting = ReferralFactory()
+    ReferralFactory(team=waiting.team, state=State.IN_TRIAGE)
+    accepted, user = in_state(State.IN_TRIAGE)
+    services.accept_referral(referral=accepted, by=user, team=waiting.team)
+    signposted, user2 = in_state(State.IN_TRIAGE)
+    services.signpost_referral(
+        referral=signposted, by=user2, service=a_service(), passed_on="x", follow_up_on=TODAY()
+    )
+    counts = queries.worklist_counts([waiting.team_id, signposted.team_id, TeamFactory().pk])
+    assert counts[waiting.team_id] == {
+        "triage": 2,
+        "follow-ups": 0,
+        "first-contact": 1,
+        "second-contact": 0,
+    }
+    assert counts[signposted.team_id]["follow-ups"] == 1
+    assert sum(sum(c.values()) for c in counts.values()) == 4

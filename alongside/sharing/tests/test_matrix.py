@@ -17,8 +17,8 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 
 from alongside.core.access import declaration
-from alongside.organisations.models import Role
 from alongside.meetings.models import AgendaItem, LocalityMeeting
+from alongside.organisations.models import Role
 from alongside.organisations.tests.factories import (
     LocalityFactory,
     MembershipFactory,
