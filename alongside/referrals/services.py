@@ -136,9 +136,7 @@ def front_door_team(locality: Locality | None) -> Team:
         teams = teams.filter(localities=locality)
     team = (
         teams.annotate(
-            not_community=Case(
-                When(team_type=TeamType.COMMUNITY_MENTAL_HEALTH, then=0), default=1
-            ),
+            not_community=Case(When(team_type=TeamType.COMMUNITY_MENTAL_HEALTH, then=0), default=1),
             not_trust=Case(When(organisation__kind=OrganisationKind.NHS_TRUST, then=0), default=1),
         )
         .order_by("not_community", "not_trust", "name", "id")
