@@ -236,6 +236,30 @@ def url_for(endpoint: Endpoint, person, consent, referral, handover) -> str:
     raise AssertionError(f"Cannot build a URL for {endpoint.name}: add its arguments here")
 
 
+def representatives() -> set[str]:
+    """One page for each way of declaring (part, action, portal or not): the first by name.
+
+    A page's access is decided by its declaration alone, so each kind of declaration is tried
+    under every role and condition on its representative; every other page is tried under the
+    spot checks below, which between them allow and refuse each part.
+    """
+    chosen: dict[tuple, str] = {}
+    for endpoint in sorted(person_endpoints(), key=lambda e: e.name):
+        chosen.setdefault((endpoint.part, endpoint.action, endpoint.portal), endpoint.name)
+    return set(chosen.values())
+
+
+SPOT_CHECKS = {
+    ("person", "own_record"),
+    (Role.COORDINATOR, "open_referral"),
+    (Role.PRACTITIONER, "break_glass"),
+    (Role.TEAM_LEAD, "meeting"),
+    (Role.SUPERVISOR, "consent_plan"),
+    (Role.PRIVACY_LEAD, "consent_all"),
+    (Role.ANALYST, "none"),
+}
+
+
 # Every role under every condition; only a person can have a record of their own.
 CASES = [
     (role, condition)
@@ -251,7 +275,10 @@ def test_authorisation_matrix(client, role, condition):
     user, person, consent, referral, handover = set_up(role, condition)
     client.force_login(user)
     view, change, export = expected_rights(role, condition)
+    chosen = representatives()
     for endpoint in person_endpoints():
+        if endpoint.name not in chosen and (role, condition) not in SPOT_CHECKS:
+            continue
         wanted = Action.EXPORT if endpoint.action == Action.EXPORT else Action.VIEW
         methods = [("get", wanted)]
         if endpoint.action == Action.CHANGE:
