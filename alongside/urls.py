@@ -14,5 +14,6 @@ urlpatterns = [
     path("portal/", include("alongside.portal.urls")),
     path("directory/api/", include("alongside.directory.api_urls")),
     path("directory/", include("alongside.directory.urls")),
+    path("refer-yourself/", include("alongside.referrals.self_referral_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""The public self-referral journey: question pages, check your answers, confirmation."""

@@ -1,0 +1,103 @@
+"""Check your answers: every answer given, grouped as the pages asked them, each with a link to
+change it that comes back to check-your-answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from alongside.core import formats
+from alongside.referrals.models import ContactMethod
+from alongside.referrals.self_referral import forms as f
+from alongside.referrals.self_referral.steps import BY_SLUG, Checked
+
+NOT_GIVEN = "Not given"
+
+
+def _lines(values: list[str]) -> SafeString:
+    """Each value on its own line, escaped; 'Not given' when there are none."""
+    return format_html_join(mark_safe("<br>"), "{}", ((v,) for v in values or [NOT_GIVEN]))
+
+
+def _text(value: str) -> SafeString:
+    """Text as the person typed it, with its line breaks kept."""
+    return _lines(value.strip().splitlines())
+
+
+@dataclass
+class Section:
+    heading: str
+    slug: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, key: str, value: SafeString) -> None:
+        self.rows.append(
+            {
+                "key": {"text": key},
+                "value": {"html": value},
+                "actions": {
+                    "items": [
+                        {
+                            "href": BY_SLUG[self.slug].url(returning=True),
+                            "text": "Change",
+                            "visuallyHiddenText": key[0].lower() + key[1:],
+                        }
+                    ]
+                },
+            }
+        )
+
+
+def check_answers(checked: Checked) -> list[Section]:
+    """The sections of the check-your-answers page, from pages that all passed their checks."""
+    data = {slug: form.cleaned_data for slug, form in checked.forms.items()}
+
+    about = Section("About you", "about-you")
+    you = data["about-you"]
+    about.add("Name", _text(f"{you['given_name']} {you['family_name']}"))
+    about.add("What we should call you", _text(you["preferred_name"]))
+    about.add("Date of birth", _text(formats.date(you["date_of_birth"])))
+
+    where = Section("Where you live", "where-you-live")
+    place = cast(f.WhereYouLiveForm, checked.forms["where-you-live"])
+    where.add("Postcode", _text(data["where-you-live"]["postcode"] or f.NO_FIXED_ADDRESS))
+    lines = [line for line in place.address.splitlines() if line != f.NO_FIXED_ADDRESS]
+    where.add("Address", _lines(lines))
+
+    contact = Section("How we contact you", "contact")
+    ways = data["contact"]
+    labels = dict(ContactMethod.choices)
+    contact.add("Ways we can contact you", _lines([labels[m] for m in ways["contact_methods"]]))
+    contact.add("Phone number", _text(ways["phone"]))
+    contact.add("Email address", _text(ways["email"]))
+    if ways.get("may_leave_message"):
+        contact.add("Can we leave a message", _text(ways["may_leave_message"].capitalize()))
+    contact.add("When or how not to contact you", _text(ways["contact_safety"]))
+
+    going_on = Section("What is going on", "what-is-going-on")
+    told = data["what-is-going-on"]
+    going_on.add("What is going on for you", _text(told["concerns"]))
+    going_on.add("What would help", _text(told["what_would_help"]))
+    if "needs" in told:
+        going_on.add("What you would like help with", _lines([t.name for t in told["needs"]]))
+
+    needs = Section("Communication and access needs", "communication")
+    comms = data["communication"]
+    needs.add("Language", _text(comms["preferred_language"] or "English"))
+    needs.add("Do you need an interpreter", _text(comms["interpreter_needed"].capitalize()))
+    needs.add("Communication needs", _text(comms["communication_needs"]))
+    needs.add("Access needs", _text(comms["access_needs"]))
+
+    gp = Section("GP practice and NHS number", "gp")
+    gp_fields = checked.forms["gp"].referral_fields()
+    practice = gp_fields["gp_practice"]
+    gp.add("GP practice", _text(practice.name if practice else gp_fields["gp_practice_name"]))
+    gp.add("NHS number", _text(formats.nhs_number(gp_fields["nhs_number"], empty="")))
+
+    consent = Section("Agreeing to be contacted", "consent")
+    consent.add("Can we contact you about your request", _text("Yes"))
+
+    return [about, where, contact, going_on, needs, gp, consent]
