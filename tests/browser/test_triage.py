@@ -127,8 +127,9 @@ def test_a_coordinator_signposts_a_self_referral_with_a_warm_handover(
         "The circle meets on Thursdays at 2pm."
     )
     due = timezone.localdate() + dt.timedelta(days=14)
-    for part, value in (("day", due.day), ("month", due.month), ("year", due.year)):
-        page.locator(f'input[name="follow_up_on-{part}"]').fill(str(value))
+    page.get_by_label("Day").fill(str(due.day))
+    page.get_by_label("Month").fill(str(due.month))
+    page.get_by_label("Year").fill(str(due.year))
     assert serious_violations(page) == []
     page.get_by_role("button", name="Save").click()
 

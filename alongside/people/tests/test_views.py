@@ -105,7 +105,9 @@ def refused(client, changes, field_id, message):
     assert "<title>Error: Add a person – Alongside</title>" in html
     assert "There is a problem" in html
     assert f'href="#{field_id}"' in html, f"no summary link to {field_id}"
-    error_at = html.index(f'id="{field_id}-error"')
+    # A date's error belongs to its group of three boxes, whose id is the field's plus "-date".
+    error_id = f"{field_id}-date-error" if "date_of_birth" in field_id else f"{field_id}-error"
+    error_at = html.index(f'id="{error_id}"')
     inline = html[error_at : html.index("</span>", html.index("</span>", error_at) + 1)]
     assert message in inline, inline
     summary = html[html.index("nhsuk-error-summary") : html.index("<h1")]
