@@ -15,5 +15,6 @@ urlpatterns = [
     path("directory/api/", include("alongside.directory.api_urls")),
     path("directory/", include("alongside.directory.urls")),
     path("refer-yourself/", include("alongside.referrals.self_referral_urls")),
+    path("meetings/", include("alongside.meetings.urls")),
     path("admin/", admin.site.urls),
 ]
