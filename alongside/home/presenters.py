@@ -41,6 +41,7 @@ ROLE_TAG_COLOURS: dict[str, str] = {
 
 PEOPLE_LINK = {"href": reverse_lazy("people:list"), "text": "People whose records you can open"}
 REFER_LINK = {"href": reverse_lazy("referrals:refer"), "text": "Make a referral"}
+MEETINGS_LINK = {"href": reverse_lazy("meetings:list"), "text": "Integrated locality meetings"}
 
 DIRECTORY_LINK = {
     "href": reverse_lazy("directory:manage"),
@@ -261,7 +262,7 @@ class HomePresenter:
             if colleagues
             else [],
             empty_text="" if colleagues else "No one else is in this team yet.",
-            links=[PEOPLE_LINK, REFER_LINK],
+            links=[PEOPLE_LINK, REFER_LINK, MEETINGS_LINK],
         )
 
     def privacy_lead(self, membership: Membership) -> Section:
@@ -306,6 +307,7 @@ class HomePresenter:
             ],
             links=[
                 self._worklists_link(team),
+                MEETINGS_LINK,
                 REFER_LINK,
                 PEOPLE_LINK,
                 {"href": reverse("people:add"), "text": "Add a person"},
@@ -383,6 +385,7 @@ class HomePresenter:
             figures=self._worklist_figures(team),
             links=[
                 self._worklists_link(team),
+                MEETINGS_LINK,
                 PEOPLE_LINK,
                 {"href": reverse("people:add"), "text": "Add a person"},
             ],
