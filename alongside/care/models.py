@@ -20,6 +20,14 @@ class EpisodeQuerySet(models.QuerySet):
         return self.filter(ended_at__isnull=True)
 
 
+class Intensity(models.TextChoices):
+    """How much support the person has now: it steps up and down with need."""
+
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
 @pghistory.track()
 class Episode(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="episodes")
@@ -37,7 +45,21 @@ class Episode(models.Model):
     )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
-    discharge_reason = models.CharField(max_length=2, blank=True)
+    discharge_reason = models.CharField(
+        max_length=2, blank=True, help_text="The MHSDS ReferClosReason the referral closes with."
+    )
+    intensity = models.CharField(
+        max_length=6,
+        choices=Intensity.choices,
+        default=Intensity.MEDIUM,
+        help_text="The current intensity; its history is in IntensityChange.",
+    )
+    discharge_summary = models.TextField(
+        blank=True, help_text="For the person and their GP, in plain English."
+    )
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = EpisodeQuerySet.as_manager()
 
@@ -52,6 +74,9 @@ class Episode(models.Model):
                 condition=Q(ended_at__isnull=True, discharge_reason="")
                 | Q(ended_at__isnull=False) & ~Q(discharge_reason=""),
                 name="episode_discharge_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(intensity__in=Intensity.values), name="episode_intensity_valid"
             ),
         ]
         indexes = [models.Index(fields=["lead_team", "ended_at"], name="episode_team_open_idx")]
@@ -94,6 +119,70 @@ class Allocation(models.Model):
         return f"Allocation {self.pk}"
 
 
+class IntensityChange(models.Model):
+    """One step up or down (or the starting intensity), dated, with the reason."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="intensity_changes")
+    intensity = models.CharField(max_length=6, choices=Intensity.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(intensity__in=Intensity.values), name="intensity_change_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="intensity_change_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intensity change {self.pk}"
+
+
+class CareTeamMember(models.Model):
+    """A practitioner from any organisation in the person's care team, with their role in it.
+    The key worker is the current ``Allocation``; the care team is everyone else around them."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="care_team")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="care_team_places"
+    )
+    team = models.ForeignKey(
+        "organisations.Team",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The team (and so the organisation) they take part for.",
+    )
+    role = models.CharField(max_length=120, help_text="For example: psychiatrist, Care Partner.")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "user"],
+                condition=Q(ended_at__isnull=True),
+                name="care_team_member_once",
+                violation_error_message="This person is already in the care team.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="care_team_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Care team member {self.pk}"
+
+
 class Mode(models.TextChoices):
     """How the contact happened, with its MHSDS ConsMechanismMH (v6) code."""
 
@@ -119,6 +208,29 @@ class Kind(models.TextChoices):
     PEER_SUPPORT = "peer_support", "Peer support"
     GROUP = "group", "Group"
     OTHER = "other", "Other"
+
+
+# Broad SNOMED CT procedure concepts for each kind of contact, so that assessments and
+# interventions can be counted and exported (MHS202CareActivity). A deployment may refine them
+# with more specific concepts from its terminology server.
+SNOMED_PROCEDURES: dict[str, tuple[str, str]] = {
+    Kind.ASSESSMENT: ("386053000", "Evaluation procedure"),
+    Kind.COACHING: ("409063005", "Counselling"),
+    Kind.REVIEW: ("386053000", "Evaluation procedure"),
+    Kind.PEER_SUPPORT: ("410606002", "Social service procedure"),
+    Kind.GROUP: ("76168009", "Group psychotherapy"),
+    Kind.OTHER: ("24642003", "Psychiatry procedure or service"),
+}
+ASSESSMENT_KINDS = (Kind.ASSESSMENT,)
+INTERVENTION_KINDS = (Kind.COACHING, Kind.PEER_SUPPORT, Kind.GROUP)
+
+
+class NoteSharing(models.TextChoices):
+    """Who may read a contact's note."""
+
+    CARE_TEAM = "care_team", "The person's care team"
+    ORGANISATION = "organisation", "My organisation only"
+    PERSON = "person", "The care team and the person"
 
 
 class Outcome(models.TextChoices):
@@ -152,6 +264,10 @@ class Contact(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    note_sharing = models.CharField(
+        max_length=12, choices=NoteSharing.choices, default=NoteSharing.CARE_TEAM
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -180,3 +296,150 @@ class Contact(models.Model):
     @property
     def is_direct_attended(self) -> bool:
         return self.outcome == Outcome.ATTENDED and self.mode in DIRECT_MODES
+
+    @property
+    def is_planned(self) -> bool:
+        return self.outcome == Outcome.PLANNED
+
+    @property
+    def snomed_procedure(self) -> tuple[str, str]:
+        return SNOMED_PROCEDURES[self.kind]
+
+
+class AgreementMethod(models.TextChoices):
+    SPOKEN = "spoken", "Agreed in conversation"
+    WRITTEN = "written", "Agreed in writing"
+    PORTAL = "portal", "Agreed in the person's own portal"
+
+
+class CarePlan(models.Model):
+    """The person's care and support plan for an episode. Its content lives in versions; the plan
+    row only says which version is current (and is locked while a new one is written)."""
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="plan")
+    current_version = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Care plan {self.pk}"
+
+
+class CarePlanVersion(models.Model):
+    """One version of the plan, in the sections of the PRSB Community Mental Health Personalised
+    Care and Support Plan standard. Never edited: a change is a new version."""
+
+    plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    about_me = models.TextField("About me and what matters to me", blank=True)
+    shared_understanding = models.TextField(
+        "Our shared understanding", blank=True, help_text="The formulation, in plain words."
+    )
+    strengths = models.TextField("My strengths and what helps", blank=True)
+    goals = models.JSONField(
+        default=list, blank=True, help_text="The goals at this version: [{id, text}]."
+    )
+    actions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Who does what: [{who, what, service_id?}]; who is 'me', 'key worker', or a "
+        "named partner or directory service.",
+    )
+    warning_signs = models.TextField("My warning signs", blank=True)
+    what_i_can_do = models.TextField("What I can do", blank=True)
+    who_i_can_contact = models.TextField("Who I can contact", blank=True)
+    safer_surroundings = models.TextField("Making my surroundings safer", blank=True)
+    crisis_numbers = models.TextField("Crisis numbers", blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    change_note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    agreed_on = models.DateField(null=True, blank=True)
+    agreement_method = models.CharField(max_length=10, choices=AgreementMethod.choices, blank=True)
+    agreement_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_version_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="plan_version_from_one"),
+            models.CheckConstraint(
+                condition=Q(agreed_on__isnull=True, agreement_method="")
+                | Q(agreed_on__isnull=False) & ~Q(agreement_method=""),
+                name="plan_version_agreement_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Care plan {self.plan_id} version {self.number}"
+
+
+class Goal(models.Model):
+    """A goal in the person's own words; rated over time with Goal Based Outcomes (0–10)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="goals")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_because = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="goal_has_words")]
+
+    def __str__(self) -> str:
+        return f"Goal {self.pk}"
+
+
+class RatedBy(models.TextChoices):
+    WITH_WORKER = "with_worker", "With the key worker"
+    PERSON = "person", "By the person in their portal"
+
+
+class GoalRating(models.Model):
+    """How close am I to my goal? 0 (not at all) to 10 (reached it)."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField()
+    rated_at = models.DateTimeField(default=timezone.now)
+    rated_by = models.CharField(max_length=12, choices=RatedBy.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["rated_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=10),
+                name="goal_rating_0_to_10",
+                violation_error_message="A goal rating is from 0 to 10.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Goal rating {self.pk}"
+
+
+class PlanNote(models.Model):
+    """Something the person wrote in their portal for the next conversation about their plan."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="person_notes")
+    text = models.TextField()
+    written_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="plan_note_has_words")]
+
+    def __str__(self) -> str:
+        return f"Plan note {self.pk}"

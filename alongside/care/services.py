@@ -1,4 +1,6 @@
-"""Every write to an episode of care and its contacts: one function per action, one transaction."""
+"""Every write to an episode of care: allocation, intensity, care team, contacts, the care and
+support plan and its goals, discharge. One function per action, one transaction each; validation
+first, so that nothing is half-saved."""
 
 from __future__ import annotations
 
@@ -10,9 +12,43 @@ from django.db import transaction
 from django.utils import timezone
 
 from alongside.accounts.models import User
-from alongside.care.models import DIRECT_MODES, Allocation, Contact, Episode, Outcome
-from alongside.organisations.models import Team
-from alongside.referrals.models import Referral
+from alongside.care.models import (
+    DIRECT_MODES,
+    AgreementMethod,
+    Allocation,
+    CarePlan,
+    CarePlanVersion,
+    CareTeamMember,
+    Contact,
+    Episode,
+    Goal,
+    GoalRating,
+    Intensity,
+    IntensityChange,
+    NoteSharing,
+    Outcome,
+    PlanNote,
+    RatedBy,
+)
+from alongside.organisations.models import Membership, Team
+from alongside.referrals import services as referral_services
+from alongside.referrals.models import ClosureReason, Referral
+
+LONGEST_CONTACT_MINUTES = 600
+PLAN_SECTIONS = (
+    "about_me",
+    "shared_understanding",
+    "strengths",
+    "warning_signs",
+    "what_i_can_do",
+    "who_i_can_contact",
+    "safer_surroundings",
+    "crisis_numbers",
+)
+
+
+class StalePlan(ValidationError):
+    """The plan changed since the user opened it."""
 
 
 def open_episode_from_referral(
@@ -75,6 +111,18 @@ def refresh_waiting_clock(referral_id: int) -> None:
     )
 
 
+def _check_contact(*, starts_at: dt.datetime, outcome: str, duration_minutes: int | None) -> None:
+    errors: dict[str, str] = {}
+    if outcome == Outcome.ATTENDED and starts_at > timezone.now():
+        errors["outcome"] = "A contact in the future cannot have been attended"
+    if duration_minutes is not None and not 1 <= duration_minutes <= LONGEST_CONTACT_MINUTES:
+        errors["duration_minutes"] = "Duration must be between 1 minute and 10 hours"
+    if outcome == Outcome.ATTENDED and duration_minutes is None:
+        errors["duration_minutes"] = "Enter how long the contact lasted, in minutes"
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def record_contact(
     *,
@@ -87,13 +135,17 @@ def record_contact(
     outcome: str,
     duration_minutes: int | None,
     by: User,
+    note: str = "",
+    note_sharing: str = NoteSharing.CARE_TEAM,
 ) -> Contact:
-    """Record a contact (or plan one, with no outcome). An attended contact cannot be in the
-    future; the referral's waiting-time clock is brought up to date in the same transaction."""
-    if outcome and outcome != Outcome.ATTENDED and duration_minutes:
-        duration_minutes = None
-    if outcome == Outcome.ATTENDED and starts_at > timezone.now():
-        raise ValidationError({"outcome": "A contact in the future cannot have been attended"})
+    """Record a contact, or plan one (an appointment: no outcome yet). An attended contact
+    cannot be in the future; the referral's waiting-time clock is brought up to date in the same
+    transaction."""
+    if episode.ended_at is not None:
+        raise ValidationError("The episode has ended: contacts can no longer be added.")
+    if outcome != Outcome.ATTENDED:
+        duration_minutes = None if outcome else duration_minutes
+    _check_contact(starts_at=starts_at, outcome=outcome, duration_minutes=duration_minutes)
     contact = Contact(
         episode=episode,
         practitioner=practitioner,
@@ -103,9 +155,266 @@ def record_contact(
         kind=kind,
         outcome=outcome,
         duration_minutes=duration_minutes,
+        note=note,
+        note_sharing=note_sharing,
         recorded_by=by,
     )
     contact.full_clean()
     contact.save()
     refresh_waiting_clock(episode.referral_id)
     return contact
+
+
+@transaction.atomic
+def record_contact_outcome(
+    *,
+    contact: Contact,
+    outcome: str,
+    by: User,
+    duration_minutes: int | None = None,
+    note: str = "",
+    note_sharing: str | None = None,
+) -> Contact:
+    """Say what happened to a planned contact (an appointment)."""
+    current = Contact.objects.select_for_update().get(pk=contact.pk)
+    if current.outcome:
+        raise ValidationError("What happened to this contact is already recorded.")
+    if not outcome:
+        raise ValidationError({"outcome": "Choose what happened"})
+    if outcome != Outcome.ATTENDED:
+        duration_minutes = None
+    _check_contact(starts_at=current.starts_at, outcome=outcome, duration_minutes=duration_minutes)
+    current.outcome = outcome
+    current.duration_minutes = duration_minutes
+    if note:
+        current.note = note
+    if note_sharing:
+        current.note_sharing = note_sharing
+    current.recorded_by = by
+    current.recorded_at = timezone.now()
+    current.full_clean()
+    current.save()
+    refresh_waiting_clock(current.episode.referral_id)
+    return current
+
+
+@transaction.atomic
+def change_intensity(*, episode: Episode, intensity: str, reason: str, by: User) -> Episode:
+    """Step support up or down, dated, with the reason; the history is kept."""
+    current = Episode.objects.select_for_update().get(pk=episode.pk)
+    if intensity not in Intensity.values:
+        raise ValidationError({"intensity": "Choose low, medium or high"})
+    if intensity == current.intensity:
+        raise ValidationError({"intensity": "The intensity is already " + intensity})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why support is stepping up or down"})
+    if current.ended_at is not None:
+        raise ValidationError("The episode has ended.")
+    IntensityChange.objects.create(
+        episode=current, intensity=intensity, reason=reason, changed_by=by
+    )
+    current.intensity = intensity
+    current.save(update_fields=["intensity"])
+    return current
+
+
+@transaction.atomic
+def add_care_team_member(
+    *, episode: Episode, user: User, team: Team, role: str, by: User
+) -> CareTeamMember:
+    if not role.strip():
+        raise ValidationError({"role": "Say what their role is in the person's care"})
+    if not Membership.objects.active().filter(user=user, team=team).exists():
+        raise ValidationError({"user": "They must work in the team they take part for"})
+    member = CareTeamMember(episode=episode, user=user, team=team, role=role, added_by=by)
+    member.full_clean()
+    member.save()
+    return member
+
+
+@transaction.atomic
+def end_care_team_member(*, member: CareTeamMember, by: User) -> CareTeamMember:
+    current = CareTeamMember.objects.select_for_update().get(pk=member.pk)
+    if current.ended_at is not None:
+        raise ValidationError("They have already left the care team.")
+    current.ended_at = timezone.now()
+    current.save(update_fields=["ended_at"])
+    return current
+
+
+@transaction.atomic
+def discharge_episode(*, episode: Episode, reason: str, summary: str, by: User) -> Episode:
+    """End the episode with a reason and a summary for the person and their GP. Planned contacts
+    must be resolved first. The referral closes with the same MHSDS reason."""
+    current = Episode.objects.select_for_update().get(pk=episode.pk)
+    if current.ended_at is not None:
+        raise ValidationError("The episode has already ended.")
+    errors: dict[str, str] = {}
+    if reason not in ClosureReason.values:
+        errors["reason"] = "Choose why the episode is ending"
+    if not summary.strip():
+        errors["summary"] = "Write the discharge summary for the person and their GP"
+    if errors:
+        raise ValidationError(errors)
+    planned = current.contacts.filter(outcome=Outcome.PLANNED).count()
+    if planned:
+        raise ValidationError(
+            f"{planned} planned contact{'s' if planned != 1 else ''} still open: record what "
+            "happened to each, or cancel it, before discharge."
+        )
+    now = timezone.now()
+    current.ended_at = now
+    current.discharge_reason = reason
+    current.discharge_summary = summary
+    current.discharged_by = by
+    current.full_clean()
+    current.save()
+    Allocation.objects.filter(episode=current, ended_at__isnull=True).update(ended_at=now)
+    CareTeamMember.objects.filter(episode=current, ended_at__isnull=True).update(ended_at=now)
+    referral_services.close_referral(
+        referral=current.referral, by=by, closure_reason=reason, reason="Episode of care ended"
+    )
+    return current
+
+
+# --- The care and support plan -----------------------------------------------------------------
+
+
+def _plan_for(episode: Episode) -> CarePlan:
+    plan, _ = CarePlan.objects.get_or_create(episode=episode)
+    return CarePlan.objects.select_for_update().get(pk=plan.pk)
+
+
+@transaction.atomic
+def save_plan(
+    *,
+    episode: Episode,
+    base_version: int,
+    by: User,
+    actions: list[dict] | None = None,
+    review_on: dt.date | None = None,
+    change_note: str = "",
+    **sections: str,
+) -> CarePlanVersion:
+    """Write a new version of the plan. ``base_version`` is the version the user started from
+    (0 for a first plan); if someone saved another version since, the edit is refused — never
+    silently overwritten — and the message says who and when."""
+    unknown = set(sections) - set(PLAN_SECTIONS)
+    if unknown:
+        raise ValidationError(f"Unknown plan sections: {', '.join(sorted(unknown))}")
+    if episode.ended_at is not None:
+        raise ValidationError("The episode has ended: its plan can no longer change.")
+    plan = _plan_for(episode)
+    if plan.current_version != base_version:
+        latest = plan.versions.select_related("created_by").order_by("-number").first()
+        who = latest.created_by.display_name if latest else "Someone"
+        raise StalePlan(
+            f"{who} saved version {plan.current_version} of the plan while you were editing "
+            "version {base}. Nothing you entered was saved: open the plan again to see their "
+            "changes.".replace("{base}", str(base_version))
+        )
+    if review_on is not None and review_on < timezone.localdate():
+        raise ValidationError({"review_on": "The review date must be today or later"})
+    goals = [
+        {"id": g.pk, "text": g.text}
+        for g in episode.goals.filter(ended_at__isnull=True).order_by("created_at", "id")
+    ]
+    version = CarePlanVersion(
+        plan=plan,
+        number=plan.current_version + 1,
+        goals=goals,
+        actions=list(actions or []),
+        review_on=review_on,
+        change_note=change_note,
+        created_by=by,
+        **{name: sections.get(name, "") for name in PLAN_SECTIONS},
+    )
+    version.full_clean()
+    version.save()
+    plan.current_version = version.number
+    plan.save(update_fields=["current_version"])
+    return version
+
+
+@transaction.atomic
+def record_plan_agreement(
+    *, version: CarePlanVersion, agreed_on: dt.date, method: str, by: User
+) -> CarePlanVersion:
+    """Record that the person agreed this version of their plan, and when."""
+    current = CarePlanVersion.objects.select_for_update().get(pk=version.pk)
+    if current.plan.current_version != current.number:
+        raise ValidationError("Only the current version of the plan can be agreed.")
+    if current.agreed_on is not None:
+        raise ValidationError("This version is already agreed.")
+    if method not in AgreementMethod.values:
+        raise ValidationError({"method": "Choose how the person agreed"})
+    if agreed_on > timezone.localdate():
+        raise ValidationError({"agreed_on": "The date the person agreed cannot be in the future"})
+    if agreed_on < timezone.localtime(current.created_at).date():
+        raise ValidationError({"agreed_on": "The person cannot agree before the version existed"})
+    current.agreed_on = agreed_on
+    current.agreement_method = method
+    current.agreement_recorded_by = by
+    current.save(update_fields=["agreed_on", "agreement_method", "agreement_recorded_by"])
+    return current
+
+
+@transaction.atomic
+def add_goal(*, episode: Episode, text: str, by: User, first_rating: int | None = None) -> Goal:
+    """A goal in the person's own words (and, if given, where they are now)."""
+    if not text.strip():
+        raise ValidationError({"text": "Write the goal in the person's own words"})
+    if episode.ended_at is not None:
+        raise ValidationError("The episode has ended.")
+    goal = Goal.objects.create(episode=episode, text=text.strip(), created_by=by)
+    if first_rating is not None:
+        rate_goal(goal=goal, score=first_rating, by=by, rated_by=RatedBy.WITH_WORKER)
+    return goal
+
+
+@transaction.atomic
+def end_goal(*, goal: Goal, because: str, by: User) -> Goal:
+    current = Goal.objects.select_for_update().get(pk=goal.pk)
+    if current.ended_at is not None:
+        raise ValidationError("This goal has already ended.")
+    if not because.strip():
+        raise ValidationError(
+            {"because": "Say why the goal ends (reached, changed, no longer wanted)"}
+        )
+    current.ended_at = timezone.now()
+    current.ended_because = because
+    current.save(update_fields=["ended_at", "ended_because"])
+    return current
+
+
+@transaction.atomic
+def rate_goal(*, goal: Goal, score: int | None, by: User, rated_by: str) -> GoalRating:
+    """A Goal Based Outcomes rating: how close to the goal, 0 to 10."""
+    if score is None or not 0 <= score <= 10:
+        raise ValidationError({"score": "Choose a number from 0 to 10"})
+    if goal.ended_at is not None:
+        raise ValidationError("This goal has ended and can no longer be rated.")
+    if rated_by not in RatedBy.values:
+        raise ValidationError("Say who rated the goal")
+    return GoalRating.objects.create(goal=goal, score=score, rated_by=rated_by, recorded_by=by)
+
+
+@transaction.atomic
+def add_person_note(*, episode: Episode, text: str) -> PlanNote:
+    """The person's own note for the next conversation about their plan."""
+    if not text.strip():
+        raise ValidationError({"text": "Write your note"})
+    if len(text) > 2000:
+        raise ValidationError({"text": "Your note must be 2,000 characters or fewer"})
+    if episode.ended_at is not None:
+        raise ValidationError("This episode of care has ended.")
+    return PlanNote.objects.create(episode=episode, text=text.strip())
+
+
+@transaction.atomic
+def mark_person_note_read(*, note: PlanNote, by: User) -> PlanNote:
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.read_by = by
+        note.save(update_fields=["read_at", "read_by"])
+    return note

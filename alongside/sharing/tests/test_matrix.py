@@ -16,6 +16,7 @@ import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from alongside.care.models import Allocation, Episode
 from alongside.core.access import declaration
 from alongside.meetings.models import AgendaItem, LocalityMeeting
 from alongside.organisations.models import Role
@@ -52,6 +53,7 @@ CONDITIONS = [
     "break_glass",
     "open_referral",
     "meeting",
+    "care_team",
     "own_record",
 ]
 
@@ -133,6 +135,23 @@ def expected_rights(role, condition) -> tuple[frozenset, frozenset, bool]:
         )
     if condition == "meeting" and role in CARE_ROLES:
         return frozenset({Part.DETAILS, Part.REFERRALS}), frozenset(), False
+    if condition == "care_team" and role in CARE_ROLES:
+        # The key worker's organisation is an NHS trust here, so clinical notes are included.
+        return (
+            frozenset(
+                {
+                    Part.DETAILS,
+                    Part.REFERRALS,
+                    Part.PLAN,
+                    Part.CONTACTS,
+                    Part.OUTCOMES,
+                    Part.SHARING,
+                    Part.CLINICAL_NOTES,
+                }
+            ),
+            frozenset({Part.DETAILS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING}),
+            False,
+        )
     return none
 
 
@@ -142,6 +161,7 @@ EXPECTED_BASIS = {
     "break_glass": Basis.BREAK_GLASS,
     "open_referral": Basis.OPEN_REFERRAL,
     "meeting": Basis.MEETING,
+    "care_team": Basis.CARE_TEAM,
     "own_record": Basis.SELF,
 }
 
@@ -216,6 +236,12 @@ def set_up(role, condition):
             locality=locality, starts_at=timezone.now() + dt.timedelta(days=2), created_by=user
         )
         AgendaItem.objects.create(meeting=meeting, referral=referral, added_by=user)
+    if condition == "care_team" and role not in {"system_admin", "person"}:
+        accepted = ReferralFactory(person=person, state=State.ACCEPTED, accepted_team=TeamFactory())
+        episode = Episode.objects.create(
+            person=person, referral=accepted, lead_team=accepted.accepted_team
+        )
+        Allocation.objects.create(episode=episode, key_worker=user, allocated_by=UserFactory())
     return user, person, other, referral, handover
 
 
@@ -254,6 +280,7 @@ SPOT_CHECKS = {
     (Role.COORDINATOR, "open_referral"),
     (Role.PRACTITIONER, "break_glass"),
     (Role.TEAM_LEAD, "meeting"),
+    (Role.PRACTITIONER, "care_team"),
     (Role.SUPERVISOR, "consent_plan"),
     (Role.PRIVACY_LEAD, "consent_all"),
     (Role.ANALYST, "none"),
