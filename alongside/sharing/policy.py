@@ -33,7 +33,7 @@ CARE_ROLES = frozenset({Role.PRACTITIONER, Role.COORDINATOR, Role.SUPERVISOR, Ro
 PERSON_OWN_VIEW = frozenset(
     {Part.DETAILS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING, Part.AUDIT}
 )
-PERSON_OWN_CHANGE = frozenset({Part.SHARING})
+PERSON_OWN_CHANGE = frozenset({Part.SHARING, Part.PLAN, Part.OUTCOMES})  # notes, ratings
 CONSENT_ALWAYS_VIEW = frozenset({Part.DETAILS, Part.SHARING})
 CONSENT_CHANGE = frozenset({Part.SHARING})  # so a change of mind can be recorded where it is told
 BREAK_GLASS_VIEW = frozenset(set(Part) - {Part.AUDIT})

@@ -117,7 +117,7 @@ def expected_rights(role, condition) -> tuple[frozenset, frozenset, bool]:
         view = frozenset(
             {Part.DETAILS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING, Part.AUDIT}
         )
-        return view, frozenset({Part.SHARING}), True
+        return view, frozenset({Part.SHARING, Part.PLAN, Part.OUTCOMES}), True
     if condition in {"consent_all", "consent_plan"}:
         agreed = SHAREABLE if condition == "consent_all" else frozenset({Part.PLAN})
         if role in CARE_ROLES:
