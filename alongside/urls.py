@@ -16,5 +16,6 @@ urlpatterns = [
     path("directory/", include("alongside.directory.urls")),
     path("refer-yourself/", include("alongside.referrals.self_referral_urls")),
     path("meetings/", include("alongside.meetings.urls")),
+    path("care/", include("alongside.care.plan_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -27,7 +27,9 @@ CARE_TEAM_VIEW = frozenset(
         Part.SHARING,
     }
 )
-CARE_TEAM_CHANGE = frozenset({Part.DETAILS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING})
+CARE_TEAM_CHANGE = frozenset(
+    {Part.DETAILS, Part.REFERRALS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING}
+)
 
 
 def open_episodes_of(user: User) -> QuerySet[Episode]:

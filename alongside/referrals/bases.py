@@ -1,8 +1,8 @@
 """The open-referral basis: the team holding a referral may see what triage needs.
 
-A team holds a referral while it waits for a decision, once it has accepted it, and while a
-handover it made waits for its follow-up. Registered with the sharing policy from
-``ReferralsConfig.ready``.
+A team holds a referral while it waits for a decision, and while a handover it made waits for its
+follow-up. Once a referral is accepted, the episode of care it opened gives the care-team basis
+instead (care.bases). Registered with the sharing policy from ``ReferralsConfig.ready``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ OPEN_REFERRAL_CHANGE = frozenset({Part.REFERRALS, Part.SHARING})
 
 
 def held_referrals() -> QuerySet[Referral]:
-    """Referrals a team still holds: undecided, accepted, or with a follow-up to record."""
+    """Referrals a team still holds: undecided, or with a follow-up to record."""
     return Referral.objects.filter(
-        Q(state__in=[*AWAITING_DECISION, State.ACCEPTED])
-        | Q(state__in=[State.SIGNPOSTED, State.DECLINED], handovers__outcome="")
+        Q(state__in=AWAITING_DECISION)
+        | Q(state__in=[State.SIGNPOSTED, State.DECLINED, State.ACCEPTED], handovers__outcome="")
     )
 
 

@@ -149,7 +149,9 @@ def expected_rights(role, condition) -> tuple[frozenset, frozenset, bool]:
                     Part.CLINICAL_NOTES,
                 }
             ),
-            frozenset({Part.DETAILS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING}),
+            frozenset(
+                {Part.DETAILS, Part.REFERRALS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING}
+            ),
             False,
         )
     return none
