@@ -11,3 +11,9 @@ class CareConfig(AppConfig):
         from alongside.referrals import services as referrals
 
         referrals.on_accept(services.open_episode_from_referral)
+
+        from alongside.sharing.models import Part
+        from alongside.sharing.presenters import RecordNavigation
+
+        RecordNavigation.add("plans:plan", Part.PLAN, "Care and support plan")
+        RecordNavigation.add("plans:goals", Part.PLAN, "Goals")

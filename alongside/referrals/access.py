@@ -10,7 +10,7 @@ referral's reference as the reason.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
@@ -43,12 +43,17 @@ class ReferralAccess:
     action: Action
     basis: Basis
     organisation_id: int | None
+    _granted: dict[int, list[policy.Rights]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def may(self, user: User, part: Part, action: Action = Action.VIEW) -> bool:
         """Whether the user may also see or change another part (for links); not audited."""
-        if self.referral.person_id is not None:
-            return policy.decide(user, self.referral.person, part, action).allowed
-        return part in UNLINKED_PARTS and holds(user, self.referral)
+        if self.referral.person_id is None:
+            return part in UNLINKED_PARTS and holds(user, self.referral)
+        if user.pk not in self._granted:
+            self._granted[user.pk] = policy.granted(user, self.referral.person)
+        return any(rights.allows(part, action) for rights in self._granted[user.pk])
 
 
 def holds(user: User, referral: Referral) -> bool:

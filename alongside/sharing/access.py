@@ -13,7 +13,7 @@ and fails for any view that declares nothing, so a new page cannot bypass this m
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
@@ -50,10 +50,18 @@ class Access:
     action: Action
     basis: Basis
     organisation_id: int | None
+    _granted: dict[int, list[policy.Rights]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def may(self, user: User, part: Part, action: Action = Action.VIEW) -> bool:
-        """Whether the same user may also see another part (for showing links); not audited."""
-        return policy.decide(user, self.person, part, action).allowed
+        """Whether the same user may also see another part (for showing links); not audited.
+
+        Every basis is asked once per user and page, however many links are checked.
+        """
+        if user.pk not in self._granted:
+            self._granted[user.pk] = policy.granted(user, self.person)
+        return any(rights.allows(part, action) for rights in self._granted[user.pk])
 
 
 def client_address(request: HttpRequest) -> str | None:

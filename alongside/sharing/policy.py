@@ -238,6 +238,18 @@ def decide(user: User, person: Person, part: Part, action: Action = Action.VIEW)
     return Decision(False, Basis.NONE, acting_organisation_id(user))
 
 
+def granted(user: User, person: Person) -> list[Rights]:
+    """Everything every basis grants ``user`` on ``person``'s record, each provider asked once.
+
+    For showing which links to offer on a page (``Access.may``); the audited answer for the page
+    itself is always ``decide``'s, which reaches the same verdict for any part and action.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return []
+    found = (provider.rights(user, person) for provider in providers())
+    return [rights for rights in found if rights is not None]
+
+
 def visible_people(user: User, bases: Iterable[Basis] | None = None) -> QuerySet[Person]:
     """The people any basis (or the given ones) lets ``user`` reach at all, for lists.
 

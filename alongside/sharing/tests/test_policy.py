@@ -189,3 +189,26 @@ def test_visible_people_is_the_union_of_bases():
     assert list(policy.visible_people(user)) == [shared]
     assert hidden not in policy.visible_people(user)
     assert not policy.visible_people(AnonymousUser()).exists()
+
+
+def test_granted_agrees_with_decide_for_every_part_and_action():
+    """``Access.may`` answers from ``granted``; it must never offer what ``decide`` refuses."""
+    user, organisation = staff()
+    shared = PersonFactory()
+    consent(shared, organisation, [Part.PLAN, Part.CONTACTS])
+    glass = PersonFactory()
+    now = timezone.now()
+    BreakGlass.objects.create(
+        user=user,
+        person=glass,
+        organisation=organisation,
+        reason="Seen in A&E at night, no other record to hand",
+        opened_at=now,
+        expires_at=now + dt.timedelta(hours=4),
+    )
+    for person in (shared, glass, PersonFactory()):
+        rights = policy.granted(user, person)
+        for part in Part:
+            for action in Action:
+                expected = policy.decide(user, person, part, action).allowed
+                assert any(r.allows(part, action) for r in rights) == expected, (part, action)
