@@ -17,5 +17,6 @@ urlpatterns = [
     path("refer-yourself/", include("alongside.referrals.self_referral_urls")),
     path("meetings/", include("alongside.meetings.urls")),
     path("care/", include("alongside.care.plan_urls")),
+    path("care/", include("alongside.care.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ BENCHMARKS = [
     "access_overhead",
     "directory_search",
     "worklists",
+    "caseloads",
 ]
 
 

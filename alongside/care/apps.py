@@ -15,5 +15,7 @@ class CareConfig(AppConfig):
         from alongside.sharing.models import Part
         from alongside.sharing.presenters import RecordNavigation
 
+        RecordNavigation.add("care:episode", Part.CONTACTS, "Key working")
         RecordNavigation.add("plans:plan", Part.PLAN, "Care and support plan")
         RecordNavigation.add("plans:goals", Part.PLAN, "Goals")
+        RecordNavigation.add("care:contacts", Part.CONTACTS, "Contacts")

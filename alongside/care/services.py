@@ -76,9 +76,17 @@ def open_episode_from_referral(
 
 @transaction.atomic
 def allocate_key_worker(*, episode: Episode, key_worker: User, by: User, reason: str) -> Allocation:
-    """Allocate (or reallocate) the key worker; the previous allocation ends now and is kept."""
+    """Allocate (or reallocate) the key worker; the previous allocation ends now and is kept.
+    The key worker works in the lead team or a partner team of the episode."""
+    if episode.ended_at is not None:
+        raise ValidationError("The episode has ended.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the key worker is changing"})
+    teams = [episode.lead_team_id, *episode.partner_teams.values_list("id", flat=True)]
+    if not Membership.objects.active().filter(user=key_worker, team_id__in=teams).exists():
+        raise ValidationError(
+            {"key_worker": "The key worker must work in the lead team or a partner team"}
+        )
     now = timezone.now()
     current = Allocation.objects.select_for_update().filter(episode=episode, ended_at__isnull=True)
     if current.filter(key_worker=key_worker).exists():
@@ -115,6 +123,8 @@ def _check_contact(*, starts_at: dt.datetime, outcome: str, duration_minutes: in
     errors: dict[str, str] = {}
     if outcome == Outcome.ATTENDED and starts_at > timezone.now():
         errors["outcome"] = "A contact in the future cannot have been attended"
+    if outcome == Outcome.PLANNED and starts_at < timezone.now() - dt.timedelta(hours=1):
+        errors["starts_at"] = "An appointment must be in the future: record what happened instead"
     if duration_minutes is not None and not 1 <= duration_minutes <= LONGEST_CONTACT_MINUTES:
         errors["duration_minutes"] = "Duration must be between 1 minute and 10 hours"
     if outcome == Outcome.ATTENDED and duration_minutes is None:
@@ -205,7 +215,8 @@ def change_intensity(*, episode: Episode, intensity: str, reason: str, by: User)
     if intensity not in Intensity.values:
         raise ValidationError({"intensity": "Choose low, medium or high"})
     if intensity == current.intensity:
-        raise ValidationError({"intensity": "The intensity is already " + intensity})
+        label = Intensity(intensity).label.lower()
+        raise ValidationError({"intensity": f"The intensity is already {label}"})
     if not reason.strip():
         raise ValidationError({"reason": "Say why support is stepping up or down"})
     if current.ended_at is not None:
@@ -222,8 +233,12 @@ def change_intensity(*, episode: Episode, intensity: str, reason: str, by: User)
 def add_care_team_member(
     *, episode: Episode, user: User, team: Team, role: str, by: User
 ) -> CareTeamMember:
+    if episode.ended_at is not None:
+        raise ValidationError("The episode has ended.")
     if not role.strip():
         raise ValidationError({"role": "Say what their role is in the person's care"})
+    if Allocation.objects.filter(episode=episode, key_worker=user, ended_at__isnull=True).exists():
+        raise ValidationError({"user": "They are already the key worker"})
     if not Membership.objects.active().filter(user=user, team=team).exists():
         raise ValidationError({"user": "They must work in the team they take part for"})
     member = CareTeamMember(episode=episode, user=user, team=team, role=role, added_by=by)

@@ -42,6 +42,7 @@ ROLE_TAG_COLOURS: dict[str, str] = {
 PEOPLE_LINK = {"href": reverse_lazy("people:list"), "text": "People whose records you can open"}
 REFER_LINK = {"href": reverse_lazy("referrals:refer"), "text": "Make a referral"}
 MEETINGS_LINK = {"href": reverse_lazy("meetings:list"), "text": "Integrated locality meetings"}
+CASELOAD_LINK = {"href": reverse_lazy("care:caseload"), "text": "My caseload"}
 
 DIRECTORY_LINK = {
     "href": reverse_lazy("directory:manage"),
@@ -262,7 +263,7 @@ class HomePresenter:
             if colleagues
             else [],
             empty_text="" if colleagues else "No one else is in this team yet.",
-            links=[PEOPLE_LINK, REFER_LINK, MEETINGS_LINK],
+            links=[CASELOAD_LINK, PEOPLE_LINK, REFER_LINK, MEETINGS_LINK],
         )
 
     def privacy_lead(self, membership: Membership) -> Section:
@@ -322,6 +323,13 @@ class HomePresenter:
         ]
 
     @staticmethod
+    def _caseloads_link(team: Team) -> dict[str, str]:
+        return {
+            "href": reverse("care:team-caseloads", kwargs={"team_id": team.pk}),
+            "text": f"Caseloads in {team.name}",
+        }
+
+    @staticmethod
     def _worklists_link(team: Team) -> dict[str, str]:
         return {
             "href": f"{reverse('referrals:worklists')}?{urlencode({'team': team.pk})}",
@@ -350,7 +358,7 @@ class HomePresenter:
             ),
             tables=[Table("Key workers in the team", head, practitioners)] if practitioners else [],
             empty_text="" if practitioners else "The team has no key workers yet.",
-            links=[PEOPLE_LINK],
+            links=[self._caseloads_link(team), PEOPLE_LINK],
         )
 
     def team_lead(self, membership: Membership) -> Section:
@@ -384,6 +392,7 @@ class HomePresenter:
             ],
             figures=self._worklist_figures(team),
             links=[
+                self._caseloads_link(team),
                 self._worklists_link(team),
                 MEETINGS_LINK,
                 PEOPLE_LINK,

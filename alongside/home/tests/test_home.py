@@ -123,6 +123,7 @@ def test_analyst_sees_aggregates_and_never_a_name(client, team):
         given_name="Zebedee",
         imd_decile=1,
         ethnicity=EthnicCategory.CHINESE,
+        stated_gender=StatedGender.MALE,
     )
     PersonFactory.create_batch(
         6, ethnicity=EthnicCategory.WHITE_IRISH, stated_gender=StatedGender.FEMALE, imd_decile=2
