@@ -226,6 +226,8 @@ ALONGSIDE_SELF_REFERRAL_LIMIT = int(os.environ.get("ALONGSIDE_SELF_REFERRAL_LIMI
 #   ALONGSIDE_SESSION_MINUTES  minutes without a request before signing out (default 30)
 #   ALONGSIDE_LOCKOUT_MINUTES  how long sign-in stays locked after 5 failures (default 15)
 #   ALONGSIDE_SSL_REDIRECT     ``0`` to leave HTTP-to-HTTPS redirects to the proxy (production)
+#   ALONGSIDE_EMAIL_BACKEND    Django email backend for sign-in codes and invitations (console
+#                              in the demo, SMTP in production); ALONGSIDE_FROM_EMAIL the sender
 # Two-factor sign-in: a code from an authenticator app (TOTP, django-otp) after the password.
 if (
     PRODUCTION
@@ -258,6 +260,23 @@ AXES_SENSITIVE_PARAMETERS = [
     "new_password2",
     "csrfmiddlewaretoken",
 ]
+
+# Email: portal invitations and one-time sign-in codes. The demo prints each message on the
+# console (where the code can be read); a deployment sends through its SMTP relay
+# (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+EMAIL_BACKEND = os.environ.get("ALONGSIDE_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "ALONGSIDE_FROM_EMAIL", "Alongside <no-reply@alongside.invalid>"
+)
 
 # Sessions end after inactivity and when the browser closes. A signed-in request moves the expiry
 # on (accounts.middleware.SessionActivityMiddleware, at most one write a minute).

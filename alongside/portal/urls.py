@@ -5,8 +5,23 @@ from alongside.portal import views
 app_name = "portal"
 
 urlpatterns = [
+    # The person's own pages (own_record).
     path("", views.home, name="home"),
+    path("plan/", views.plan, name="plan"),
+    path("goals/", views.goals, name="goals"),
+    path("goals/rate/", views.rate_goal, name="rate-goal"),
+    path("appointments/", views.appointments, name="appointments"),
+    path("care-team/", views.care_team, name="care-team"),
+    path("next-time/", views.notes, name="notes"),
     path("sharing/", views.sharing, name="sharing"),
     path("sharing/<int:consent_id>/stop/", views.stop_sharing, name="stop-sharing"),
     path("who-has-looked/", views.who_has_looked, name="who-has-looked"),
+    # The care team invites the person (person_data).
+    path("invite/<int:person_id>/", views.invite, name="invite"),
+    # Getting in (no_person_data).
+    path("join/<str:token>/", views.join_link, name="join-link"),
+    path("join/", views.join, name="join"),
+    path("sign-in/", views.sign_in_help, name="sign-in"),
+    path("sign-in/code/", views.code_request, name="sign-in-code"),
+    path("sign-in/code/enter/", views.code_enter, name="sign-in-code-enter"),
 ]

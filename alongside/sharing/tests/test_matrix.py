@@ -150,7 +150,14 @@ def expected_rights(role, condition) -> tuple[frozenset, frozenset, bool]:
                 }
             ),
             frozenset(
-                {Part.DETAILS, Part.REFERRALS, Part.PLAN, Part.CONTACTS, Part.OUTCOMES, Part.SHARING}
+                {
+                    Part.DETAILS,
+                    Part.REFERRALS,
+                    Part.PLAN,
+                    Part.CONTACTS,
+                    Part.OUTCOMES,
+                    Part.SHARING,
+                }
             ),
             False,
         )

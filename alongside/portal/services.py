@@ -1,0 +1,360 @@
+"""Every write for getting into the portal: invitations and one-time sign-in codes.
+
+One function per action, one transaction each. Emails are sent only once the transaction has
+committed (``transaction.on_commit``), so a rolled-back change never sends a link or a code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from alongside.accounts.models import User
+from alongside.care.models import Episode
+from alongside.core import formats
+from alongside.people import services as people_services
+from alongside.people.models import Person
+from alongside.portal.models import (
+    MAX_WRONG_BIRTH_DATES,
+    MAX_WRONG_CODES,
+    PortalInvitation,
+    SignInCode,
+)
+from alongside.sharing import audit
+from alongside.sharing.models import Action, Basis, Part
+
+INVITATION_DAYS = 7
+CODE_MINUTES = 10
+CODES_PER_WINDOW = 3  # at most this many codes are emailed to one account ...
+CODE_WINDOW = dt.timedelta(minutes=15)  # ... in this time
+
+
+class InvitationUnusable(ValidationError):
+    """The invitation has been used, has expired or was withdrawn."""
+
+
+class AlreadyHasAccount(ValidationError):
+    """The person already has a portal account."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Invitations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    invitation: PortalInvitation
+    token: str  # shown once, never stored
+
+
+@transaction.atomic
+def create_invitation(*, person: Person, by: User) -> NewInvitation:
+    """A single-use invitation link for ``person``, valid for 7 days. Any earlier invitation
+    still waiting is withdrawn: only the newest link works."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.user_id is not None:
+        raise AlreadyHasAccount("This person already has a portal account.")
+    if not Episode.objects.open().filter(person=person).exists():
+        raise ValidationError("Only a person with an open episode of care can be invited.")
+    now = timezone.now()
+    PortalInvitation.objects.filter(person=person).outstanding().update(
+        withdrawn_at=now, withdrawn_by=by, withdrawn_because="Replaced by a newer invitation"
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = PortalInvitation(
+        person=person,
+        token_hash=token_hash(token),
+        created_by=by,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    return NewInvitation(invitation, token)
+
+
+@transaction.atomic
+def email_invitation(*, invitation: PortalInvitation, link: str) -> None:
+    """Email the link to the person's address on their record (after the transaction commits)."""
+    person = invitation.person
+    if not person.email:
+        raise ValidationError("There is no email address on this person's record.")
+    PortalInvitation.objects.filter(pk=invitation.pk).update(emailed_at=timezone.now())
+    body = (
+        f"Hello {person.preferred_name or person.given_name},\n\n"
+        "Your care team has invited you to see your care and support plan, your goals and your "
+        "appointments online, in Alongside.\n\n"
+        f"Open this link to set up your account:\n{link}\n\n"
+        f"The link works once, until {formats.datetime(invitation.expires_at)}. You will be "
+        "asked for your date of birth.\n\n"
+        "If you were not expecting this email, you can ignore it, or tell your key worker.\n"
+    )
+    address = person.email
+    transaction.on_commit(
+        lambda: mail.send_mail(
+            "Your invitation to Alongside", body, None, [address], fail_silently=True
+        )
+    )
+
+
+@transaction.atomic
+def withdraw_invitation(*, invitation: PortalInvitation, by: User) -> PortalInvitation:
+    current = PortalInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not current.is_usable:
+        raise InvitationUnusable(
+            "This invitation can no longer be used, so it cannot be withdrawn."
+        )
+    current.withdrawn_at = timezone.now()
+    current.withdrawn_by = by
+    current.withdrawn_because = "Withdrawn by the care team"
+    current.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_because"])
+    return current
+
+
+def find_invitation(token: str) -> PortalInvitation | None:
+    """The invitation a link's token belongs to, whatever its state; ``None`` if there is none."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        PortalInvitation.objects.select_related("person")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def check_birth_date(*, invitation: PortalInvitation, date_of_birth: dt.date) -> bool:
+    """Whether the date of birth is the person's. A wrong date counts; the fifth withdraws the
+    invitation, so that a forwarded or stolen link cannot be tried for long."""
+    current = (
+        PortalInvitation.objects.select_for_update().select_related("person").get(pk=invitation.pk)
+    )
+    if not current.is_usable:
+        raise InvitationUnusable("This invitation can no longer be used.")
+    if current.person.date_of_birth == date_of_birth:
+        return True
+    current.wrong_birth_dates += 1
+    fields = ["wrong_birth_dates"]
+    if current.wrong_birth_dates >= MAX_WRONG_BIRTH_DATES:
+        current.withdrawn_at = timezone.now()
+        current.withdrawn_because = f"Date of birth entered wrongly {MAX_WRONG_BIRTH_DATES} times"
+        fields += ["withdrawn_at", "withdrawn_because"]
+    current.save(update_fields=fields)
+    return False
+
+
+PASSWORD_RULES = {
+    "password_too_short": "Password must be 12 characters or more",
+    "password_too_similar": "Password must not be like your username, name or email address",
+    "password_too_common": (
+        "Password is too common: choose one that is harder to guess, such as 3 random words"
+    ),
+    "password_entirely_numeric": "Password must include letters, not only numbers",
+}
+
+
+def check_account_details(*, person: Person, username: str, password: str) -> None:
+    """The username is free and well formed, and the password meets the rules (including not
+    being like the person's name, username or email). Raises ``ValidationError`` per field."""
+    errors: dict[str, list[str]] = {}
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        errors["username"] = [
+            "Username can only include letters, numbers and the characters @ . + - _"
+        ]
+    else:
+        if len(username) < 3:
+            errors["username"] = ["Username must be 3 characters or more"]
+        elif User.objects.filter(username__iexact=username).exists():
+            errors["username"] = ["This username is taken. Choose another one"]
+    candidate = User(
+        username=username,
+        first_name=person.given_name,
+        last_name=person.family_name,
+        email=person.email,
+    )
+    try:
+        password_validation.validate_password(password, candidate)
+    except ValidationError as error:
+        errors["password"] = list(
+            dict.fromkeys(
+                PASSWORD_RULES.get(e.code or "", " ".join(e.messages)) for e in error.error_list
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def accept_invitation(
+    *,
+    invitation: PortalInvitation,
+    username: str,
+    password: str,
+    ip_address: str | None = None,
+) -> User:
+    """Make the person's portal account from a usable invitation whose date of birth was given,
+    and link it to their record. The invitation is used up; any other waiting one is withdrawn.
+    The change to the record is audited on the basis of the person themself."""
+    current = PortalInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not current.is_usable:
+        raise InvitationUnusable("This invitation can no longer be used.")
+    person = Person.objects.select_for_update().get(pk=current.person_id)
+    if person.user_id is not None:
+        raise AlreadyHasAccount("You already have an account.")
+    check_account_details(person=person, username=username, password=password)
+    email = person.email
+    if email and User.objects.filter(email__iexact=email).exists():
+        email = ""  # the address belongs to another account: codes then go to the record's
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        email=email,
+        first_name=person.preferred_name or person.given_name,
+        last_name=person.family_name,
+    )
+    people_services.update_person(person=person, user=user)
+    now = timezone.now()
+    current.used_at = now
+    current.account = user
+    current.save(update_fields=["used_at", "account"])
+    PortalInvitation.objects.filter(person=person).outstanding().update(
+        withdrawn_at=now, withdrawn_because="The person made their account with another link"
+    )
+    audit.record(
+        user_id=user.pk,
+        person_id=person.pk,
+        part=Part.DETAILS,
+        action=Action.CHANGE,
+        basis=Basis.SELF,
+        allowed=True,
+        route="portal:join",
+        ip_address=ip_address,
+    )
+    return user
+
+
+# --- One-time sign-in codes ---------------------------------------------------------------------
+
+
+def portal_account(identifier: str) -> User | None:
+    """The active portal account (one linked to a person's record) with this username or email
+    address, if there is exactly one."""
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    people = Person.objects.filter(user__isnull=False).values("user_id")
+    field = "email__iexact" if "@" in identifier else "username__iexact"
+    found = list(User.objects.filter(is_active=True, pk__in=people, **{field: identifier})[:2])
+    if len(found) != 1 and field == "email__iexact":
+        # Usernames may hold '@' too.
+        found = list(
+            User.objects.filter(is_active=True, pk__in=people, username__iexact=identifier)[:2]
+        )
+    return found[0] if len(found) == 1 else None
+
+
+def _code_hash(code: str, salt: str) -> str:
+    return salted_hmac(f"alongside.portal.SignInCode/{salt}", code, algorithm="sha256").hexdigest()
+
+
+def _address(user: User) -> str:
+    if user.email:
+        return user.email
+    person = Person.objects.filter(user=user).only("email").first()
+    return person.email if person else ""
+
+
+@transaction.atomic
+def send_sign_in_code(*, user: User) -> SignInCode | None:
+    """Email a new 6-digit code to a portal account; earlier codes become void.
+
+    No more than 3 codes go to one account in 15 minutes: past that, nothing new is sent and the
+    newest code still working is returned. Returns ``None`` when there is none, or when the
+    account has no email address to send to.
+    """
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time
+    address = _address(user)
+    if not address:
+        return None
+    now = timezone.now()
+    codes = SignInCode.objects.filter(user=user)
+    if codes.filter(created_at__gt=now - CODE_WINDOW).count() >= CODES_PER_WINDOW:
+        return codes.filter(
+            used_at__isnull=True, voided_at__isnull=True, expires_at__gt=now
+        ).first()
+    codes.filter(used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    salt = secrets.token_hex(16)
+    row = SignInCode.objects.create(
+        user=user,
+        code_hash=_code_hash(code, salt),
+        salt=salt,
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
+    )
+    body = (
+        f"Your Alongside sign-in code is {code}\n\n"
+        f"It works once, for {CODE_MINUTES} minutes.\n\n"
+        "If you did not ask for this code, you can ignore this email. Nobody can sign in without "
+        "the code.\n"
+    )
+    transaction.on_commit(
+        lambda: mail.send_mail(
+            f"Your Alongside sign-in code: {code}", body, None, [address], fail_silently=True
+        )
+    )
+    return row
+
+
+class CodeCheck(Enum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    VOID = "void"  # used, replaced, or too many wrong tries
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class CodeResult:
+    outcome: CodeCheck
+    user: User | None = None
+
+
+@transaction.atomic
+def check_sign_in_code(*, code_id: int, code: str) -> CodeResult:
+    """Check a code against the one sent. The right code works once; the fifth wrong one makes
+    it void."""
+    row = SignInCode.objects.select_for_update().select_related("user").filter(pk=code_id).first()
+    if row is None or row.used_at is not None or row.voided_at is not None:
+        return CodeResult(CodeCheck.VOID)
+    if not row.user.is_active:
+        return CodeResult(CodeCheck.VOID)
+    now = timezone.now()
+    if row.expires_at <= now:
+        return CodeResult(CodeCheck.EXPIRED)
+    if constant_time_compare(_code_hash(code, row.salt), row.code_hash):
+        row.used_at = now
+        row.save(update_fields=["used_at"])
+        return CodeResult(CodeCheck.RIGHT, row.user)
+    row.wrong_tries += 1
+    fields = ["wrong_tries"]
+    if row.wrong_tries >= MAX_WRONG_CODES:
+        row.voided_at = now
+        fields.append("voided_at")
+    row.save(update_fields=fields)
+    return CodeResult(CodeCheck.VOID if row.voided_at else CodeCheck.WRONG)
