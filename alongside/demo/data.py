@@ -876,3 +876,297 @@ BREAK_GLASS_REASONS = (
     "Police welfare check out of hours; need to know who to contact and current risks.",
     "Person rang the crisis line and asked us to look at what was agreed with their team.",
 )
+
+
+# --- referrals, first contacts and locality meetings ------------------------------------------
+
+# Referrals over the 18 months before REFERENCE_DATE: about one for every person on the books
+# (some people are referred twice or more), a little more each month as demand grows.
+REFERRAL_MONTHS = 18
+REFERRALS_PER_PERSON = 1.0
+REFERRAL_GROWTH = 0.20  # the last month's rate over the first month's, minus one
+RE_REFERRAL_SHARE = 0.15  # of referrals, about someone referred before whose referral closed
+
+# Who refers (per cent), close to a community mental health front door's mix.
+REFERRAL_SOURCE_SHARES: dict[str, float] = {
+    "self": 25.0,
+    "gp": 45.0,
+    "vcse": 12.0,
+    "social_care": 8.0,
+    "secondary_care": 7.0,
+    "other": 3.0,
+}
+URGENT_SHARE = 0.15
+
+# The first triage decision (per cent). 'closed' is the person ending it before a decision.
+TRIAGE_DECISION_SHARES: dict[str, float] = {
+    "accept": 55.0,
+    "signpost": 25.0,
+    "mark_for_meeting": 12.0,
+    "decline": 6.0,
+    "close": 2.0,
+}
+# Where accepted referrals go (per cent): the locality's CMHT or PCN team mostly.
+ACCEPTED_TEAM_SHARES: dict[str, float] = {
+    "cmht": 50.0,
+    "pcn": 30.0,
+    "vcse": 9.0,
+    "specialist": 7.0,
+    "social_care": 4.0,
+}
+# What the person said when a follow-up checked that they connected (per cent).
+FOLLOW_UP_SHARES: dict[str, float] = {
+    "connected": 75.0,
+    "not_connected": 10.0,
+    "not_wanted": 10.0,
+    "no_reply": 5.0,
+}
+# The locality meeting's decision on a referral (per cent).
+MEETING_DECISION_SHARES: dict[str, float] = {
+    "allocate": 45.0,
+    "joint_offer": 25.0,
+    "signpost": 20.0,
+    "more_information": 10.0,
+}
+# How contacts turn out (per cent), and how people are seen.
+CONTACT_OUTCOME_SHARES: dict[str, float] = {
+    "attended": 80.0,
+    "did_not_attend": 12.0,
+    "cancelled_by_person": 5.0,
+    "cancelled_by_service": 3.0,
+}
+CONTACT_MODE_SHARES: dict[str, float] = {
+    "face_to_face": 56.0,
+    "phone": 24.0,
+    "video": 15.0,
+    "text": 5.0,
+}
+# Why accepted referrals close when the episode of care ends (MHSDS ReferClosReason).
+DISCHARGE_SHARES: dict[str, float] = {"02": 82.0, "08": 7.0, "07": 4.0, "03": 4.0, "01": 3.0}
+# Why a person ends a referral before a decision (only these are allowed then).
+PERSON_LED_CLOSURE_SHARES: dict[str, float] = {"07": 60.0, "09": 25.0, "03": 15.0}
+
+# Needs a referral asks about (weights): the first is the main one.
+REFERRAL_NEED_WEIGHTS: dict[str, float] = {
+    "low-mood": 22,
+    "anxiety": 20,
+    "trauma": 6,
+    "self-harm": 6,
+    "loneliness": 6,
+    "psychosis": 5,
+    "substance-use": 5,
+    "debt-money": 5,
+    "housing": 5,
+    "bereavement": 4,
+    "employment": 3,
+    "crisis": 3,
+    "eating": 2,
+    "perinatal": 2,
+    "memory": 2,
+    "sleep": 2,
+    "carers": 2,
+}
+# Needs that often come along with the main one.
+SOCIAL_NEEDS = ("loneliness", "debt-money", "housing", "employment", "sleep", "peer-support")
+
+# What referrers write, by the main need.
+REFERRAL_CONCERNS: dict[str, tuple[str, ...]] = {
+    "low-mood": (
+        "Low mood for several months, struggling to get out of the house.",
+        "Feeling down most days since losing their job; not enjoying anything any more.",
+        "Tearful and withdrawn; has stopped seeing friends and is sleeping a lot.",
+    ),
+    "anxiety": (
+        "Panic attacks several times a week; avoiding buses and shops.",
+        "Constant worry that is stopping them working; antidepressant has not helped much.",
+        "Anxiety getting worse since a health scare; checking and reassurance-seeking.",
+    ),
+    "trauma": (
+        "Flashbacks and nightmares after an assault last year.",
+        "Difficult childhood experiences coming back since becoming a parent.",
+    ),
+    "self-harm": (
+        "Cutting again after two years without; says it is the only thing that helps.",
+        "Self-harm increasing; no current plan to end their life but feels hopeless at times.",
+    ),
+    "loneliness": (
+        "Lives alone since their partner died; low and isolated.",
+        "Moved to the area recently, knows nobody, and says the days are very long.",
+    ),
+    "psychosis": (
+        "Hearing voices that comment on what they do; family worried about changes in them.",
+        "Believes neighbours are watching them; not sleeping; stopped going to work.",
+    ),
+    "substance-use": (
+        "Drinking most days to cope with low mood; wants to cut down.",
+        "Cannabis use most days; mood swings and paranoia when not using.",
+    ),
+    "debt-money": (
+        "Debts and a benefits sanction are making their anxiety much worse.",
+        "Rent arrears and bailiff letters; not opening post; very low.",
+    ),
+    "housing": (
+        "Sofa-surfing since a relationship ended; mental health getting worse.",
+        "Eviction notice for rent arrears; struggling to cope.",
+    ),
+    "bereavement": (
+        "Their brother died by suicide in the spring; struggling to function.",
+        "Grief after their mother's death has not eased; not sleeping or eating well.",
+    ),
+    "employment": (
+        "Off work with stress for three months; worried about losing the job.",
+        "Wants to get back into work after a long period of illness.",
+    ),
+    "crisis": (
+        "Seen in A&E after an overdose; discharged home and needs follow-up.",
+        "Called the crisis line twice this week; feels unable to keep themself safe at times.",
+    ),
+    "eating": (
+        "Restricting food and losing weight quickly; GP concerned about bloods.",
+        "Bingeing and purging several times a week.",
+    ),
+    "perinatal": (
+        "Low and anxious since the baby was born four months ago.",
+        "Pregnant and very anxious; history of depression after the first baby.",
+    ),
+    "memory": (
+        "Family noticing memory problems and confusion over the last year.",
+        "Getting lost on familiar routes; low mood and withdrawing.",
+    ),
+    "sleep": ("Not sleeping for weeks; exhausted and irritable; mood dropping.",),
+    "carers": ("Caring full time for their husband with dementia; exhausted and low.",),
+}
+WHAT_WOULD_HELP = (
+    "Someone to talk to regularly.",
+    "Help to get back out of the house.",
+    "Talking therapy, and help with the debts.",
+    "A review of medication and some support.",
+    "To understand what is happening to them.",
+    "Meeting other people who have been through the same.",
+    "Help with money and housing so they can focus on getting well.",
+    "",
+)
+# Who makes an 'other' referral (a member of staff takes it by phone and records it).
+OTHER_REFERRERS = (
+    "a police officer from the street triage team",
+    "a university wellbeing adviser",
+    "a housing officer",
+    "a community pharmacist",
+    "a probation officer",
+    "a Jobcentre Plus work coach",
+    "the ambulance service",
+)
+CONTACT_SAFETY = (
+    "Please do not call before 10am: works nights.",
+    "Do not leave a voicemail: shares the phone with their partner.",
+    "Text first, then call.",
+    "Letters to a friend's address, please.",
+)
+
+# What triage writes.
+SIGNPOST_PASSED_ON = (
+    "Emailed the referral to {service} with the person's consent, including their needs and "
+    "the best times to call.",
+    "Phoned {service} and passed on the person's details and what they are hoping for.",
+    "Sent a warm handover to {service}: concerns, contact details and the GP's letter.",
+)
+SIGNPOST_TOLD_PERSON = (
+    "Told them {service} will call this week, and to contact us if they do not hear.",
+    "Gave them the details of {service} and the name of the person who will meet them.",
+    "Explained what {service} offers; they are keen to go along.",
+)
+DECLINE_TOLD_PERSON = (
+    "Explained that {service} is the right place for what they need; we passed on their details "
+    "and they agreed.",
+    "Offered {service} instead, which they were happy with; we will check they connected.",
+)
+DECLINE_REASONS: dict[str, tuple[str, ...]] = {
+    "02": (
+        "Needs are mainly about money and housing: a specialist adviser will help more.",
+        "Best met by talking therapies rather than secondary care.",
+        "Drinking is the main concern: the drug and alcohol service is the right team.",
+    ),
+    "03": (
+        "Referral did not say what the person is hoping for; they asked to try the community "
+        "group first.",
+    ),
+}
+NOT_CONNECTED_NOTES = (
+    "The group has a waiting list of two months.",
+    "Could not get there: no bus at that time of day.",
+    "Went once and felt it was not right for them.",
+    "The service could not reach them on the number given.",
+    "Needs more support than the service can offer.",
+)
+FOLLOW_UP_NOTES: dict[str, tuple[str, ...]] = {
+    "connected": (
+        "Has been to two sessions and is finding them helpful.",
+        "In touch with the service; first appointment next week.",
+        "Started going weekly.",
+    ),
+    "not_wanted": (
+        "Feeling better and does not want further help now.",
+        "Decided it was not for them; knows how to refer again.",
+    ),
+    "no_reply": ("Three calls and a text, no reply; letter sent with how to get back in touch.",),
+}
+PERSON_LED_CLOSURE_NOTES: dict[str, tuple[str, ...]] = {
+    "07": (
+        "Phoned to say things have settled and they no longer want help.",
+        "Asked for the referral to be closed: already getting support privately.",
+    ),
+    "09": ("Said clearly they do not want to be seen; GP informed and knows how to re-refer.",),
+    "03": ("Has moved out of the area; GP informed so the new area can be asked.",),
+}
+MEETING_WHY = (
+    "Needs from several organisations: mental health, money and housing.",
+    "Not sure whether secondary care or the PCN team is the right lead.",
+    "Would benefit from a joint offer with a Care Partner.",
+    "Complex picture: substance use and mental health; who leads?",
+    "Social care needs alongside mental health: a joint visit?",
+)
+MEETING_DECISION_NOTES: dict[str, tuple[str, ...]] = {
+    "allocate": (
+        "Agreed: the team takes the lead; key worker named.",
+        "Agreed the lead team; first appointment within two weeks.",
+    ),
+    "joint_offer": (
+        "Joint offer: clinical lead with a Care Partner for day-to-day support.",
+        "Joint offer with social care: joint visit arranged.",
+    ),
+    "signpost": ("Community support is the right offer; warm handover made in the meeting.",),
+    "more_information": (
+        "Ask the GP for the recent medication review, then decide at triage.",
+        "Need to speak to the person about what they want first.",
+    ),
+}
+EPISODE_AGENDA_WHY = (
+    "Stepping down: could a Care Partner carry on the support?",
+    "Housing crisis: needs social care alongside the team.",
+    "Not engaging: ideas from partners?",
+)
+DISCHARGE_NOTES: dict[str, str] = {
+    "01": "Admitted to hospital; the ward team now leads.",
+    "02": "Goals met; discharged back to the GP with a relapse plan.",
+    "03": "Moved out of the area; handed over to the new team.",
+    "05": "Did not attend twice and did not reply to letters; discharged with a way back.",
+    "07": "Asked to end support; knows how to come back.",
+    "08": "Referred on to a more specialist service.",
+}
+
+# The integrated locality meetings: every other week, the same day and time per locality
+# (weekday: Monday is 0).
+MEETING_INTERVAL_DAYS = 14
+MEETING_SLOTS: tuple[tuple[int, dt.time], ...] = (
+    (1, dt.time(13, 30)),  # Wyvern Central: Tuesday afternoons
+    (2, dt.time(10, 0)),  # Wyvern North: Wednesday mornings
+    (3, dt.time(13, 30)),  # Wyvern South: Thursday afternoons
+    (1, dt.time(10, 0)),  # Wyvern West: Tuesday mornings
+)
+MEETING_GUEST_ROLES = ("Housing officer", "Carers' advocate", "Community safety officer")
+MEETING_PLACE = "{town} Health Centre, meeting room 2, or join by video"
+PERSON_KNOWS = (
+    "Knows about the referral and agreed to it; happy to be called.",
+    "Agreed to the referral at today's appointment; would prefer a text first.",
+    "Talked it through with them; they want help and know someone will call.",
+)

@@ -2,15 +2,18 @@
 
 ``generate(seed, people)`` builds the county of Wyvern (see ``data``) in one transaction: its
 localities and postcodes, the organisations and teams of its integrated community mental health
-system, their staff with the fixed demo sign-ins, and the people who need support. Rows are
-written in bulk. The same seed and size give exactly the same rows: every random choice comes from
-a private ``random.Random`` seeded per stage, and every date is counted back from
-``data.REFERENCE_DATE``, not from today.
+system, their staff with the fixed demo sign-ins, the people who need support, the service
+directory (``directory``), and 18 months of referrals with what became of them — triage, warm
+handovers and follow-ups, episodes of care and their first contacts, and the fortnightly locality
+meetings (``referrals``). Rows are written in bulk. The same seed and size give exactly the same
+rows: every random choice comes from a private ``random.Random`` seeded per stage, and every date
+is counted back from ``data.REFERENCE_DATE``, not from today.
 
 This module is the synthetic-data writer, so it writes models directly rather than through each
 app's services; the rows it writes are the rows those services would accept (a test runs
-``full_clean`` over a sample). Later stages of the pathway (referrals, episodes, contacts...) are
-added here as further ``PlaceBuilder`` steps, and to ``flush`` in dependency order.
+``full_clean`` over a sample). Later stages of the pathway (care plans, outcomes, the full
+contact history...) are added here as further ``PlaceBuilder`` steps, and to ``flush`` in
+dependency order.
 """
 
 from __future__ import annotations
@@ -35,10 +38,13 @@ from django.utils.crypto import RANDOM_STRING_CHARS
 from django.utils.text import slugify
 
 from alongside.accounts.models import User
+from alongside.care.models import Allocation, Contact, Episode
 from alongside.core.validators import nhs_check_digit
 from alongside.demo import data
 from alongside.demo.directory import build_directory, flush_directory
+from alongside.demo.referrals import build_referrals, flush_referrals
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS
+from alongside.meetings.models import AgendaItem, Attendee, LocalityMeeting
 from alongside.organisations.models import (
     Alliance,
     Locality,
@@ -51,6 +57,7 @@ from alongside.organisations.models import (
 )
 from alongside.people.models import GenderIdentity, Person, StatedGender
 from alongside.places.models import Postcode
+from alongside.referrals.models import Handover, Referral, Transition
 from alongside.sharing.models import (
     SHAREABLE_PARTS,
     BreakGlass,
@@ -97,6 +104,10 @@ _HISTORY_TRIGGERS = (
     "sharing.BreakGlass:update_update",
     "directory.Service:insert_insert",
     "directory.Service:update_update",
+    "referrals.Referral:insert_insert",
+    "referrals.Referral:update_update",
+    "care.Episode:insert_insert",
+    "care.Episode:update_update",
 )
 # Shares of people who agreed to share their record: with the trust, and with one VCSE partner.
 _CONSENT_TO_TRUST = 0.85
@@ -156,9 +167,12 @@ def flush() -> dict[str, int]:
         Q(postcode__regex=postcode_pattern) | Q(registered_gp_practice__in=organisations)
     )
     with transaction.atomic():
-        # The directory first: its organisations point at the place's organisations.
+        # Referrals, episodes and meetings first: they point at people, teams, staff and
+        # directory services.
+        deleted.update(flush_referrals(people=people, organisations=organisations))
+        # The directory next: its organisations point at the place's organisations.
         deleted.update(flush_directory())
-        # Sharing records first: they protect the people they are about. (Audit rows are
+        # Sharing records next: they protect the people they are about. (Audit rows are
         # append-only and are never deleted; they outlive the synthetic people they name.)
         deleted["break_glass"] = BreakGlass.objects.filter(person__in=people).delete()[0]
         deleted["consents"] = Consent.objects.filter(person__in=people).delete()[0]
@@ -200,6 +214,17 @@ def tidy_up() -> None:
     tables = [
         model._meta.db_table
         for model in (
+            LocalityMeeting,
+            Attendee,
+            AgendaItem,
+            Contact,
+            Allocation,
+            Episode.partner_teams.through,
+            Episode,
+            Handover,
+            Transition,
+            Referral.needs.through,
+            Referral,
             Consent,
             BreakGlass,
             Person,
@@ -289,6 +314,7 @@ class PlaceBuilder:
         self.organisations: dict[str, Organisation] = {}
         self.team_plans: list[_TeamPlan] = []
         self.sign_in_users: dict[str, User] = {}
+        self.memberships: list[Membership] = []
         self.people_rows: list[Person] = []
 
     def build(self) -> dict[str, int]:
@@ -302,6 +328,7 @@ class PlaceBuilder:
             self.build_people()
             self.build_sharing()
             build_directory(self)
+            build_referrals(self)
         return self.counts
 
     def rng(self, stage: str) -> random.Random:
@@ -593,6 +620,7 @@ class PlaceBuilder:
 
         User.objects.bulk_create(users, batch_size=BATCH_SIZE)
         Membership.objects.bulk_create(memberships, batch_size=BATCH_SIZE)
+        self.memberships = memberships
         self.counts["users"] = len(users)
         self.counts["memberships"] = len(memberships)
 
