@@ -54,6 +54,20 @@ class WorklistFilter:
 
 
 _ROW_RELATED = ("team", "locality")
+# What a worklist row shows (and its audit needs): fetching only these keeps the rows cheap.
+ROW_FIELDS = (
+    "reference",
+    "given_name",
+    "family_name",
+    "received_at",
+    "urgency",
+    "source",
+    "state",
+    "person_id",
+    "locality__name",
+    "team__name",
+    "team__organisation_id",
+)
 
 
 def waiting_triage(filters: WorklistFilter) -> QuerySet[Referral]:
@@ -61,6 +75,7 @@ def waiting_triage(filters: WorklistFilter) -> QuerySet[Referral]:
     return (
         filters.apply(Referral.objects.filter(state__in=AWAITING_DECISION))
         .select_related(*_ROW_RELATED)
+        .only(*ROW_FIELDS)
         .order_by("received_at", "id")
     )
 
@@ -72,7 +87,8 @@ def waiting_first_contact(filters: WorklistFilter) -> QuerySet[Referral]:
             Referral.objects.filter(state=State.ACCEPTED, first_contact_at__isnull=True),
             "accepted_team_id",
         )
-        .select_related(*_ROW_RELATED, "accepted_team")
+        .select_related(*_ROW_RELATED)
+        .only(*ROW_FIELDS)
         .order_by("received_at", "id")
     )
 
@@ -89,7 +105,8 @@ def waiting_second_contact(filters: WorklistFilter) -> QuerySet[Referral]:
             ),
             "accepted_team_id",
         )
-        .select_related(*_ROW_RELATED, "accepted_team")
+        .select_related(*_ROW_RELATED)
+        .only(*ROW_FIELDS)
         .order_by("received_at", "id")
     )
 
@@ -102,6 +119,13 @@ def follow_ups_due(filters: WorklistFilter, on: dt.date | None = None) -> QueryS
     return (
         Handover.objects.filter(outcome="", follow_up_on__lte=day, referral__in=referrals)
         .select_related("referral", "referral__team", "referral__locality", "service", "team")
+        .only(
+            "follow_up_on",
+            "referral_id",
+            "service__name",
+            "team__name",
+            *(f"referral__{name}" for name in ROW_FIELDS),
+        )
         .order_by("follow_up_on", "id")
     )
 
