@@ -368,7 +368,7 @@ def test_the_printable_agenda_and_decision_record(client, place, agenda):
     agenda_html = client.get(url("print-agenda", meeting_id=meeting.pk)).content.decode()
     record_html = client.get(url("print-decisions", meeting_id=meeting.pk)).content.decode()
     for html in (agenda_html, record_html):
-        assert "meetings/print.css" in html
+        assert "core/print.css" in html
         assert "nhsuk-header" not in html and "nhsuk-footer" not in html
         assert "Wyvern Central locality meeting" in html
         assert "Ana Lind" in html and "Wellspring Wyvern" in html
@@ -386,7 +386,7 @@ def test_the_print_stylesheet_is_served(client):
     client.force_login(UserFactory())
     from django.contrib.staticfiles import finders
 
-    assert finders.find("meetings/print.css")
+    assert finders.find("core/print.css")
 
 
 def test_a_joint_offer_for_someone_in_care(client, place, agenda):
