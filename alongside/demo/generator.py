@@ -38,9 +38,21 @@ from django.utils.crypto import RANDOM_STRING_CHARS
 from django.utils.text import slugify
 
 from alongside.accounts.models import User
-from alongside.care.models import Allocation, Contact, Episode
+from alongside.care.models import (
+    Allocation,
+    CarePlan,
+    CarePlanVersion,
+    CareTeamMember,
+    Contact,
+    Episode,
+    Goal,
+    GoalRating,
+    IntensityChange,
+    PlanNote,
+)
 from alongside.core.validators import nhs_check_digit
 from alongside.demo import data
+from alongside.demo.care import build_key_working, flush_key_working
 from alongside.demo.directory import build_directory, flush_directory
 from alongside.demo.referrals import build_referrals, flush_referrals
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS
@@ -167,8 +179,15 @@ def flush() -> dict[str, int]:
         Q(postcode__regex=postcode_pattern) | Q(registered_gp_practice__in=organisations)
     )
     with transaction.atomic():
-        # Referrals, episodes and meetings first: they point at people, teams, staff and
-        # directory services.
+        # Key working first (plans, goals, care teams, intensity changes hang off episodes), then
+        # referrals, episodes and meetings: they point at people, teams, staff and services.
+        deleted.update(
+            flush_key_working(
+                Episode.objects.filter(
+                    Q(person__in=people) | Q(lead_team__organisation__in=organisations)
+                )
+            )
+        )
         deleted.update(flush_referrals(people=people, organisations=organisations))
         # The directory next: its organisations point at the place's organisations.
         deleted.update(flush_directory())
@@ -217,6 +236,13 @@ def tidy_up() -> None:
             LocalityMeeting,
             Attendee,
             AgendaItem,
+            CarePlanVersion,
+            CarePlan,
+            GoalRating,
+            Goal,
+            PlanNote,
+            CareTeamMember,
+            IntensityChange,
             Contact,
             Allocation,
             Episode.partner_teams.through,
@@ -329,6 +355,9 @@ class PlaceBuilder:
             self.build_sharing()
             build_directory(self)
             build_referrals(self)
+            key_working = build_key_working(self)
+            self.counts["contacts"] += key_working.pop("contacts")
+            self.counts.update(key_working)
         return self.counts
 
     def rng(self, stage: str) -> random.Random:

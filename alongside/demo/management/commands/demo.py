@@ -43,8 +43,10 @@ def scale(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Load a synthetic place (the county of Wyvern): localities, organisations, teams, staff "
-        "and people, reproducibly from a seed. Prints the demo sign-ins."
+        "Load a synthetic place (the county of Wyvern): localities, organisations, teams, staff, "
+        "people, the service directory, 18 months of referrals and locality meetings, and key "
+        "working (episodes, contacts, plans, goals), reproducibly from a seed. Prints the demo "
+        "sign-ins."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
