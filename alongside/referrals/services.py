@@ -620,10 +620,8 @@ def close_referral(
                 "accept, signpost or decline it with an alternative."
             }
         )
-    if (
-        current.state in (State.SIGNPOSTED, State.DECLINED)
-        and current.handovers.filter(outcome="").exists()
-    ):
+    if current.handovers.filter(outcome="").exists():
+        # Closing would drop the follow-up from every worklist: it is recorded first.
         raise ValidationError("Record the follow-up first: did the person connect?")
     return _move(
         current,

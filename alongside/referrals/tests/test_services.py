@@ -550,3 +550,17 @@ def test_worklist_counts_per_team():
     }
     assert counts[signposted.team_id]["follow-ups"] == 1
     assert sum(sum(c.values()) for c in counts.values()) == 4
+
+
+def test_an_accepted_referral_with_a_follow_up_open_cannot_close_until_it_is_recorded():
+    referral, user = in_state(State.IN_TRIAGE)
+    services.accept_referral(referral=referral, by=user, team=referral.team)
+    handover = services.hand_over_alongside_episode(
+        referral=referral, by=user, service=a_service(), passed_on="x", follow_up_on=TODAY()
+    )
+    with pytest.raises(ValidationError, match="Record the follow-up first"):
+        services.close_referral(referral=referral, by=user, closure_reason="02")
+    services.record_follow_up(handover=handover, by=user, outcome=FollowUpOutcome.CONNECTED)
+    services.close_referral(referral=referral, by=user, closure_reason="02")
+    referral.refresh_from_db()
+    assert referral.state == State.CLOSED
