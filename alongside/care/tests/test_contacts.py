@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from markupsafe import escape
 
 from alongside.care import queries
 from alongside.care.models import Contact, Episode, Kind, Mode, NoteSharing, Outcome
@@ -383,7 +384,7 @@ def test_discharge_ends_the_episode_and_shows_the_summary_to_print(client, episo
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Discharge summary: " + episode.person.full_name in body
+    assert "Discharge summary: " + escape(episode.person.full_name) in body
     assert "Goals reached; back at work." in body
     assert "Treatment complete" in body
     episode.refresh_from_db()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from markupsafe import escape
 
 from alongside.organisations.models import Role
 from alongside.organisations.tests.factories import (
@@ -27,7 +28,7 @@ def test_a_person_lands_on_their_portal_and_sees_their_details(client, me):
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response.url == reverse("portal:home")
     html = client.get(reverse("portal:home")).content.decode()
-    assert "Hello Sam" in html and me.family_name in html
+    assert "Hello Sam" in html and escape(me.family_name) in html
     assert AccessEvent.objects.filter(person_id=me.pk, basis=Basis.SELF).exists()
 
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from markupsafe import escape
 
 from alongside.directory.tests.factories import service as directory_service
 from alongside.organisations.models import Role
@@ -49,7 +50,7 @@ def test_the_worklist_filters_by_source_and_lists_follow_ups(client):
     ReferralFactory(team=mine.team, family_name="Gpreferred")
     client.force_login(coordinator_for(mine))
     response = client.get(reverse("referrals:worklists"), {"source": "self"})
-    assert mine.family_name in response.content.decode()
+    assert escape(mine.family_name) in response.content.decode()
     assert "Gpreferred" not in response.content.decode()
     response = client.get(reverse("referrals:worklists"), {"list": "follow-ups"})
     assert response.status_code == 200
@@ -189,7 +190,7 @@ def test_a_stale_decision_tells_the_second_coordinator_what_happened(client):
     client.force_login(coordinator_for(referral))
     response = client.post(url("referrals:for-meeting", referral), {"version": 1, "why": "x"})
     body = response.content.decode()
-    assert first.display_name in body and "Nothing you entered was saved" in body
+    assert escape(first.display_name) in body and "Nothing you entered was saved" in body
 
 
 def test_staff_make_a_referral_that_reaches_the_localitys_triage_team(client):
