@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "alongside.referrals",
     "alongside.care",
     "alongside.meetings",
+    "alongside.outcomes",
     "alongside.portal",
     "alongside.home",
     "alongside.demo",

@@ -18,5 +18,7 @@ urlpatterns = [
     path("meetings/", include("alongside.meetings.urls")),
     path("care/", include("alongside.care.plan_urls")),
     path("care/", include("alongside.care.urls")),
+    path("outcomes/", include("alongside.outcomes.urls")),
+    path("outcomes/", include("alongside.outcomes.schedule_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,146 @@
+"""When measures are due: each team's schedule (at the start of an episode, every N weeks, at
+discharge) applied to its open episodes.
+
+For each measure a team schedules, an episode owes at most one thing at a time:
+
+* at the start: due on the day the episode started, until a response is completed;
+* every N weeks: due N weeks after the latest completed response (or after the start, when
+  the schedule does not ask for one at the start);
+* at discharge: asked for on the discharge page, unless one was completed in the last
+  ``grace_days``.
+
+A measure is *overdue* ``grace_days`` after it fell due, and *due soon* in the
+``SOON_DAYS`` before. All of it is worked out in two queries for any number of episodes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Max
+from django.utils import timezone
+
+from alongside.care.models import Episode
+from alongside.outcomes import registry
+from alongside.outcomes.models import MeasureSchedule, Response, Status
+
+SOON_DAYS = 14
+
+
+class DueState:
+    SOON = "soon"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Due:
+    measure: str
+    title: str
+    due_on: dt.date
+    state: str
+    #: "at the start" or "every 12 weeks": why it is due.
+    reason: str
+
+    @property
+    def label(self) -> str:
+        if self.state == DueState.OVERDUE:
+            return f"{self.title} overdue"
+        if self.state == DueState.DUE:
+            return f"{self.title} due"
+        return f"{self.title} due soon"
+
+
+def _titles() -> dict[str, str]:
+    return {q.name: m.short_title for q, m in registry.usable()}
+
+
+def last_completed(episode_ids: Iterable[int]) -> dict[tuple[int, str], dt.date]:
+    """The date of each episode's latest completed response to each measure."""
+    rows = (
+        Response.objects.filter(episode_id__in=list(episode_ids), status=Status.COMPLETED)
+        .values("episode_id", "questionnaire__name")
+        .annotate(last=Max("completed_at"))
+    )
+    return {
+        (r["episode_id"], r["questionnaire__name"]): timezone.localtime(r["last"]).date()
+        for r in rows
+    }
+
+
+def _state(due_on: dt.date, grace_days: int, today: dt.date) -> str | None:
+    if today > due_on + dt.timedelta(days=grace_days):
+        return DueState.OVERDUE
+    if today >= due_on:
+        return DueState.DUE
+    if today >= due_on - dt.timedelta(days=SOON_DAYS):
+        return DueState.SOON
+    return None
+
+
+def owed(
+    schedule: MeasureSchedule, started: dt.date, last: dt.date | None, today: dt.date
+) -> tuple[dt.date, str] | None:
+    """When ``schedule``'s measure next falls due in an episode that started on ``started``
+    and last completed it on ``last`` (and why), or ``None`` if it never will."""
+    if schedule.at_start and last is None:
+        return started, "at the start"
+    if schedule.every_weeks:
+        base = last or started
+        return base + dt.timedelta(
+            weeks=schedule.every_weeks
+        ), f"every {schedule.every_weeks} weeks"
+    return None
+
+
+def due_for(
+    episodes: Iterable[Episode], *, today: dt.date | None = None, include_soon: bool = False
+) -> dict[int, list[Due]]:
+    """What each open episode owes now (overdue first, then due, then, if asked, due soon)."""
+    today = today or timezone.localdate()
+    episodes = [e for e in episodes if e.ended_at is None]
+    titles = _titles()
+    schedules: dict[int, list[MeasureSchedule]] = defaultdict(list)
+    for schedule in MeasureSchedule.objects.filter(
+        team_id__in={e.lead_team_id for e in episodes}, measure__in=titles
+    ):
+        schedules[schedule.team_id].append(schedule)
+    last = last_completed(e.pk for e in episodes) if schedules else {}
+    result: dict[int, list[Due]] = {}
+    order = {DueState.OVERDUE: 0, DueState.DUE: 1, DueState.SOON: 2}
+    for episode in episodes:
+        started = timezone.localtime(episode.started_at).date()
+        found: list[Due] = []
+        for schedule in schedules.get(episode.lead_team_id, []):
+            next_due = owed(schedule, started, last.get((episode.pk, schedule.measure)), today)
+            if next_due is None:
+                continue
+            state = _state(next_due[0], schedule.grace_days, today)
+            if state is None or (state == DueState.SOON and not include_soon):
+                continue
+            found.append(
+                Due(schedule.measure, titles[schedule.measure], next_due[0], state, next_due[1])
+            )
+        result[episode.pk] = sorted(found, key=lambda d: (order[d.state], d.due_on, d.title))
+    return result
+
+
+def due_at_discharge(episode: Episode, *, today: dt.date | None = None) -> list[Due]:
+    """The measures the lead team asks for at discharge that have not been completed in the
+    schedule's ``grace_days`` before ``today``."""
+    today = today or timezone.localdate()
+    titles = _titles()
+    last = last_completed([episode.pk])
+    owed_now = []
+    for schedule in MeasureSchedule.objects.filter(
+        team_id=episode.lead_team_id, at_discharge=True, measure__in=titles
+    ):
+        done = last.get((episode.pk, schedule.measure))
+        if done is None or done < today - dt.timedelta(days=schedule.grace_days):
+            owed_now.append(
+                Due(schedule.measure, titles[schedule.measure], today, DueState.DUE, "at discharge")
+            )
+    return sorted(owed_now, key=lambda d: d.title)
