@@ -218,6 +218,12 @@ LOGGING = {
 # hash of the address, never the address itself).
 ALONGSIDE_SELF_REFERRAL_LIMIT = int(os.environ.get("ALONGSIDE_SELF_REFERRAL_LIMIT", "5"))
 
+# The base of canonical URLs for the FHIR resources this place publishes (questionnaires and the
+# responses and observations that refer to them). A site sets its own.
+ALONGSIDE_FHIR_BASE = os.environ.get(
+    "ALONGSIDE_FHIR_BASE", "https://alongside.invalid/fhir"
+).rstrip("/")
+
 
 # --- Account and transport security ---
 # Environment:
