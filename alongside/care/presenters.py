@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
 from alongside.accounts.models import User
+from alongside.care.hooks import ExtraCell
 from alongside.care.models import (
     Allocation,
     CareTeamMember,
@@ -333,6 +334,8 @@ class CaseloadRow:
     now: dt.datetime
     weeks: int = NOT_SEEN_WEEKS
     hrefs: Callable[[int], str] | None = None
+    #: The cells of the columns other apps add (``hooks.CaseloadExtras``).
+    extras: list[ExtraCell] = field(default_factory=list)
 
     @property
     def today(self) -> dt.date:
@@ -426,6 +429,7 @@ class WaitingRow:
     episode: Episode
     today: dt.date
     reallocate_base: str = ""
+    extras: list[ExtraCell] = field(default_factory=list)
 
     @property
     def reallocate_href(self) -> str:

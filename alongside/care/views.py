@@ -23,8 +23,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from alongside.care import forms, presenters, queries, services
-from alongside.care.bases import CARE_TEAM_CHANGE
+from alongside.care import forms, hooks, presenters, queries, services
+from alongside.care.bases import CARE_TEAM_CHANGE, CARE_TEAM_VIEW
 from alongside.care.models import Episode, Outcome
 from alongside.core.access import user_passes_or_403
 from alongside.organisations.models import Team
@@ -44,6 +44,14 @@ CONTACTS_PAGE_SIZE = 50
 
 def works_with_people(user: Any) -> bool:
     return policy.care_memberships(user).exists()
+
+
+def may_see(request: HttpRequest, access: Access, part: Part) -> bool:
+    """Whether the user may also see ``part`` of this person's record (to show what another
+    app adds to the page; not audited)."""
+    if part == access.part or (access.basis == Basis.CARE_TEAM and part in CARE_TEAM_VIEW):
+        return True
+    return access.may(request.user, part)
 
 
 def may_change_contacts(request: HttpRequest, access: Access) -> bool:
@@ -552,6 +560,10 @@ def discharge(request: HttpRequest, access: Access) -> HttpResponse:
         back=back,
         template="care/discharge.jinja",
         open_appointments=open_appointments,
+        # What other apps remind of (measures to complete at discharge): never a block.
+        reminders=hooks.DischargeReminders.for_episode(
+            episode, may_see=lambda part: may_see(request, access, part)
+        ),
     )
 
 
@@ -584,11 +596,16 @@ def caseload(request: HttpRequest) -> HttpResponse:
     episodes = list(queries.caseload(request.user, now=now))
     record_list_view(request, [e.person_id for e in episodes])
     hrefs = presenters.person_hrefs("care:episode")
+    extras = hooks.CaseloadExtras(episodes)
     return render(
         request,
         "care/caseload.jinja",
         {
-            "rows": [presenters.CaseloadRow(e, now, hrefs=hrefs) for e in episodes],
+            "rows": [
+                presenters.CaseloadRow(e, now, hrefs=hrefs, extras=extras.cells(e.pk))
+                for e in episodes
+            ],
+            "extra_headings": extras.headings,
             "counts": queries.intensity_counts(episodes),
             "weeks": queries.NOT_SEEN_WEEKS,
             "teams": list(queries.teams_led_by(request.user)),
@@ -650,6 +667,7 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
     record_list_view(request, {e.person_id for e in choices})
     today = timezone.localdate()
     hrefs = presenters.person_hrefs("care:episode")
+    extras = hooks.CaseloadExtras(unseen + waiting)
     return render(
         request,
         "care/team_caseloads.jinja",
@@ -660,8 +678,17 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
             "workers": [
                 presenters.WorkerRow(w) for w in queries.worker_caseloads(team, cutoff=cutoff)
             ],
-            "unseen": [presenters.NotSeenRow(e, now, weeks, hrefs, here) for e in unseen],
-            "waiting": [presenters.WaitingRow(e, today, here) for e in waiting],
+            "unseen": [
+                presenters.NotSeenRow(
+                    e, now, weeks, hrefs, extras=extras.cells(e.pk), reallocate_base=here
+                )
+                for e in unseen
+            ],
+            "waiting": [
+                presenters.WaitingRow(e, today, here, extras=extras.cells(e.pk)) for e in waiting
+            ],
+            "extra_headings": extras.headings,
+            "team_links": hooks.TeamLinks.for_team(team.pk),
             "total": len(choices),
             "counts": queries.intensity_counts(choices),
             "form": form,

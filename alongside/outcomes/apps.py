@@ -11,6 +11,19 @@ class OutcomesConfig(AppConfig):
         # The shipped definitions are loaded (idempotently) after every migrate and flush.
         post_migrate.connect(_sync_shipped, sender=self, dispatch_uid="outcomes-sync-shipped")
 
+        # What the key-working pages show of the teams' measure schedules (care never imports
+        # outcomes): the caseloads' "Measures due" column, the discharge page's reminder, and a
+        # link from the team's caseloads to its schedule.
+        from alongside.care.hooks import CaseloadExtras, DischargeReminders, TeamLinks
+        from alongside.outcomes import schedule_views
+        from alongside.sharing.models import Part
+
+        CaseloadExtras.register(
+            schedule_views.caseload_tags, heading="Measures due", empty="None due"
+        )
+        DischargeReminders.register(schedule_views.discharge_reminder, part=Part.OUTCOMES)
+        TeamLinks.add("schedules:team", "Outcome measures the team asks for")
+
 
 def _sync_shipped(**kwargs: object) -> None:
     from alongside.outcomes import registry

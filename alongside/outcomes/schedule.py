@@ -59,9 +59,12 @@ def _titles() -> dict[str, str]:
 
 
 def last_completed(episode_ids: Iterable[int]) -> dict[tuple[int, str], dt.date]:
-    """The date of each episode's latest completed response to each measure."""
+    """The date of each episode's latest completed response to each measure. A correction is
+    not a new response: it keeps the date of the one it corrects (which stays completed)."""
     rows = (
-        Response.objects.filter(episode_id__in=list(episode_ids), status=Status.COMPLETED)
+        Response.objects.filter(
+            episode_id__in=list(episode_ids), status=Status.COMPLETED, corrects__isnull=True
+        )
         .values("episode_id", "questionnaire__name")
         .annotate(last=Max("completed_at"))
     )

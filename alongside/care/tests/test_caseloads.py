@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from markupsafe import escape
 
-from alongside.care import queries
+from alongside.care import hooks, queries
 from alongside.care.models import (
     Allocation,
     CarePlan,
@@ -398,3 +398,78 @@ def test_the_team_page_takes_the_same_number_of_queries_for_any_size(client, tea
     for _ in range(4):
         EpisodeFactory(lead_team=team, started_at=days_ago(60))
     assert count() == few
+
+
+# --- Columns other apps add (hooks.CaseloadExtras) ---------------------------------------------
+
+
+@pytest.fixture
+def no_extras(monkeypatch):
+    """No app has added a caseload column (as without outcomes installed)."""
+    monkeypatch.setattr(hooks.CaseloadExtras, "COLUMNS", [])
+
+
+def test_the_caseload_works_with_no_column_added(client, episode, worker, no_extras):
+    client.force_login(worker)
+    response = client.get(reverse("care:caseload"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert escape(episode.person.full_name) in body
+    assert body.count('<th scope="col"') == 6
+
+
+def test_a_column_added_by_another_app_is_worked_out_once_for_all_rows(
+    client, episode, worker, no_extras
+):
+    other = EpisodeFactory(lead_team=episode.lead_team, person__family_name="Zz")
+    allocate(other, worker)
+    calls = []
+
+    def tags_for(episodes):
+        calls.append(sorted(e.pk for e in episodes))
+        return {episode.pk: [{"text": "Thing due", "classes": "nhsuk-tag--yellow"}]}
+
+    hooks.CaseloadExtras.register(tags_for, heading="Things due", empty="Nothing due")
+    hooks.CaseloadExtras.register(tags_for, heading="Things due", empty="Nothing due")  # once
+    client.force_login(worker)
+    body = client.get(reverse("care:caseload")).content.decode()
+    assert calls == [sorted([episode.pk, other.pk])]
+    assert body.count('<th scope="col" class="nhsuk-table__header">Things due</th>') == 1
+    mine = body.split(str(escape(episode.person.full_name)), 1)[1].split("</tr>", 1)[0]
+    assert '<strong class="nhsuk-tag nhsuk-tag--yellow">Thing due</strong>' in mine
+    theirs = body.split(str(escape(other.person.full_name)), 1)[1].split("</tr>", 1)[0]
+    assert 'Things due </span><span class="app-tags">Nothing due</span></td>' in theirs
+
+
+def test_an_empty_caseload_asks_no_column_for_anything(no_extras):
+    hooks.CaseloadExtras.register(lambda episodes: 1 / 0, heading="Never asked")
+    extras = hooks.CaseloadExtras([])
+    assert extras.headings == ["Never asked"]
+    assert extras.cells(1)[0].tags == []
+
+
+def test_the_team_page_shows_added_columns_and_links(client, team_setup, no_extras, monkeypatch):
+    team, lead, _ada, _bea, made = team_setup
+    monkeypatch.setattr(hooks.TeamLinks, "ITEMS", [])
+    hooks.CaseloadExtras.register(
+        lambda episodes: {e.pk: [{"text": f"Tag {e.pk}", "classes": ""}] for e in episodes},
+        heading="Tags",
+    )
+    hooks.TeamLinks.add("care:team-caseloads", "This very page")
+    client.force_login(lead)
+    url = reverse("care:team-caseloads", kwargs={"team_id": team.pk})
+    body = client.get(url).content.decode()
+    assert f'<a href="{url}">This very page</a>' in body
+    waiting = body.split("Waiting for a key worker</h2>")[1].split("<h2")[0]
+    assert f"Tag {made['waiting'].pk}" in waiting
+    unseen = body.split("Not seen in 4 weeks</h2>")[1].split("<h2")[0]
+    assert f"Tag {made['bea'].pk}" in unseen and f"Tag {made['low'].pk}" in unseen
+
+
+def test_the_team_page_works_with_nothing_added(client, team_setup, no_extras, monkeypatch):
+    team, lead, *_ = team_setup
+    monkeypatch.setattr(hooks.TeamLinks, "ITEMS", [])
+    client.force_login(lead)
+    response = client.get(reverse("care:team-caseloads", kwargs={"team_id": team.pk}))
+    assert response.status_code == 200
+    assert "Measures due" not in response.content.decode()

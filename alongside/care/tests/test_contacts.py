@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from markupsafe import escape
 
-from alongside.care import queries
+from alongside.care import hooks, queries
 from alongside.care.models import Contact, Episode, Kind, Mode, NoteSharing, Outcome
 from alongside.care.tests.factories import (
     ContactFactory,
@@ -393,3 +393,51 @@ def test_discharge_ends_the_episode_and_shows_the_summary_to_print(client, episo
     assert episode.allocations.get().ended_at is not None
     # The care team's basis ended with the episode.
     assert client.get(url("care:episode", episode)).status_code == 404
+
+
+# --- Reminders other apps add at discharge (hooks.DischargeReminders) --------------------------
+
+
+@pytest.fixture
+def no_reminders(monkeypatch):
+    monkeypatch.setattr(hooks.DischargeReminders, "HOOKS", [])
+
+
+def test_the_discharge_page_shows_reminders_to_those_who_may_see_their_part(
+    client, episode, worker, no_reminders
+):
+    def reminder(about: Episode) -> hooks.Reminder:
+        return hooks.Reminder(
+            title="Something to do at discharge",
+            text=f"For episode {about.pk}.",
+            items=["First thing", "Second thing"],
+            link={"href": "/somewhere/", "text": "Do it there"},
+        )
+
+    hooks.DischargeReminders.register(reminder, part=Part.CONTACTS)
+    hooks.DischargeReminders.register(lambda about: None, part=Part.CONTACTS)  # nothing to say
+    hooks.DischargeReminders.register(  # about a part the key worker may not see
+        lambda about: hooks.Reminder(title="Secret", text="Not for the key worker"), part=Part.AUDIT
+    )
+    client.force_login(worker)
+    body = client.get(url("care:discharge", episode)).content.decode()
+    assert "Something to do at discharge</h2>" in body
+    assert f"For episode {episode.pk}." in body
+    assert "<li>Second thing</li>" in body and '<a href="/somewhere/">Do it there</a>' in body
+    assert "Secret" not in body
+    # A reminder, not a block: the discharge goes ahead.
+    response = client.post(
+        url("care:discharge", episode), {"reason": "02", "summary": "Goals reached."}
+    )
+    assert response.status_code == 200
+    episode.refresh_from_db()
+    assert episode.ended_at is not None
+
+
+def test_the_discharge_page_works_with_no_reminder_registered(
+    client, episode, worker, no_reminders
+):
+    client.force_login(worker)
+    response = client.get(url("care:discharge", episode))
+    assert response.status_code == 200
+    assert "app-discharge-reminder" not in response.content.decode()
