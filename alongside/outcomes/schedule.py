@@ -147,3 +147,24 @@ def due_at_discharge(episode: Episode, *, today: dt.date | None = None) -> list[
                 Due(schedule.measure, titles[schedule.measure], today, DueState.DUE, "at discharge")
             )
     return sorted(owed_now, key=lambda d: d.title)
+
+
+def unseen_flags(episode_ids: Iterable[int]) -> dict[int, list[str]]:
+    """For each episode, the measures (by title) with a completed response whose answers raised a
+    flag (PHQ-9 question 9 above 0) that no practitioner has yet recorded seeing. One query."""
+    titles = _titles()
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Response.objects.filter(
+            episode_id__in=list(episode_ids),
+            status=Status.COMPLETED,
+            prompt_seen_at__isnull=True,
+        )
+        .exclude(flags=[])
+        .values_list("episode_id", "questionnaire__name")
+        .distinct()
+        .order_by("episode_id", "questionnaire__name")
+    )
+    for episode_id, name in rows:
+        found[episode_id].append(titles.get(name, name))
+    return dict(found)

@@ -177,10 +177,18 @@ def due_tag(due: schedule.Due) -> Tag:
 
 
 def caseload_tags(episodes: Sequence[Episode]) -> dict[int, list[Tag]]:
-    """The caseloads' "Measures due" column: what each episode owes now, overdue first, worked
-    out for all the rows in a fixed number of queries."""
+    """The caseloads' "Measures due" column: answers that raised a flag nobody has seen yet
+    (PHQ-9 question 9), then what each episode owes now, overdue first; worked out for all the
+    rows in a fixed number of queries."""
+    to_review = schedule.unseen_flags(e.pk for e in episodes)
     return {
-        episode_id: [due_tag(d) for d in owed]
+        episode_id: [
+            *(
+                {"text": f"{title} answers to review", "classes": "nhsuk-tag--red"}
+                for title in to_review.get(episode_id, [])
+            ),
+            *(due_tag(d) for d in owed),
+        ]
         for episode_id, owed in schedule.due_for(episodes).items()
     }
 

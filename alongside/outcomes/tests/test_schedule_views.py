@@ -27,7 +27,7 @@ from alongside.care.tests.factories import (
 from alongside.organisations.models import Role, Team
 from alongside.organisations.tests.factories import MembershipFactory, TeamFactory
 from alongside.outcomes import services
-from alongside.outcomes.models import MeasureSchedule
+from alongside.outcomes.models import MeasureSchedule, Mode
 from alongside.outcomes.tests.factories import GAD7_MODERATE, PHQ9_MILD, answered
 
 pytestmark = pytest.mark.django_db
@@ -290,6 +290,19 @@ def test_my_caseload_shows_the_measures_due_and_overdue(client, caseload):
     )
 
 
+def test_answers_that_raised_a_flag_stay_on_the_caseload_until_seen(client, caseload):
+    worker, made = caseload
+    flagged = answered(made["Bob"], "phq9", [*PHQ9_MILD[:8], "1"], by=worker, mode=Mode.SELF)
+    client.force_login(worker)
+    body = client.get(reverse("care:caseload")).content.decode()
+    assert column(body, made["Bob"]) == (
+        '<strong class="nhsuk-tag nhsuk-tag--red">PHQ-9 answers to review</strong>'
+    )
+    services.acknowledge_prompt(response=flagged, by=worker)
+    body = client.get(reverse("care:caseload")).content.decode()
+    assert column(body, made["Bob"]) == "None due"
+
+
 def test_the_team_caseloads_lists_show_the_measures_due(client, team, lead, caseload):
     _worker, made = caseload
     waiting = EpisodeFactory(lead_team=team, started_at=days_ago(30))
@@ -322,10 +335,11 @@ def test_the_column_costs_a_fixed_number_of_queries_whatever_the_caseload(
         if n % 2:
             answered(episode, "phq9", PHQ9_MILD, by=worker, at=days_ago(n + 1))
     assert count() == few
-    # The measures in use, the team's schedules and the last responses: three queries.
+    # Answers to review (and the measures' titles), the measures in use, the team's schedules
+    # and the last responses: five queries.
     monkeypatch.setattr(hooks.CaseloadExtras, "COLUMNS", [])
     without = count()
-    assert few == without + 3
+    assert few == without + 5
     assert "Measures due" not in client.get(reverse("care:caseload")).content.decode()
 
 
