@@ -25,10 +25,17 @@ def field_name(link_id: str) -> str:
     return f"{PREFIX}{link_id}"
 
 
+class _Choice(forms.ChoiceField):
+    """Radios whose answer the engine checks (so its message, not Django's, is shown)."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
 def _field(item: Item) -> forms.Field:
     label = item.text
     if item.type == "choice":
-        return forms.ChoiceField(
+        return _Choice(
             label=label,
             choices=[(o.code, o.display or o.code) for o in item.options],
             widget=nhs.RadioSelect,
@@ -45,7 +52,7 @@ def _field(item: Item) -> forms.Field:
         )
     if item.type == "integer":
         hint = item.hint or f"A number from {item.min_value} to {item.max_value}"
-        return forms.CharField(label=label, required=False, help_text=hint, max_length=4)
+        return forms.CharField(label=label, required=False, help_text=hint)
     return forms.CharField(label=label, required=False, widget=nhs.Textarea, help_text=item.hint)
 
 

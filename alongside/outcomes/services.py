@@ -139,9 +139,22 @@ def complete_response(
     recorded on that goal too. Completing a correction retires the scores it replaces.
 
     ``completed_at`` is for a paper form entered later: when the person filled it in (not in
-    the future, not before the episode started)."""
+    the future, not before the episode started). A correction takes the time of the response it
+    corrects, and replaces the goal ratings that response recorded."""
     current = _locked(response)
     now = timezone.now()
+    original = (
+        Response.objects.select_for_update().get(pk=current.corrects_id)
+        if current.corrects_id
+        else None
+    )
+    if completed_at is None and original is not None:
+        completed_at = original.completed_at
+    ended_at = current.episode.ended_at
+    if ended_at is not None and (completed_at or now) > ended_at:
+        raise ValidationError(
+            "The episode has ended: a response can be completed only for a time within it."
+        )
     if completed_at is not None and not (current.episode.started_at <= completed_at <= now):
         raise ValidationError(
             {"completed_at": "The date must be in the episode and not in the future"}
@@ -176,7 +189,14 @@ def complete_response(
         for s in result.scores
         if s.value is not None
     )
-    rated_by = RatedBy.PERSON if current.mode == Mode.SELF else RatedBy.WITH_WORKER
+    person_rated = (original or current).mode == Mode.SELF
+    rated_by = RatedBy.PERSON if person_rated else RatedBy.WITH_WORKER
+    if original is not None:
+        for old_link in original.goal_links.exclude(rating=None).select_related("rating"):
+            replaced = old_link.rating
+            old_link.rating = None
+            old_link.save(update_fields=["rating"])
+            replaced.delete()
     for link_id, link in links.items():
         if link_id in result.answers:
             link.rating = care.rate_goal(
@@ -186,8 +206,8 @@ def complete_response(
                 link.rating.rated_at = completed_at
                 link.rating.save(update_fields=["rated_at"])
             link.save(update_fields=["rating"])
-    if current.corrects_id is not None:
-        Score.objects.filter(response_id=current.corrects_id).update(current=False)
+    if original is not None:
+        Score.objects.filter(response=original).update(current=False)
     return current
 
 

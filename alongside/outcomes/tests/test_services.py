@@ -150,3 +150,30 @@ def test_scores_are_unique_per_response(episode, worker):
     score.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
         score.save()
+
+
+def test_a_correction_keeps_the_original_time_and_replaces_its_goal_rating(episode, worker):
+    goal = care.add_goal(episode=episode, text="Go swimming", by=worker)
+    when = timezone.now() - dt.timedelta(days=10)
+    original = answered(
+        episode, "gbo", {"goal-1": 3}, by=worker, goals={"goal-1": goal}, at=when, mode=Mode.SELF
+    )
+    correction = services.start_correction(response=original, reason="It was 5", by=worker)
+    correction = services.complete_response(response=correction, by=worker, answers={"goal-1": 5})
+    assert correction.completed_at == when
+    [rating] = GoalRating.objects.filter(goal=goal)
+    assert (rating.score, rating.rated_at, rating.rated_by) == (5, when, "person")
+
+
+def test_a_response_cannot_be_completed_after_its_episode_ended(episode, worker):
+    response = started(episode, "gad7", by=worker)
+    care.discharge_episode(episode=episode, reason="02", summary="Done", by=worker)
+    answers = {str(n): "0" for n in range(1, 8)}
+    with pytest.raises(ValidationError, match="ended"):
+        services.complete_response(response=response, by=worker, answers=answers)
+    # A paper form filled in before the discharge can still be entered.
+    before = timezone.now() - dt.timedelta(days=1)
+    done = services.complete_response(
+        response=response, by=worker, answers=answers, completed_at=before
+    )
+    assert done.completed_at == before
