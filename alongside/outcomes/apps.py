@@ -24,6 +24,11 @@ class OutcomesConfig(AppConfig):
         DischargeReminders.register(schedule_views.discharge_reminder, part=Part.OUTCOMES)
         TeamLinks.add("schedules:team", "Outcome measures the team asks for")
 
+        # The person's outcome measures, as a part of their record's navigation.
+        from alongside.sharing.presenters import RecordNavigation
+
+        RecordNavigation.add("outcomes:person", Part.OUTCOMES, "Outcome measures")
+
 
 def _sync_shipped(**kwargs: object) -> None:
     from alongside.outcomes import registry
