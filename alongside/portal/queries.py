@@ -30,6 +30,9 @@ from alongside.care.models import (
     PlanNote,
 )
 from alongside.organisations.models import Membership
+from alongside.outcomes.models import MeasureSchedule, Response, ResponseGoal, Score
+from alongside.outcomes.models import Mode as ResponseMode
+from alongside.outcomes.models import Status as ResponseStatus
 from alongside.people.models import Person
 from alongside.portal.models import PortalInvitation
 from alongside.sharing.models import Action, Part
@@ -193,4 +196,97 @@ def may_invite(user: User, person: Person) -> bool:
 def invitations(person: Person) -> QuerySet[PortalInvitation]:
     return PortalInvitation.objects.filter(person=person).select_related(
         "created_by", "withdrawn_by"
+    )
+
+
+# --- Questionnaires (outcome measures) ----------------------------------------------------------
+
+RESULTS_SHOWN = 100
+
+
+def scheduled_measures(episode: Episode) -> dict[str, int]:
+    """The measures the episode's lead team asks for, each with the days of grace after it falls
+    due (before it is overdue)."""
+    return dict(
+        MeasureSchedule.objects.filter(team_id=episode.lead_team_id).values_list(
+            "measure", "grace_days"
+        )
+    )
+
+
+def lock_episode(episode: Episode) -> None:
+    """Hold the episode's row until the transaction ends, so that two requests deciding whether
+    to start a questionnaire in it take turns (a double tap starts one, not two)."""
+    Episode.objects.select_for_update().filter(pk=episode.pk).values_list("pk").first()
+
+
+def _own_responses(person: Person) -> QuerySet[Response]:
+    return Response.objects.filter(person=person, mode=ResponseMode.SELF).select_related(
+        "questionnaire", "episode"
+    )
+
+
+def own_response(person: Person, response_id: int) -> Response | None:
+    """One of the questionnaires the person answers in their portal (mode SELF), with the goals
+    a Goal Based Outcomes response rates; ``None`` for anyone else's, or one a worker filled in."""
+    return (
+        _own_responses(person)
+        .filter(pk=response_id)
+        .prefetch_related(
+            Prefetch("goal_links", queryset=ResponseGoal.objects.select_related("goal"))
+        )
+        .first()
+    )
+
+
+def responses_in_progress(episode: Episode) -> list[Response]:
+    """The questionnaires the person started in their portal in this episode and has not sent,
+    oldest first."""
+    return list(
+        _own_responses(episode.person)
+        .filter(episode=episode, status=ResponseStatus.IN_PROGRESS)
+        .prefetch_related(
+            Prefetch("goal_links", queryset=ResponseGoal.objects.select_related("goal"))
+        )
+        .order_by("started_at", "id")
+    )
+
+
+def in_progress_to(episode: Episode, questionnaire_name: str) -> Response | None:
+    """The person's own unfinished response to a measure in this episode, if there is one."""
+    return (
+        _own_responses(episode.person)
+        .filter(
+            episode=episode,
+            status=ResponseStatus.IN_PROGRESS,
+            questionnaire__name=questionnaire_name,
+        )
+        .order_by("started_at", "id")
+        .first()
+    )
+
+
+def goals_to_rate(episode: Episode, limit: int = 3) -> list[Goal]:
+    """The goals of the plan still being worked on, oldest first (Goal Based Outcomes rates up to
+    three)."""
+    return list(
+        Goal.objects.filter(episode=episode, ended_at__isnull=True).order_by("created_at", "id")[
+            :limit
+        ]
+    )
+
+
+def completed_responses(person: Person) -> list[Response]:
+    """The person's completed questionnaires, newest first, whether they filled them in or did
+    them with their worker; one that was later corrected gives way to its correction. Each has
+    its current scores (``scores``) and the goals it rated (``goal_links``)."""
+    return list(
+        Response.objects.filter(person=person, status=ResponseStatus.COMPLETED)
+        .exclude(corrections__status=ResponseStatus.COMPLETED)
+        .select_related("questionnaire", "completed_by")
+        .prefetch_related(
+            Prefetch("scores", queryset=Score.objects.filter(current=True).order_by("id")),
+            Prefetch("goal_links", queryset=ResponseGoal.objects.select_related("goal")),
+        )
+        .order_by("-completed_at", "-id")[:RESULTS_SHOWN]
     )

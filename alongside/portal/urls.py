@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alongside.portal import views
+from alongside.portal import measure_views, views
 
 app_name = "portal"
 
@@ -10,6 +10,15 @@ urlpatterns = [
     path("plan/", views.plan, name="plan"),
     path("goals/", views.goals, name="goals"),
     path("goals/rate/", views.rate_goal, name="rate-goal"),
+    path("measures/", measure_views.measures, name="measures"),
+    path("measures/start/", measure_views.start, name="measure-start"),
+    path(
+        "measures/<int:response_id>/<int:number>/",
+        measure_views.question,
+        name="measure-question",
+    ),
+    path("measures/<int:response_id>/check/", measure_views.check, name="measure-check"),
+    path("measures/<int:response_id>/done/", measure_views.done, name="measure-done"),
     path("appointments/", views.appointments, name="appointments"),
     path("care-team/", views.care_team, name="care-team"),
     path("next-time/", views.notes, name="notes"),

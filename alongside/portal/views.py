@@ -24,7 +24,7 @@ from alongside.accounts import lockout
 from alongside.care import services as care_services
 from alongside.care.models import RatedBy
 from alongside.core import formats
-from alongside.portal import presenters, queries, services
+from alongside.portal import measure_views, presenters, queries, services
 from alongside.portal.forms import (
     AccountForm,
     CodeRequestForm,
@@ -45,24 +45,7 @@ from alongside.sharing.presenters import RecordNavigation, access_rows, consent_
 PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _nav(current: str) -> list[dict[str, Any]]:
-    """The portal's own links in the header (a menu on a phone)."""
-    items = [
-        ("portal:home", "Home"),
-        ("portal:plan", "Plan"),
-        ("portal:goals", "Goals"),
-        ("portal:appointments", "Appointments"),
-        ("portal:care-team", "Care team"),
-        ("portal:notes", "Next time"),
-    ]
-    return [
-        {"href": reverse(name), "text": text, "current": name == current} for name, text in items
-    ]
-
-
-def _page(route: str, /, **context: Any) -> dict[str, Any]:
-    back = {} if route == "portal:home" else {"back_link": {"href": reverse("portal:home")}}
-    return {"navigation_items": _nav(route), **back, **context}
+_page = presenters.page
 
 
 # --- The person's own pages --------------------------------------------------------------------
@@ -79,6 +62,7 @@ def home(request: HttpRequest, access: Access) -> HttpResponse:
             key_worker=presenters.key_worker_member(episode, worker),
             upcoming=[presenters.appointment(c) for c in queries.upcoming_contacts(person, 2)],
             unread_notes=queries.unread_notes(episode),
+            reminders=measure_views.reminders(episode),
         )
     return render(request, "portal/home.jinja", _page("portal:home", **context))
 

@@ -27,6 +27,8 @@ from alongside.organisations.tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from alongside.outcomes.models import Mode
+from alongside.outcomes.tests.factories import answered, started
 from alongside.people.tests.factories import PersonFactory
 from alongside.referrals.models import Handover, HandoverKind, State
 from alongside.referrals.tests.factories import ReferralFactory
@@ -245,27 +247,46 @@ def set_up(role, condition):
             locality=locality, starts_at=timezone.now() + dt.timedelta(days=2), created_by=user
         )
         AgendaItem.objects.create(meeting=meeting, referral=referral, added_by=user)
+    # An episode (the user's own under "care_team", another team's otherwise) with outcome
+    # measures: one in progress, one completed whose answers raised the self-harm flag.
+    accepted = ReferralFactory(person=person, state=State.ACCEPTED, accepted_team=TeamFactory())
+    episode = Episode.objects.create(
+        person=person, referral=accepted, lead_team=accepted.accepted_team
+    )
     if condition == "care_team" and role not in {"system_admin", "person"}:
-        accepted = ReferralFactory(person=person, state=State.ACCEPTED, accepted_team=TeamFactory())
-        episode = Episode.objects.create(
-            person=person, referral=accepted, lead_team=accepted.accepted_team
-        )
         Allocation.objects.create(episode=episode, key_worker=user, allocated_by=UserFactory())
-    return user, person, other, referral, handover
+    colleague = UserFactory()
+    responses = {
+        "in_progress": started(episode, "phq9", by=colleague, mode=Mode.SELF),
+        "completed": answered(episode, "phq9", ["1"] * 9, by=colleague, mode=Mode.SELF),
+    }
+    return user, person, other, referral, handover, responses
 
 
-def url_for(endpoint: Endpoint, person, consent, referral, handover) -> str:
+#: Pages about a completed outcome response; the others that name one want it in progress.
+ABOUT_A_COMPLETED_RESPONSE = {
+    "outcomes:response",
+    "outcomes:correct",
+    "outcomes:acknowledge",
+    "portal:measure-done",
+}
+
+
+def url_for(endpoint: Endpoint, person, consent, referral, handover, responses) -> str:
     kwargs = {} if endpoint.portal else {"person_id": person.pk}
+    completed = endpoint.name in ABOUT_A_COMPLETED_RESPONSE
+    response = responses["completed" if completed else "in_progress"]
     for extra in (
         {},
         {"consent_id": consent.pk},
         {"referral_id": referral.pk},
         {"referral_id": referral.pk, "handover_id": handover.pk},
+        {"response_id": response.pk},
+        {"response_id": response.pk, "number": 1},
     ):
-        if "referral_id" in extra:
-            kwargs = {}
+        base = {} if "referral_id" in extra else kwargs
         try:
-            return reverse(endpoint.name, kwargs={**kwargs, **extra})
+            return reverse(endpoint.name, kwargs={**base, **extra})
         except NoReverseMatch:
             continue
     raise AssertionError(f"Cannot build a URL for {endpoint.name}: add its arguments here")
@@ -308,7 +329,7 @@ CASES = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("role", "condition"), CASES)
 def test_authorisation_matrix(client, role, condition):
-    user, person, consent, referral, handover = set_up(role, condition)
+    user, person, consent, referral, handover, responses = set_up(role, condition)
     client.force_login(user)
     view, change, export = expected_rights(role, condition)
     chosen = representatives()
@@ -330,7 +351,7 @@ def test_authorisation_matrix(client, role, condition):
                 allowed = False  # no record is linked to this account
             before = AccessEvent.objects.filter(user=user).count()
             response = getattr(client, method)(
-                url_for(endpoint, person, consent, referral, handover), {}
+                url_for(endpoint, person, consent, referral, handover, responses), {}
             )
             label = f"{role} / {condition} / {method.upper()} {endpoint.name}"
             # An allowed POST with no data shows the form again with its errors (200), or does
