@@ -235,3 +235,10 @@ def test_text_is_stored_and_shown_escaped(client, keyworker):
     html = client.get(reverse("people:record", kwargs={"person_id": person.pk})).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_break_glass_warnings_say_what_they_mean(client):
+    user = MembershipFactory(role=Role.PRACTITIONER).user
+    client.force_login(user)
+    html = client.get(reverse("sharing:break-glass")).content.decode()
+    assert "Your organisation&#39;s privacy lead reviews every use" in html
