@@ -17,6 +17,7 @@ BENCHMARKS = [
     "directory_search",
     "worklists",
     "caseloads",
+    "outcomes",
 ]
 
 

@@ -59,6 +59,7 @@ from alongside.demo import data
 from alongside.demo.referrals import NOW
 from alongside.directory.models import Service
 from alongside.organisations.models import Role, TeamType
+from alongside.outcomes.models import ResponseGoal
 from alongside.referrals.models import Referral, Transition, Urgency
 
 if TYPE_CHECKING:
@@ -371,6 +372,9 @@ def flush_key_working(episodes: QuerySet) -> dict[str, int]:
     goals = Goal.objects.filter(episode__in=episodes)
     deleted["plan_versions"] = CarePlanVersion.objects.filter(plan__in=plans)._raw_delete("default")
     deleted["care_plans"] = plans._raw_delete("default")
+    # Goal Based Outcomes responses point at goals and their ratings (``outcomes`` flushes the
+    # responses themselves; this is for a caller that flushes this stage first).
+    ResponseGoal.objects.filter(goal__in=goals)._raw_delete("default")
     deleted["goal_ratings"] = GoalRating.objects.filter(goal__in=goals)._raw_delete("default")
     deleted["goals"] = goals._raw_delete("default")
     deleted["plan_notes"] = PlanNote.objects.filter(episode__in=episodes)._raw_delete("default")

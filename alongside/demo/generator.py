@@ -5,9 +5,10 @@ localities and postcodes, the organisations and teams of its integrated communit
 system, their staff with the fixed demo sign-ins, the people who need support, the service
 directory (``directory``), and 18 months of referrals with what became of them — triage, warm
 handovers and follow-ups, episodes of care and their first contacts, and the fortnightly locality
-meetings (``referrals``). Rows are written in bulk. The same seed and size give exactly the same
-rows: every random choice comes from a private ``random.Random`` seeded per stage, and every date
-is counted back from ``data.REFERENCE_DATE``, not from today.
+meetings (``referrals``); then the key working in each episode (``care``) and the outcome
+measures people completed in it (``outcomes``). Rows are written in bulk. The same seed and size
+give exactly the same rows: every random choice comes from a private ``random.Random`` seeded per
+stage, and every date is counted back from ``data.REFERENCE_DATE``, not from today.
 
 This module is the synthetic-data writer, so it writes models directly rather than through each
 app's services; the rows it writes are the rows those services would accept (a test runs
@@ -54,6 +55,7 @@ from alongside.core.validators import nhs_check_digit
 from alongside.demo import data
 from alongside.demo.care import build_key_working, flush_key_working
 from alongside.demo.directory import build_directory, flush_directory
+from alongside.demo.outcomes import build_outcomes, flush_outcomes
 from alongside.demo.referrals import build_referrals, flush_referrals
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS
 from alongside.meetings.models import AgendaItem, Attendee, LocalityMeeting
@@ -67,6 +69,7 @@ from alongside.organisations.models import (
     Team,
     TeamType,
 )
+from alongside.outcomes.models import MeasureSchedule, Response, ResponseGoal, Score
 from alongside.people.models import GenderIdentity, Person, StatedGender
 from alongside.places.models import Postcode
 from alongside.referrals.models import Handover, Referral, Transition
@@ -178,16 +181,15 @@ def flush() -> dict[str, int]:
     people = Person.objects.filter(
         Q(postcode__regex=postcode_pattern) | Q(registered_gp_practice__in=organisations)
     )
+    episodes = Episode.objects.filter(
+        Q(person__in=people) | Q(lead_team__organisation__in=organisations)
+    )
     with transaction.atomic():
-        # Key working first (plans, goals, care teams, intensity changes hang off episodes), then
+        # Outcome measures first (responses point at episodes, goals and their ratings), then
+        # key working (plans, goals, care teams, intensity changes hang off episodes), then
         # referrals, episodes and meetings: they point at people, teams, staff and services.
-        deleted.update(
-            flush_key_working(
-                Episode.objects.filter(
-                    Q(person__in=people) | Q(lead_team__organisation__in=organisations)
-                )
-            )
-        )
+        deleted.update(flush_outcomes(episodes=episodes, organisations=organisations))
+        deleted.update(flush_key_working(episodes))
         deleted.update(flush_referrals(people=people, organisations=organisations))
         # The directory next: its organisations point at the place's organisations.
         deleted.update(flush_directory())
@@ -233,6 +235,10 @@ def tidy_up() -> None:
     tables = [
         model._meta.db_table
         for model in (
+            ResponseGoal,
+            Score,
+            Response,
+            MeasureSchedule,
             LocalityMeeting,
             Attendee,
             AgendaItem,
@@ -358,6 +364,7 @@ class PlaceBuilder:
             key_working = build_key_working(self)
             self.counts["contacts"] += key_working.pop("contacts")
             self.counts.update(key_working)
+            self.counts.update(build_outcomes(self))
         return self.counts
 
     def rng(self, stage: str) -> random.Random:
