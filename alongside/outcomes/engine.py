@@ -26,6 +26,7 @@ import copy
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -101,8 +102,12 @@ class Item:
     def answerable(self) -> bool:
         return self.type != "display"
 
+    @cached_property
+    def _by_code(self) -> dict[str, Option]:
+        return {o.code: o for o in self.options}
+
     def option(self, code: str) -> Option | None:
-        return next((o for o in self.options if o.code == code), None)
+        return self._by_code.get(code)
 
     def value_of(self, answer: Any) -> Decimal | None:
         """The number a (valid) answer adds to a score."""
@@ -185,12 +190,16 @@ class Measure:
     wording_licence: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    @property
+    @cached_property
     def answerable(self) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.answerable)
 
+    @cached_property
+    def _by_link_id(self) -> dict[str, Item]:
+        return {i.link_id: i for i in self.items}
+
     def item(self, link_id: str) -> Item:
-        return next(i for i in self.items if i.link_id == link_id)
+        return self._by_link_id[link_id]
 
     def score(self, score_id: str) -> ScoreRule:
         return next(s for s in self.scores if s.id == score_id)
