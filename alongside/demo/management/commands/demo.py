@@ -45,8 +45,8 @@ class Command(BaseCommand):
     help = (
         "Load a synthetic place (the county of Wyvern): localities, organisations, teams, staff, "
         "people, the service directory, 18 months of referrals and locality meetings, and key "
-        "working (episodes, contacts, plans, goals), reproducibly from a seed. Prints the demo "
-        "sign-ins."
+        "working (episodes, contacts, plans, goals) with outcome measures, reproducibly from a "
+        "seed. Prints the demo sign-ins."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
