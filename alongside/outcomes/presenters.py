@@ -19,6 +19,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from alongside.care.models import Contact
 from alongside.core import formats
 from alongside.outcomes import engine, registry
 from alongside.outcomes.charts import ScoreChart, number_text
@@ -53,6 +54,13 @@ class Measures:
         if found is None:
             found = self._by_pk[questionnaire.pk] = registry.measure(questionnaire)
         return found
+
+
+def contact_label(contact: Contact) -> str:
+    """ "12 November 2026 at 10:00: review (telephone)", to choose the contact a measure is in."""
+    kind = contact.get_kind_display().lower()
+    mode = contact.get_mode_display().lower()
+    return f"{formats.datetime(contact.starts_at)}: {kind} ({mode})"
 
 
 def who_completed(response: Response, person: Person) -> str:
@@ -644,6 +652,8 @@ class ResponsePresenter:
             )
         )
         rows.append(("How", response.get_mode_display()))
+        if response.contact is not None:
+            rows.append(("In the contact", contact_label(response.contact)))
         return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
 
     @property

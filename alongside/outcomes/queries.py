@@ -10,11 +10,14 @@ four measures.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from alongside.care import plan_queries
 from alongside.care import queries as care
-from alongside.care.models import Episode, Goal
+from alongside.care.models import Contact, Episode, Goal
 from alongside.outcomes.models import Response, ResponseGoal, Score
 from alongside.people.models import Person
 
@@ -65,6 +68,7 @@ def response_of(person: Person, response_id: int) -> Response | None:
         .select_related(
             "questionnaire",
             "episode",
+            "contact",
             *_WHO,
             "corrects__completed_by",
             "corrects__started_by",
@@ -93,3 +97,19 @@ def goal_of(episode: Episode, goal_id: str | int | None) -> Goal | None:
     if not str(goal_id or "").isdigit():
         return None
     return episode.goals.filter(pk=int(str(goal_id))).first()
+
+
+#: How far back a contact can be to have a measure completed "in" it.
+CONTACT_DAYS = 30
+
+
+def recent_contacts(episode: Episode, *, now: dt.datetime | None = None) -> list[Contact]:
+    """The episode's contacts from the last ``CONTACT_DAYS`` days up to the end of today,
+    newest first (at most 10): the ones a measure can be recorded as completed in."""
+    moment = now or timezone.now()
+    end_of_today = timezone.localtime(moment).replace(hour=23, minute=59, second=59)
+    return list(
+        episode.contacts.filter(
+            starts_at__gte=moment - dt.timedelta(days=CONTACT_DAYS), starts_at__lte=end_of_today
+        ).order_by("-starts_at", "-id")[:10]
+    )

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from alongside.care import services as care_services
-from alongside.care.models import Episode, Goal
+from alongside.care.models import Contact, Episode, Goal
 from alongside.core import formats
 from alongside.core import forms as nhs
 from alongside.outcomes import engine, presenters, queries, registry, services
@@ -61,9 +61,21 @@ class StartForm(nhs.NhsForm):
         usable: list[tuple[Questionnaire, Measure]],
         goals: list[Goal],
         person: Person,
+        contacts: list[Contact] | None = None,
         initial: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(data, initial=initial)
+        self.contacts = {str(c.pk): c for c in contacts or []}
+        if self.contacts:
+            self.fields["contact"] = forms.ChoiceField(
+                label="Is it part of a contact? (optional)",
+                help_text="Contacts in the last 30 days, newest first.",
+                choices=[("", "Not part of a contact")]
+                + [(str(c.pk), presenters.contact_label(c)) for c in self.contacts.values()],
+                required=False,
+                widget=nhs.Select,
+                error_messages={"invalid_choice": "Choose one of the contacts listed"},
+            )
         self.usable = {q.name: (q, m) for q, m in usable}
         self.person = person
         self.goals = {str(g.pk): g for g in goals}
@@ -103,6 +115,9 @@ class StartForm(nhs.NhsForm):
 
     def questionnaire(self) -> Questionnaire:
         return self.usable[self.cleaned_data["measure"]][0]
+
+    def chosen_contact(self) -> Contact | None:
+        return self.contacts.get(self.cleaned_data.get("contact") or "")
 
     def chosen_goals(self) -> dict[str, Goal]:
         """The goals picked, in order, on the measure's goal items (goal 1 first, no gaps)."""
@@ -243,7 +258,12 @@ def _person_page(
         usable = registry.usable()
         if form is None:
             form = StartForm(
-                None, usable=usable, goals=goals, person=person, initial={"episode": episode.pk}
+                None,
+                usable=usable,
+                goals=goals,
+                person=person,
+                contacts=queries.recent_contacts(episode),
+                initial={"episode": episode.pk, "contact": request.GET.get("contact", "")},
             )
         context["choices"] = presenters.measure_choices(usable)
     added = None
@@ -291,6 +311,7 @@ def start(request: HttpRequest, access: Access) -> HttpResponse:
         usable=registry.usable(),
         goals=queries.open_goals(episode),
         person=person,
+        contacts=queries.recent_contacts(episode),
     )
     if form.is_valid():
         questionnaire = form.questionnaire()
@@ -301,6 +322,7 @@ def start(request: HttpRequest, access: Access) -> HttpResponse:
                 mode=Mode.WITH_PRACTITIONER,
                 by=request.user,
                 goals=form.chosen_goals() or None,
+                contact=form.chosen_contact(),
             )
         except ValidationError as error:
             form.add_validation_error(error)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from alongside.care import services as care
 from alongside.care.models import Episode, Goal, GoalRating
+from alongside.care.tests.factories import ContactFactory, EpisodeFactory, key_worker_for
 from alongside.care.tests.plan_fixtures import make_plan_place
 from alongside.outcomes import services
 from alongside.outcomes.models import Mode, Response, Score, Status
@@ -571,3 +572,38 @@ def test_the_page_takes_the_same_number_of_queries_however_many_responses(worker
     started(place.episode, "phq9", by=place.worker)
     assert Response.objects.filter(status=Status.COMPLETED).count() == 21
     assert count() == few
+
+
+def test_a_measure_can_be_started_as_part_of_a_recent_contact(client):
+    episode = EpisodeFactory()
+    worker = key_worker_for(episode)
+    contact = ContactFactory(episode=episode, practitioner=worker, starts_at=timezone.now())
+    ContactFactory(
+        episode=episode, practitioner=worker, starts_at=timezone.now() - dt.timedelta(days=40)
+    )
+    client.force_login(worker)
+    person_id = episode.person_id
+    page = client.get(
+        reverse("outcomes:person", kwargs={"person_id": person_id}), {"contact": contact.pk}
+    ).content.decode()
+    assert page.count("Is it part of a contact?") == 1
+    assert f'<option value="{contact.pk}" selected' in page
+    reply = client.post(
+        reverse("outcomes:start", kwargs={"person_id": person_id}),
+        {"measure": "gad7", "contact": str(contact.pk)},
+    )
+    assert reply.status_code == 302
+    response = Response.objects.get(person_id=person_id)
+    assert response.contact == contact
+    view = client.get(
+        reverse("outcomes:response", kwargs={"person_id": person_id, "response_id": response.pk})
+    ).content.decode()
+    assert "In the contact" in view
+    # A contact from another episode, or from long ago, is not offered and is refused.
+    old = ContactFactory(starts_at=timezone.now())
+    reply = client.post(
+        reverse("outcomes:start", kwargs={"person_id": person_id}),
+        {"measure": "gad7", "contact": str(old.pk)},
+    )
+    assert "Choose one of the contacts listed" in reply.content.decode()
+    assert Response.objects.filter(person_id=person_id).count() == 1
