@@ -17,67 +17,18 @@ import datetime as dt
 import os
 import random
 import shutil
-import statistics
 import time
 from collections import defaultdict
 
+from benchmarks.pages import measure_page
 from benchmarks.process import ALONGSIDE, ROOT, measure
 from benchmarks.report import write_section
 
 REPEATS = 25
 RATIOS: list[float] = []
-TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "FETCH", "CLOSE")
 CASELOADS = (20, 60, 200)
 BACKGROUND_PEOPLE = 3000
 SEED = 20_261_124
-
-
-def _runnable(statements: list[str]) -> list[str]:
-    """The page's statements to run directly: transaction control left out, and a server-side
-    cursor (a form's choices are read through one) run as its query."""
-    runnable = []
-    for sql in statements:
-        if sql.startswith(
-            ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "FETCH", "CLOSE")
-        ):
-            continue
-        if sql.startswith("DECLARE "):
-            sql = sql.split(" CURSOR WITH HOLD FOR ", 1)[-1].split(" CURSOR FOR ", 1)[-1]
-        runnable.append(sql)
-    return runnable
-
-
-def _measure(client, path: str) -> tuple[float, float, int, int]:
-    """(median ms of the page, median ms of its SQL run directly, status, queries).
-
-    The page and its SQL are timed in turn, request then statements, so that both meet the same
-    machine (other work on it slows both alike)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(path)  # warm-up: the first request of a session does a little more
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    captured = [q["sql"] for q in queries.captured_queries]
-    statements = _runnable(captured)
-    page_times, sql_times = [], []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        response = client.get(path)
-        page_times.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-                if cursor.description:
-                    cursor.fetchall()
-        sql_times.append((time.perf_counter() - started) * 1000)
-    return (
-        statistics.median(page_times),
-        statistics.median(sql_times),
-        response.status_code,
-        len(captured),
-    )
 
 
 class _Place:
@@ -281,7 +232,7 @@ class _Place:
 
 
 def _row(rows: list[str], counts: dict, label: str, size: str, client, path: str) -> None:
-    page_ms, sql_ms, status, n = _measure(client, path)
+    page_ms, sql_ms, status, n = measure_page(client, path, REPEATS)
     counts[label].append(n)
     RATIOS.append(page_ms / sql_ms)
     rows.append(

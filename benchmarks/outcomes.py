@@ -29,6 +29,7 @@ import statistics
 import time
 from typing import Any
 
+from benchmarks.pages import measure_page
 from benchmarks.process import ALONGSIDE, ROOT, measure
 from benchmarks.report import write_section
 
@@ -37,7 +38,6 @@ ANSWER_SETS = 4_000
 ROUNDS = 5
 REPEATS = 25
 BACKGROUND_PEOPLE = 300
-TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "FETCH", "CLOSE")
 
 
 # --- The engine ----------------------------------------------------------------------------
@@ -96,47 +96,6 @@ def engine_rows() -> list[str]:
 
 
 # --- The page ------------------------------------------------------------------------------
-
-
-def _runnable(statements: list[str]) -> list[str]:
-    runnable = []
-    for sql in statements:
-        if sql.startswith(TRANSACTION_CONTROL):
-            continue
-        if sql.startswith("DECLARE "):
-            sql = sql.split(" CURSOR WITH HOLD FOR ", 1)[-1].split(" CURSOR FOR ", 1)[-1]
-        runnable.append(sql)
-    return runnable
-
-
-def _measure_page(client: Any, path: str) -> tuple[float, float, int, int]:
-    """(median ms of the page, median ms of its SQL run directly, status, queries)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(path)  # warm-up
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    captured = [q["sql"] for q in queries.captured_queries]
-    statements = _runnable(captured)
-    page_times, sql_times = [], []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        response = client.get(path)
-        page_times.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-                if cursor.description:
-                    cursor.fetchall()
-        sql_times.append((time.perf_counter() - started) * 1000)
-    return (
-        statistics.median(page_times),
-        statistics.median(sql_times),
-        response.status_code,
-        len(captured),
-    )
 
 
 class _Place:
@@ -390,7 +349,7 @@ def run() -> None:
     rows, counts = [], []
     for years in (1, 5):
         path = reverse("outcomes:person", kwargs={"person_id": place.people[years]})
-        page_ms, sql_ms, status, n = _measure_page(client, path)
+        page_ms, sql_ms, status, n = measure_page(client, path, REPEATS)
         counts.append(n)
         rows.append(
             f"| {years} year{'s' if years > 1 else ''} | {place.responses[years]} | {status} | "
