@@ -89,6 +89,37 @@ def start_response(
 
 
 @transaction.atomic
+def start_or_continue(
+    *,
+    episode: Episode,
+    questionnaire: Questionnaire,
+    mode: str,
+    by: User,
+    goals: Mapping[str, Goal] | None = None,
+) -> tuple[Response, bool]:
+    """The unfinished response to this measure in the episode by the same kind of completer (the
+    person, or a practitioner with them), or a new one; and whether it is new. The episode's row
+    is held while deciding, so a double tap starts one response, not two."""
+    Episode.objects.select_for_update().filter(pk=episode.pk).values_list("pk").first()
+    unfinished = (
+        Response.objects.filter(
+            episode=episode,
+            mode=mode,
+            status=Status.IN_PROGRESS,
+            questionnaire__name=questionnaire.name,
+        )
+        .order_by("started_at", "id")
+        .first()
+    )
+    if unfinished is not None:
+        return unfinished, False
+    started = start_response(
+        episode=episode, questionnaire=questionnaire, mode=mode, by=by, goals=goals
+    )
+    return started, True
+
+
+@transaction.atomic
 def set_goals(*, response: Response, goals: Mapping[str, Goal]) -> Response:
     """Goal Based Outcomes: link each goal item to one of the episode's open goals."""
     current = _locked(response)

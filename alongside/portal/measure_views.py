@@ -218,10 +218,9 @@ def start(request: HttpRequest, access: Access) -> HttpResponse:
     )
     if request.method == "POST" and episode is not None and form.is_valid():
         questionnaire, measure = allowed[form.cleaned_data["measure"]]
-        queries.lock_episode(episode)
-        response = queries.in_progress_to(episode, questionnaire.name)
-        if response is not None:
-            return redirect(opened(response).resume_href())
+        unfinished = queries.in_progress_to(episode, questionnaire.name)
+        if unfinished is not None:
+            return redirect(opened(unfinished).resume_href())
         goals = _goals(episode, measure)
         if measure.goal_items and not goals:
             form.add_error(
@@ -231,7 +230,7 @@ def start(request: HttpRequest, access: Access) -> HttpResponse:
             )
         else:
             try:
-                response = services.start_response(
+                response, _ = services.start_or_continue(
                     episode=episode,
                     questionnaire=questionnaire,
                     mode=Mode.SELF,
@@ -241,7 +240,7 @@ def start(request: HttpRequest, access: Access) -> HttpResponse:
             except ValidationError as error:
                 form.add_validation_error(error)
             else:
-                return redirect(question_href(response, 1))
+                return redirect(opened(response).resume_href())
     return render(
         request,
         "portal/measures/choose.jinja",

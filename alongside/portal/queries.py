@@ -214,12 +214,6 @@ def scheduled_measures(episode: Episode) -> dict[str, int]:
     )
 
 
-def lock_episode(episode: Episode) -> None:
-    """Hold the episode's row until the transaction ends, so that two requests deciding whether
-    to start a questionnaire in it take turns (a double tap starts one, not two)."""
-    Episode.objects.select_for_update().filter(pk=episode.pk).values_list("pk").first()
-
-
 def _own_responses(person: Person) -> QuerySet[Response]:
     return Response.objects.filter(person=person, mode=ResponseMode.SELF).select_related(
         "questionnaire", "episode"

@@ -177,3 +177,19 @@ def test_a_response_cannot_be_completed_after_its_episode_ended(episode, worker)
         response=response, by=worker, answers=answers, completed_at=before
     )
     assert done.completed_at == before
+
+
+def test_start_or_continue_goes_on_with_the_unfinished_response(episode, worker):
+    phq9 = registry.current("phq9")
+    first, new = services.start_or_continue(
+        episode=episode, questionnaire=phq9, mode=Mode.SELF, by=worker
+    )
+    again, new_again = services.start_or_continue(
+        episode=episode, questionnaire=phq9, mode=Mode.SELF, by=worker
+    )
+    assert (new, new_again, again) == (True, False, first)
+    # A practitioner's response is not the person's to continue.
+    theirs, started_now = services.start_or_continue(
+        episode=episode, questionnaire=phq9, mode=Mode.WITH_PRACTITIONER, by=worker
+    )
+    assert started_now and theirs != first
