@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Max
@@ -54,7 +54,8 @@ class Due:
         return f"{self.title} due soon"
 
 
-def _titles() -> dict[str, str]:
+def titles() -> dict[str, str]:
+    """Each usable measure's short title by name (one query)."""
     return {q.name: m.short_title for q, m in registry.usable()}
 
 
@@ -100,15 +101,20 @@ def owed(
 
 
 def due_for(
-    episodes: Iterable[Episode], *, today: dt.date | None = None, include_soon: bool = False
+    episodes: Iterable[Episode],
+    *,
+    today: dt.date | None = None,
+    include_soon: bool = False,
+    names: Mapping[str, str] | None = None,
 ) -> dict[int, list[Due]]:
-    """What each open episode owes now (overdue first, then due, then, if asked, due soon)."""
+    """What each open episode owes now (overdue first, then due, then, if asked, due soon).
+    ``names`` is :func:`titles`, when the caller already has it."""
     today = today or timezone.localdate()
     episodes = [e for e in episodes if e.ended_at is None]
-    titles = _titles()
+    by_name = names if names is not None else titles()
     schedules: dict[int, list[MeasureSchedule]] = defaultdict(list)
     for schedule in MeasureSchedule.objects.filter(
-        team_id__in={e.lead_team_id for e in episodes}, measure__in=titles
+        team_id__in={e.lead_team_id for e in episodes}, measure__in=by_name
     ):
         schedules[schedule.team_id].append(schedule)
     last = last_completed(e.pk for e in episodes) if schedules else {}
@@ -125,7 +131,7 @@ def due_for(
             if state is None or (state == DueState.SOON and not include_soon):
                 continue
             found.append(
-                Due(schedule.measure, titles[schedule.measure], next_due[0], state, next_due[1])
+                Due(schedule.measure, by_name[schedule.measure], next_due[0], state, next_due[1])
             )
         result[episode.pk] = sorted(found, key=lambda d: (order[d.state], d.due_on, d.title))
     return result
@@ -135,24 +141,29 @@ def due_at_discharge(episode: Episode, *, today: dt.date | None = None) -> list[
     """The measures the lead team asks for at discharge that have not been completed in the
     schedule's ``grace_days`` before ``today``."""
     today = today or timezone.localdate()
-    titles = _titles()
+    by_name = titles()
     last = last_completed([episode.pk])
     owed_now = []
     for schedule in MeasureSchedule.objects.filter(
-        team_id=episode.lead_team_id, at_discharge=True, measure__in=titles
+        team_id=episode.lead_team_id, at_discharge=True, measure__in=by_name
     ):
         done = last.get((episode.pk, schedule.measure))
         if done is None or done < today - dt.timedelta(days=schedule.grace_days):
             owed_now.append(
-                Due(schedule.measure, titles[schedule.measure], today, DueState.DUE, "at discharge")
+                Due(
+                    schedule.measure, by_name[schedule.measure], today, DueState.DUE, "at discharge"
+                )
             )
     return sorted(owed_now, key=lambda d: d.title)
 
 
-def unseen_flags(episode_ids: Iterable[int]) -> dict[int, list[str]]:
+def unseen_flags(
+    episode_ids: Iterable[int], *, names: Mapping[str, str] | None = None
+) -> dict[int, list[str]]:
     """For each episode, the measures (by title) with a completed response whose answers raised a
-    flag (PHQ-9 question 9 above 0) that no practitioner has yet recorded seeing. One query."""
-    titles = _titles()
+    flag (PHQ-9 question 9 above 0) that no practitioner has yet recorded seeing. One query, and
+    one more for the titles unless ``names`` (:func:`titles`) is given."""
+    by_name = names if names is not None else titles()
     found: dict[int, list[str]] = defaultdict(list)
     rows = (
         Response.objects.filter(
@@ -166,5 +177,5 @@ def unseen_flags(episode_ids: Iterable[int]) -> dict[int, list[str]]:
         .order_by("episode_id", "questionnaire__name")
     )
     for episode_id, name in rows:
-        found[episode_id].append(titles.get(name, name))
+        found[episode_id].append(by_name.get(name, name))
     return dict(found)

@@ -180,7 +180,8 @@ def caseload_tags(episodes: Sequence[Episode]) -> dict[int, list[Tag]]:
     """The caseloads' "Measures due" column: answers that raised a flag nobody has seen yet
     (PHQ-9 question 9), then what each episode owes now, overdue first; worked out for all the
     rows in a fixed number of queries."""
-    to_review = schedule.unseen_flags(e.pk for e in episodes)
+    names = schedule.titles()
+    to_review = schedule.unseen_flags((e.pk for e in episodes), names=names)
     return {
         episode_id: [
             *(
@@ -189,7 +190,7 @@ def caseload_tags(episodes: Sequence[Episode]) -> dict[int, list[Tag]]:
             ),
             *(due_tag(d) for d in owed),
         ]
-        for episode_id, owed in schedule.due_for(episodes).items()
+        for episode_id, owed in schedule.due_for(episodes, names=names).items()
     }
 
 

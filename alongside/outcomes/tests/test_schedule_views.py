@@ -335,11 +335,11 @@ def test_the_column_costs_a_fixed_number_of_queries_whatever_the_caseload(
         if n % 2:
             answered(episode, "phq9", PHQ9_MILD, by=worker, at=days_ago(n + 1))
     assert count() == few
-    # Answers to review (and the measures' titles), the measures in use, the team's schedules
-    # and the last responses: five queries.
+    # The measures in use, answers to review, the team's schedules and the last responses: four
+    # queries.
     monkeypatch.setattr(hooks.CaseloadExtras, "COLUMNS", [])
     without = count()
-    assert few == without + 5
+    assert few == without + 4
     assert "Measures due" not in client.get(reverse("care:caseload")).content.decode()
 
 
