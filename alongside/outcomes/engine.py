@@ -209,10 +209,6 @@ class Measure:
         return tuple(s for s in self.scores if s.change)
 
     @property
-    def code(self) -> str:
-        return next((c["code"] for c in self.codes if c.get("system") == SNOMED), "")
-
-    @property
     def usable(self) -> bool:
         return not self.needs_wording
 
