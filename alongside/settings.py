@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "alongside.meetings",
     "alongside.outcomes",
     "alongside.portal",
+    "alongside.insights",
     "alongside.home",
     "alongside.demo",
 ]
@@ -223,6 +224,17 @@ ALONGSIDE_SELF_REFERRAL_LIMIT = int(os.environ.get("ALONGSIDE_SELF_REFERRAL_LIMI
 ALONGSIDE_FHIR_BASE = os.environ.get(
     "ALONGSIDE_FHIR_BASE", "https://alongside.invalid/fhir"
 ).rstrip("/")
+
+# --- Insights ---
+#   ALONGSIDE_SUPPRESSION_BELOW     counts below this are hidden outside the care team (default 5)
+#   ALONGSIDE_SUPPRESSION_ROUND_TO  other counts are rounded to the nearest this (default 5)
+#   ALONGSIDE_RESEARCH_SALT         the site's secret salt for research extracts' person keys
+#                                   (default: made once and kept in the data directory)
+ALONGSIDE_SUPPRESSION = {
+    "below": int(os.environ.get("ALONGSIDE_SUPPRESSION_BELOW", "5")),
+    "round_to": int(os.environ.get("ALONGSIDE_SUPPRESSION_ROUND_TO", "5")),
+}
+ALONGSIDE_RESEARCH_SALT = os.environ.get("ALONGSIDE_RESEARCH_SALT", "")
 
 
 # --- Account and transport security ---

@@ -432,6 +432,24 @@ AGE_BANDS: tuple[tuple[int, int, float], ...] = (
     (75, 90, 5.0),
 )
 
+# The county's adult residents (for insights' representation figures): about 480,000 adults, as in
+# a mid-sized English shire county. Age and sex shares are modelled on the 2021 Census for
+# England's adults (rounded); ethnicity uses ETHNICITY_SHARES (without 'not stated', which the
+# census does not have), weighted by each locality's diversity; deprivation follows each
+# locality's small areas.
+RESIDENT_ADULTS = 480_000
+RESIDENT_AGE_SHARES: dict[str, float] = {
+    "18 to 24": 11.0,
+    "25 to 34": 17.0,
+    "35 to 44": 16.0,
+    "45 to 54": 17.0,
+    "55 to 64": 16.0,
+    "65 to 74": 13.0,
+    "75 and over": 10.0,
+}
+RESIDENT_SEX_SHARES: dict[str, float] = {"Female": 51.0, "Male": 49.0}
+RESIDENTS_SOURCE = "Synthetic: the demo county's own population model"
+
 NHS_NUMBER_SHARE = 0.70
 GP_REGISTERED_SHARE = 0.95
 NO_FIXED_ABODE_SHARE = 0.006

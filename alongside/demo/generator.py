@@ -70,8 +70,8 @@ from alongside.organisations.models import (
     TeamType,
 )
 from alongside.outcomes.models import MeasureSchedule, Response, ResponseGoal, Score
-from alongside.people.models import GenderIdentity, Person, StatedGender
-from alongside.places.models import Postcode
+from alongside.people.models import ETHNIC_GROUPS, GenderIdentity, Person, StatedGender
+from alongside.places.models import Postcode, ResidentDimension, Residents
 from alongside.referrals.models import Handover, Referral, Transition
 from alongside.sharing.models import (
     SHAREABLE_PARTS,
@@ -442,6 +442,40 @@ class PlaceBuilder:
         self.progress.advance(len(rows))
         self.counts["localities"] = len(self.localities)
         self.counts["postcodes"] = len(rows)
+        self.counts["residents"] = len(Residents.objects.bulk_create(self._residents()))
+
+    def _residents(self) -> list[Residents]:
+        """Each locality's adult residents by age band, sex, ethnic group and IMD quintile."""
+        rows: list[Residents] = []
+        minority = {code for code in data.ETHNICITY_SHARES if code not in ("A", "B", "C", "Z")}
+        for locality, template in zip(self.localities, data.LOCALITIES, strict=True):
+            adults = round(data.RESIDENT_ADULTS * template.population_share)
+            ethnic: Counter[str] = Counter()
+            for code, share in data.ETHNICITY_SHARES.items():
+                if code != "Z":
+                    weight = share * (template.diversity if code in minority else 1.0)
+                    ethnic[ETHNIC_GROUPS[code]] += weight
+            quintiles: Counter[str] = Counter()
+            for decile, share in enumerate(template.deprivation, start=1):
+                quintiles[str((decile + 1) // 2)] += share
+            for dimension, shares in (
+                (ResidentDimension.AGE_BAND, data.RESIDENT_AGE_SHARES),
+                (ResidentDimension.SEX, data.RESIDENT_SEX_SHARES),
+                (ResidentDimension.ETHNIC_GROUP, dict(ethnic)),
+                (ResidentDimension.IMD_QUINTILE, dict(quintiles)),
+            ):
+                total = sum(shares.values())
+                rows += [
+                    Residents(
+                        locality=locality,
+                        dimension=dimension,
+                        group_name=group,
+                        residents=round(adults * share / total),
+                        source=data.RESIDENTS_SOURCE,
+                    )
+                    for group, share in shares.items()
+                ]
+        return rows
 
     def _every_decile(self, lsoas: list[_SmallArea]) -> None:
         """Make sure every decile 1–10 has a small area somewhere in the county.

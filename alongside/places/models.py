@@ -44,3 +44,41 @@ class Postcode(models.Model):
 
     def __str__(self) -> str:
         return self.postcode
+
+
+class ResidentDimension(models.TextChoices):
+    AGE_BAND = "age_band", "Age band"
+    SEX = "sex", "Sex"
+    ETHNIC_GROUP = "ethnic_group", "Ethnic group"
+    IMD_QUINTILE = "imd_quintile", "Deprivation (IMD quintile)"
+
+
+class Residents(models.Model):
+    """How many adults live in a locality, in one group of one dimension (from the census or the
+    local population estimates). Insights compares the people the services reach with these, so
+    that a group the services miss shows up."""
+
+    locality = models.ForeignKey(
+        "organisations.Locality", on_delete=models.CASCADE, related_name="residents"
+    )
+    dimension = models.CharField(max_length=20, choices=ResidentDimension.choices)
+    group_name = models.CharField(max_length=80)
+    residents = models.PositiveIntegerField()
+    source = models.CharField(max_length=200, help_text="Where the figure comes from, and when.")
+
+    class Meta:
+        ordering = ["locality", "dimension", "group_name"]
+        verbose_name_plural = "residents"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["locality", "dimension", "group_name"],
+                name="residents_one_figure_per_group",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dimension__in=ResidentDimension.values),
+                name="residents_dimension_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality}: {self.dimension} {self.group_name}"

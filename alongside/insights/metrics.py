@@ -1,0 +1,1099 @@
+"""The metric definitions, written once.
+
+Each metric builds a table of *units* — the people, referrals, spells, episodes, contacts or key
+workers it counts, one row each, already limited to its denominator — from the analysis tables
+in ``schema``. Every unit carries the groups a metric breaks down by (from its referral and the
+person), ``num`` (whether it is in the numerator) and, for distributions and means, ``value``.
+One aggregation turns units into figures, overall or per group, so a breakdown can never be
+defined differently from the headline. ``docs/metrics.md`` documents each definition and is
+checked against the ``Metric`` entries here by a test.
+
+All dates are days in England; a period is a run of whole days, both ends included.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from alongside.insights.engines import Engine, Row
+from alongside.insights.schema import DIMENSIONS
+
+Tables = dict[str, ir.Table]
+
+#: MHSDS team types in scope for the adult community mental health measures.
+IN_SCOPE_TEAM_TYPES = ("A05", "A06", "A08", "A09", "A12", "A13", "A16", "C10")
+#: Referrals open together, or one opening within this many days of the last closing, are one
+#: referral spell.
+SPELL_GAP_DAYS = 5
+WITHIN_DAYS = 28
+#: The waiting bands NHS England reports, as (up to and including this many days, label).
+WAIT_BANDS: tuple[tuple[int | None, str], ...] = (
+    (6, "Under 1 week"),
+    (13, "1 to 2 weeks"),
+    (28, "2 to 4 weeks"),
+    (84, "4 to 12 weeks"),
+    (None, "Over 12 weeks"),
+)
+INTENSITIES = ("low", "medium", "high")
+_FAR_FUTURE = dt.datetime(2999, 12, 31)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from ``start`` to ``end``, both included."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("The period ends before it starts.")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        last = calendar.monthrange(year, month)[1]
+        return cls(dt.date(year, month, 1), dt.date(year, month, last))
+
+    @classmethod
+    def parse_month(cls, text: str) -> Period:
+        """``YYYY-MM`` as the whole month; a clear ``ValueError`` otherwise."""
+        try:
+            year, month = (int(part) for part in text.strip().split("-"))
+            return cls.month(year, month)
+        except (ValueError, calendar.IllegalMonthError):
+            raise ValueError(
+                f"'{text}' is not a month: write it as YYYY-MM, e.g. 2026-10"
+            ) from None
+
+    def months(self) -> list[Period]:
+        """The calendar months this period touches, each cut to the period."""
+        out: list[Period] = []
+        year, month = self.start.year, self.start.month
+        while dt.date(year, month, 1) <= self.end:
+            whole = Period.month(year, month)
+            out.append(Period(max(whole.start, self.start), min(whole.end, self.end)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+    @property
+    def label(self) -> str:
+        whole = Period.month(self.start.year, self.start.month)
+        if whole == self:
+            return self.start.strftime("%B %Y")
+        return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
+
+    def twelve_months_to_end(self) -> Period:
+        """The rolling window NHS England's access measure uses: the 12 calendar months ending
+        with the month this period ends in (cut at the period's end)."""
+        year, month = self.end.year, self.end.month - 11
+        if month < 1:
+            year, month = year - 1, month + 12
+        return Period(dt.date(year, month, 1), self.end)
+
+
+Kind = Literal["count", "share", "distribution", "mean"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    group: str
+    title: str
+    kind: Kind
+    unit: str
+    purpose: str
+    numerator: str
+    denominator: str
+    period: str
+    exclusions: str
+    sources: tuple[str, ...]
+    build: Callable[[Tables, Period], ir.Table] = field(repr=False)
+    #: Count distinct people rather than units (a person counted once however many referrals).
+    people: bool = False
+    #: The standard dimensions this metric can be broken down by.
+    dimensions: tuple[str, ...] = tuple(DIMENSIONS)
+    #: Breakdowns that only this metric has (a column of its units), with their headings.
+    own_dimensions: tuple[tuple[str, str], ...] = ()
+    #: A column the figures are always split by (e.g. the outcome measure).
+    split_by: str | None = None
+    value_label: str = ""
+    #: Higher is better (True), lower is better (False), or neither (None).
+    higher_is_better: bool | None = None
+
+    @property
+    def breakdowns(self) -> dict[str, str]:
+        return {
+            **{d: DIMENSIONS[d] for d in self.dimensions},
+            **dict(self.own_dimensions),
+        }
+
+
+# --- building blocks -----------------------------------------------------------------------------
+
+
+def _day(value: dt.date) -> ir.DateScalar:
+    return ibis.date(value.isoformat())
+
+
+def _in(column: ir.DateValue, period: Period) -> ir.BooleanValue:
+    return (column >= _day(period.start)) & (column <= _day(period.end))
+
+
+def _days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
+    return later.delta(earlier, unit="day")
+
+
+def _plus_days(day: ir.DateValue, days: int) -> ir.DateValue:
+    return (day + ibis.interval(days=days)).cast("date")
+
+
+def _in_scope(r: ir.Table) -> ir.BooleanValue:
+    return r.team_type_code.isin(IN_SCOPE_TEAM_TYPES)
+
+
+def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
+    """1 where the condition holds, else 0 (and 0 for unknown)."""
+    return ibis.ifelse(condition.fill_null(False), 1, 0).cast("int64")
+
+
+def with_groups(units: ir.Table, t: Tables) -> ir.Table:
+    """Units with every grouping column: the person's and referral's groups from ``referrals``;
+    the team, organisation and provider type from the units themselves when they have their own
+    (a contact's team, an episode's lead team), otherwise from the referral."""
+    r = t["referrals"]
+    teams = t["teams"]
+    own = set(units.columns)
+    wanted = [d for d in DIMENSIONS if d not in own]
+    wanted += [c for c in ("team_key", "organisation_key") if c not in own]
+    if "person_key" not in own:
+        wanted.append("person_key")
+    if wanted:
+        lookup = r.select("referral_key", *wanted)
+        units = units.left_join(lookup, "referral_key").select(*units.columns, *wanted)
+    if "organisation_key" not in units.columns:
+        org = teams.select("team_key", "organisation_key")
+        units = units.left_join(org, "team_key").select(*units.columns, "organisation_key")
+    return units
+
+
+def _wait_band(days: ir.IntegerValue) -> ir.StringValue:
+    case = ibis.cases(
+        *[(days <= limit, label) for limit, label in WAIT_BANDS if limit is not None],
+        else_=WAIT_BANDS[-1][1],
+    )
+    return case
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def _access(t: Tables, period: Period, *, with_vcse: bool) -> ir.Table:
+    r, c = t["referrals"], t["contacts"]
+    window = period.twelve_months_to_end()
+    scope = _in_scope(r) | (r.provider_type == "VCSE") if with_vcse else _in_scope(r)
+    referrals = r.filter(r.adult, r.person_key.notnull(), scope)
+    contacts = c.filter(c.attended, c.direct, _in(c.contact_on, window))
+    if not with_vcse:
+        contacts = contacts.filter(contacts.provider_type == "NHS")
+    per = contacts.group_by("referral_key").aggregate(contacts=contacts.count())
+    two = per.filter(per.contacts >= 2).select("referral_key")
+    units = referrals.semi_join(two, "referral_key").mutate(num=ibis.literal(1, "int64"))
+    return units
+
+
+def access_nhs(t: Tables, period: Period) -> ir.Table:
+    return _access(t, period, with_vcse=False)
+
+
+def access_with_vcse(t: Tables, period: Period) -> ir.Table:
+    return _access(t, period, with_vcse=True)
+
+
+# --- waiting times -------------------------------------------------------------------------------
+
+
+def spells(t: Tables) -> ir.Table:
+    """One row per referral spell: its first referral (which carries the spell's groups), when
+    the clock started and, if it has, when it stopped; when the spell ended, if every referral
+    in it has.
+
+    A person's referrals, in the order received, join the spell before them when they arrive
+    while a referral of it is open or within ``SPELL_GAP_DAYS`` of the last one closing. A
+    referral not yet matched to a person is a spell of its own. The full clock stop is the day
+    the last of these is first met on any referral of the spell: a second attended direct
+    contact; an attended assessment; a baseline outcome measure; and an agreed care plan or an
+    attended intervention, whichever comes first.
+    """
+    r, c, s, e = t["referrals"], t["contacts"], t["scores"], t["episodes"]
+    owner = r.person_key.fill_null(-r.referral_key)
+    base = r.mutate(owner=owner, open_until=r.ended_at.fill_null(ibis.timestamp(_FAR_FUTURE)))
+    before = ibis.window(
+        group_by=[base.owner], order_by=[base.received_at, base.referral_key], rows=(None, -1)
+    )
+    base = base.mutate(latest_end=base.open_until.max().over(before))
+    gap = ibis.interval(days=SPELL_GAP_DAYS)
+    base = base.mutate(
+        starts_spell=_flag(base.latest_end.isnull() | (base.received_at > base.latest_end + gap))
+    )
+    upto = ibis.window(
+        group_by=[base.owner], order_by=[base.received_at, base.referral_key], rows=(None, 0)
+    )
+    base = base.mutate(spell_no=base.starts_spell.sum().over(upto))
+    members = base.select("referral_key", "owner", "spell_no")
+    key = ["owner", "spell_no"]
+
+    firsts = base.filter(base.starts_spell == 1).select(
+        "owner", "spell_no", "referral_key", "received_on", "adult", "team_type_code"
+    )
+    span = base.group_by(key).aggregate(
+        still_open=_flag(base.ended_at.isnull()).max(),
+        last_end=base.ended_at.max(),
+    )
+
+    attended = c.filter(c.attended).inner_join(members, "referral_key")
+    direct = attended.filter(attended.direct)
+    order = ibis.window(
+        group_by=[direct.owner, direct.spell_no], order_by=[direct.starts_at, direct.contact_key]
+    )
+    ranked = direct.mutate(rank=ibis.row_number().over(order))
+    second = ranked.filter(ranked.rank == 1).select(*key, second_contact_on=ranked.contact_on)
+    assessed = (
+        attended.filter(attended.assessment)
+        .group_by(key)
+        .aggregate(assessed_on=attended.contact_on.min())
+    )
+    intervened = (
+        attended.filter(attended.intervention)
+        .group_by(key)
+        .aggregate(intervention_on=attended.contact_on.min())
+    )
+    scored = s.inner_join(members, "referral_key")
+    baseline = scored.group_by(key).aggregate(baseline_on=scored.completed_at.min().date())
+    planned = e.filter(e.first_plan_agreed_on.notnull()).inner_join(members, "referral_key")
+    plan = planned.group_by(key).aggregate(plan_on=planned.first_plan_agreed_on.min())
+
+    out = firsts.left_join(span, key).select(firsts, "still_open", "last_end")
+    for events in (second, assessed, intervened, baseline, plan):
+        extra = [col for col in events.columns if col not in key]
+        out = out.left_join(events, key).select(*out.columns, *extra)
+    care = ibis.least(
+        out.plan_on.fill_null(out.intervention_on), out.intervention_on.fill_null(out.plan_on)
+    )
+    complete = (
+        out.second_contact_on.notnull()
+        & out.assessed_on.notnull()
+        & out.baseline_on.notnull()
+        & care.notnull()
+    )
+    stop = ibis.greatest(out.second_contact_on, out.assessed_on, out.baseline_on, care)
+    return out.mutate(
+        clock_stop_on=ibis.ifelse(complete, stop, ibis.null("date")),
+        ended_on=ibis.ifelse(out.still_open == 1, ibis.null("date"), out.last_end.date()),
+    )
+
+
+def _scoped_spells(t: Tables) -> ir.Table:
+    sp = spells(t)
+    return sp.filter(sp.adult, sp.team_type_code.isin(IN_SCOPE_TEAM_TYPES))
+
+
+def _stopped(t: Tables, period: Period, stop_column: str) -> ir.Table:
+    sp = _scoped_spells(t)
+    stop = sp[stop_column]
+    done = sp.filter(_in(stop, period))
+    days = _days_between(done[stop_column], done.received_on)
+    return done.select(
+        "referral_key",
+        value=days.cast("float64"),
+        num=_flag(days <= WITHIN_DAYS),
+        wait_band=_wait_band(days),
+    )
+
+
+def waiting_clock_stop(t: Tables, period: Period) -> ir.Table:
+    return _stopped(t, period, "clock_stop_on")
+
+
+def waiting_second_contact(t: Tables, period: Period) -> ir.Table:
+    return _stopped(t, period, "second_contact_on")
+
+
+def still_waiting(t: Tables, period: Period) -> ir.Table:
+    sp = _scoped_spells(t)
+    end = _day(period.end)
+    waiting = sp.filter(
+        sp.received_on <= end,
+        sp.ended_on.isnull() | (sp.ended_on > end),
+        sp.clock_stop_on.isnull() | (sp.clock_stop_on > end),
+    )
+    days = _days_between(end, waiting.received_on)
+    return waiting.select(
+        "referral_key",
+        value=days.cast("float64"),
+        num=_flag(days > WITHIN_DAYS),
+        wait_band=_wait_band(days),
+    )
+
+
+# --- no wrong door -------------------------------------------------------------------------------
+
+
+def bounces(t: Tables, period: Period) -> ir.Table:
+    r = t["referrals"]
+    left = r.filter(~r.accepted, r.ended_at.notnull())
+    left = left.filter(_in(left.ended_at.date(), period))
+    return left.mutate(num=_flag(left.bounce))
+
+
+def warm_handovers(t: Tables, period: Period) -> ir.Table:
+    r = t["referrals"]
+    passed = r.filter(r.signposted, r.ended_at.notnull())
+    passed = passed.filter(_in(passed.ended_at.date(), period))
+    return passed.mutate(num=_flag(passed.handover_connected))
+
+
+def self_referrals(t: Tables, period: Period) -> ir.Table:
+    r = t["referrals"]
+    received = r.filter(_in(r.received_on, period))
+    return received.mutate(num=_flag(received.self_referral))
+
+
+# --- care -----------------------------------------------------------------------------------------
+
+
+def plan_within_four_weeks(t: Tables, period: Period) -> ir.Table:
+    e = t["episodes"]
+    started = e.started_at.date()
+    due = e.mutate(due_on=_plus_days(started, WITHIN_DAYS), started_on=started)
+    due = due.filter(_in(due.due_on, period))
+    agreed = due.first_plan_agreed_on.notnull() & (due.first_plan_agreed_on <= due.due_on)
+    return due.select(
+        "referral_key",
+        "person_key",
+        "team_key",
+        "organisation_key",
+        "provider_type",
+        num=_flag(agreed),
+    )
+
+
+def plans_reviewed_on_time(t: Tables, period: Period) -> ir.Table:
+    v, e = t["plan_versions"], t["episodes"]
+    nxt = v.view()
+    following = nxt.select(
+        episode_key=nxt.episode_key, number=nxt.number - 1, next_written_on=nxt.created_at.date()
+    )
+    due = v.filter(v.review_on.notnull(), _in(v.review_on, period))
+    due = due.left_join(following, ["episode_key", "number"]).select(
+        due.episode_key, due.review_on, "next_written_on"
+    )
+    episodes = e.select(
+        "episode_key",
+        "referral_key",
+        "person_key",
+        "team_key",
+        "organisation_key",
+        "provider_type",
+        "ended_at",
+    )
+    due = due.inner_join(episodes, "episode_key")
+    due = due.filter(due.ended_at.isnull() | (due.ended_at.date() >= due.review_on))
+    on_time = due.next_written_on.notnull() & (due.next_written_on <= due.review_on)
+    return due.select(
+        "referral_key",
+        "person_key",
+        "team_key",
+        "organisation_key",
+        "provider_type",
+        num=_flag(on_time),
+    )
+
+
+def did_not_attend(t: Tables, period: Period) -> ir.Table:
+    c = t["contacts"]
+    held = c.filter(_in(c.contact_on, period), c.outcome.isin(("attended", "did_not_attend")))
+    return held.select(
+        "referral_key",
+        "person_key",
+        "team_key",
+        "provider_type",
+        num=_flag(held.outcome == "did_not_attend"),
+    )
+
+
+def _open_at_end(t: Tables, period: Period) -> ir.Table:
+    e = t["episodes"]
+    end = _day(period.end)
+    return e.filter(e.started_at.date() <= end, e.ended_at.isnull() | (e.ended_at.date() > end))
+
+
+def open_episodes(t: Tables, period: Period) -> ir.Table:
+    open_ = _open_at_end(t, period)
+    i = t["intensity"]
+    upto = i.filter(i.changed_at.date() <= _day(period.end))
+    latest = ibis.window(group_by=upto.episode_key, order_by=[ibis.desc(upto.changed_at)])
+    ranked = upto.mutate(rank=ibis.row_number().over(latest))
+    now = ranked.filter(ranked.rank == 0).select("episode_key", "intensity")
+    units = open_.left_join(now, "episode_key").select(
+        open_.referral_key,
+        open_.person_key,
+        open_.team_key,
+        open_.organisation_key,
+        open_.provider_type,
+        intensity=now.intensity.fill_null("medium"),
+    )
+    return units.mutate(num=_flag(units.intensity == "high"))
+
+
+def caseload_size(t: Tables, period: Period) -> ir.Table:
+    open_ = _open_at_end(t, period)
+    a = t["allocations"]
+    end = _day(period.end)
+    current = a.filter(a.started_at.date() <= end, a.ended_at.isnull() | (a.ended_at.date() > end))
+    held = current.inner_join(open_, "episode_key")
+    per = held.group_by("key_worker_key").aggregate(
+        value=held.count().cast("float64"),
+        provider_type=held.provider_type.min(),
+    )
+    return per.mutate(referral_key=ibis.null("int64"), num=_flag(per.value > 30))
+
+
+# --- outcomes ------------------------------------------------------------------------------------
+
+
+def _responses_per_measure(t: Tables, upto: dt.date) -> ir.Table:
+    s = t["scores"]
+    return s.filter(s.completed_at.date() <= _day(upto))
+
+
+def paired_outcomes(t: Tables, period: Period) -> ir.Table:
+    e = t["episodes"]
+    ended = e.filter(e.ended_at.notnull())
+    ended = ended.filter(_in(ended.ended_at.date(), period))
+    s = _responses_per_measure(t, period.end)
+    per = s.group_by(["episode_key", "measure"]).aggregate(responses=s.response_key.nunique())
+    paired = per.filter(per.responses >= 2).select("episode_key").distinct()
+    flagged = ended.left_join(paired.mutate(paired=ibis.literal(1, "int64")), "episode_key")
+    return flagged.select(
+        ended.referral_key,
+        ended.person_key,
+        ended.team_key,
+        ended.organisation_key,
+        ended.provider_type,
+        num=flagged.paired.fill_null(0),
+    )
+
+
+def outcome_change(t: Tables, period: Period) -> ir.Table:
+    s = _responses_per_measure(t, period.end)
+    rules = t["measure_rules"]
+    pair = ["episode_key", "measure"]
+    first_w = ibis.window(
+        group_by=[s.episode_key, s.measure], order_by=[s.completed_at, s.response_key]
+    )
+    last_w = ibis.window(
+        group_by=[s.episode_key, s.measure],
+        order_by=[ibis.desc(s.completed_at), ibis.desc(s.response_key)],
+    )
+    ranked = s.mutate(
+        first_rank=ibis.row_number().over(first_w),
+        last_rank=ibis.row_number().over(last_w),
+        responses=s.response_key.count().over(group_by=[s.episode_key, s.measure]),
+    )
+    first = ranked.filter(ranked.first_rank == 0).select(*pair, first_value=ranked.value)
+    last = ranked.filter(ranked.last_rank == 0, ranked.responses >= 2)
+    last = last.filter(_in(last.completed_at.date(), period))
+    both = last.inner_join(first, pair).select(
+        last.referral_key,
+        last.person_key,
+        last.measure,
+        last.score_key,
+        change=last.value - first.first_value,
+    )
+    both = both.inner_join(rules, ["measure", "score_key"]).select(
+        both, rules.better, rules.reliable_change
+    )
+    toward_better = ibis.ifelse(both.better == "lower", -both.change, both.change)
+    improved = both.reliable_change.notnull() & (toward_better >= both.reliable_change)
+    return both.select(
+        "referral_key", "person_key", "measure", value=both.change, num=_flag(improved)
+    )
+
+
+# --- the metric pack -----------------------------------------------------------------------------
+
+_REFERRAL_FIELDS = ("referrals.received_on", "referrals.adult", "referrals.team_type_code")
+_EPISODE_GROUPS = ("provider_type", "ethnic_group", "imd_quintile", "age_band", "sex", "locality")
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        key="access_nhs",
+        group="Access",
+        title="People with two or more contacts in 12 months (NHS contacts, as NHS England counts)",
+        kind="count",
+        unit="people",
+        purpose="How many adults the community mental health services reached with at least "
+        "two attended direct contacts, counted the way NHS England's access measure counts.",
+        numerator="—",
+        denominator="Distinct people aged 18 or over at referral with one referral, to an "
+        "in-scope team type, that has 2 or more attended direct contacts (face to face, "
+        "telephone or video) by NHS teams in the 12 calendar months ending with the period. "
+        "Contacts on two different referrals do not add up.",
+        period="The 12 calendar months ending with the month the period ends in.",
+        exclusions="Under 18 at referral; teams outside the in-scope types (early "
+        "intervention and individual placement and support are counted separately by NHS "
+        "England); text or written contacts; contacts not attended; referrals not yet matched "
+        "to a person.",
+        sources=(
+            *_REFERRAL_FIELDS,
+            "contacts.attended",
+            "contacts.direct",
+            "contacts.contact_on",
+            "contacts.provider_type",
+        ),
+        build=access_nhs,
+        people=True,
+        higher_is_better=True,
+    ),
+    Metric(
+        key="access_with_vcse",
+        group="Access",
+        title="People with two or more contacts in 12 months (NHS and VCSE contacts)",
+        kind="count",
+        unit="people",
+        purpose="The same measure with the voluntary sector's contacts counted too: the reach "
+        "of the integrated model, beside the NHS-only figure.",
+        numerator="—",
+        denominator="As the NHS measure, but counting attended direct contacts by any team in "
+        "the person's care (NHS, VCSE, local authority), on referrals to in-scope team types or "
+        "held by a VCSE team.",
+        period="The 12 calendar months ending with the month the period ends in.",
+        exclusions="As the NHS measure.",
+        sources=(
+            *_REFERRAL_FIELDS,
+            "referrals.provider_type",
+            "contacts.attended",
+            "contacts.direct",
+            "contacts.contact_on",
+        ),
+        build=access_with_vcse,
+        people=True,
+        higher_is_better=True,
+    ),
+    Metric(
+        key="waiting_clock_stop",
+        group="Waiting times",
+        title="Waiting time to the full clock stop",
+        kind="distribution",
+        unit="referral spells",
+        purpose="How long people wait from asking for help to starting care that counts: two "
+        "contacts, an assessment, a baseline outcome measure and an agreed plan or an "
+        "intervention.",
+        numerator="Spells whose clock stopped within 4 weeks (28 days).",
+        denominator="Referral spells of adults to in-scope team types whose clock stopped in "
+        "the period. The clock starts on the day the spell's first referral was received and "
+        "stops on the day the last of the four conditions is first met on any of its referrals.",
+        period="Clock stops dated within the period.",
+        exclusions="Under 18 at the first referral; teams outside the in-scope types.",
+        sources=(
+            "referrals.received_on",
+            "referrals.ended_at",
+            "contacts.attended",
+            "contacts.direct",
+            "contacts.assessment",
+            "contacts.intervention",
+            "scores.completed_at",
+            "episodes.first_plan_agreed_on",
+        ),
+        build=waiting_clock_stop,
+        own_dimensions=(("wait_band", "Time waited"),),
+        value_label="days",
+        higher_is_better=False,
+    ),
+    Metric(
+        key="waiting_second_contact",
+        group="Waiting times",
+        title="Waiting time to the second contact (interim measure)",
+        kind="distribution",
+        unit="referral spells",
+        purpose="NHS England's interim waiting-time measure: from referral to the second "
+        "attended direct contact.",
+        numerator="Spells whose second contact came within 4 weeks (28 days).",
+        denominator="Referral spells of adults to in-scope team types whose second attended "
+        "direct contact was in the period.",
+        period="Second contacts dated within the period.",
+        exclusions="As the full clock stop.",
+        sources=(
+            "referrals.received_on",
+            "contacts.attended",
+            "contacts.direct",
+            "contacts.starts_at",
+        ),
+        build=waiting_second_contact,
+        own_dimensions=(("wait_band", "Time waited"),),
+        value_label="days",
+        higher_is_better=False,
+    ),
+    Metric(
+        key="still_waiting",
+        group="Waiting times",
+        title="People still waiting at the end of the period",
+        kind="distribution",
+        unit="referral spells",
+        purpose="Who is still waiting for care that counts, and for how long.",
+        numerator="Spells waiting more than 4 weeks (28 days).",
+        denominator="Referral spells of adults to in-scope team types started by the period's "
+        "end, not ended by it, and whose clock had not stopped by it.",
+        period="Waiting on the last day of the period; time waited counted to that day.",
+        exclusions="As the full clock stop.",
+        sources=("referrals.received_on", "referrals.ended_at"),
+        build=still_waiting,
+        own_dimensions=(("wait_band", "Time waited"),),
+        value_label="days waited",
+        higher_is_better=False,
+    ),
+    Metric(
+        key="bounces",
+        group="No wrong door",
+        title="Referrals closed without a named next step (bounces)",
+        kind="share",
+        unit="referrals",
+        purpose="No wrong door: every referral not taken on should leave with somewhere named "
+        "to go.",
+        numerator="Referrals closed with no handover to any service or team.",
+        denominator="Referrals that left in the period without being accepted (declined, "
+        "signposted or closed).",
+        period="The day the referral was rejected or closed.",
+        exclusions="Accepted referrals.",
+        sources=("referrals.accepted", "referrals.ended_at", "referrals.bounce"),
+        build=bounces,
+        higher_is_better=False,
+    ),
+    Metric(
+        key="warm_handovers",
+        group="No wrong door",
+        title="Signposted referrals whose warm handover connected",
+        kind="share",
+        unit="referrals",
+        purpose="Signposting that works: the person is in touch with where they were sent.",
+        numerator="Those with a follow-up recording that the person connected.",
+        denominator="Referrals signposted (passed to a directory service or team) in the period.",
+        period="The day the referral was signposted.",
+        exclusions="None.",
+        sources=("referrals.signposted", "referrals.handover_connected", "referrals.ended_at"),
+        build=warm_handovers,
+        higher_is_better=True,
+    ),
+    Metric(
+        key="self_referrals",
+        group="No wrong door",
+        title="Self-referrals",
+        kind="share",
+        unit="referrals",
+        purpose="Whether people can ask for help themselves, without going through a GP.",
+        numerator="Referrals the person made themself.",
+        denominator="Referrals received in the period.",
+        period="The day the referral was received.",
+        exclusions="None.",
+        sources=("referrals.received_on", "referrals.self_referral"),
+        build=self_referrals,
+        higher_is_better=None,
+    ),
+    Metric(
+        key="plan_within_four_weeks",
+        group="Care",
+        title="Care plan agreed within 4 weeks of acceptance",
+        kind="share",
+        unit="episodes",
+        purpose="People have a plan they agreed to, soon after care starts.",
+        numerator="Episodes with a plan version agreed by the person on or before the day 4 "
+        "weeks (28 days) after acceptance.",
+        denominator="Episodes whose 4-week mark falls in the period.",
+        period="The day 28 days after acceptance.",
+        exclusions="None: an episode discharged before 4 weeks without a plan counts as not "
+        "agreed.",
+        sources=("episodes.started_at", "episodes.first_plan_agreed_on"),
+        build=plan_within_four_weeks,
+        dimensions=_EPISODE_GROUPS,
+        higher_is_better=True,
+    ),
+    Metric(
+        key="plans_reviewed_on_time",
+        group="Care",
+        title="Care plans reviewed on time",
+        kind="share",
+        unit="plan reviews due",
+        purpose="Plans kept alive: reviewed by the date the person and key worker set.",
+        numerator="Those with a new plan version written on or before the review date.",
+        denominator="Plan versions whose review date falls in the period, in episodes still "
+        "open on that date.",
+        period="The review date.",
+        exclusions="Episodes that ended before the review date.",
+        sources=("plan_versions.review_on", "plan_versions.created_at", "episodes.ended_at"),
+        build=plans_reviewed_on_time,
+        dimensions=_EPISODE_GROUPS,
+        higher_is_better=True,
+    ),
+    Metric(
+        key="did_not_attend",
+        group="Care",
+        title="Did-not-attend rate",
+        kind="share",
+        unit="contacts",
+        purpose="Contacts the person did not come to, as a share of contacts that went ahead "
+        "or were missed.",
+        numerator="Contacts recorded as did not attend.",
+        denominator="Contacts in the period that were attended or not attended.",
+        period="The day of the contact.",
+        exclusions="Cancelled contacts (by the person or the service) and planned ones.",
+        sources=("contacts.contact_on", "contacts.outcome"),
+        build=did_not_attend,
+        dimensions=_EPISODE_GROUPS,
+        higher_is_better=False,
+    ),
+    Metric(
+        key="open_episodes",
+        group="Care",
+        title="Open episodes, and the share at high intensity",
+        kind="share",
+        unit="episodes",
+        purpose="Caseload size and intensity mix: how many people are in care and how much "
+        "support they have.",
+        numerator="Open episodes at high intensity on the period's last day.",
+        denominator="Episodes open on the period's last day.",
+        period="The last day of the period.",
+        exclusions="None.",
+        sources=(
+            "episodes.started_at",
+            "episodes.ended_at",
+            "intensity.intensity",
+            "intensity.changed_at",
+        ),
+        build=open_episodes,
+        dimensions=_EPISODE_GROUPS,
+        own_dimensions=(("intensity", "Intensity"),),
+        higher_is_better=None,
+    ),
+    Metric(
+        key="caseload_size",
+        group="Care",
+        title="Caseload per key worker",
+        kind="distribution",
+        unit="key workers",
+        purpose="How many people each key worker holds.",
+        numerator="Key workers holding more than 30 open episodes.",
+        denominator="Key workers with at least one open episode on the period's last day.",
+        period="The last day of the period.",
+        exclusions="None.",
+        sources=(
+            "allocations.key_worker_key",
+            "allocations.started_at",
+            "allocations.ended_at",
+            "episodes.ended_at",
+        ),
+        build=caseload_size,
+        dimensions=("provider_type",),
+        value_label="open episodes",
+        higher_is_better=None,
+    ),
+    Metric(
+        key="paired_outcomes",
+        group="Outcomes",
+        title="Episodes with paired outcome measures",
+        kind="share",
+        unit="episodes",
+        purpose="Whether outcomes are measured at all: a measure completed at least twice, so "
+        "change can be seen.",
+        numerator="Episodes with at least two completed responses to the same measure.",
+        denominator="Episodes that ended in the period.",
+        period="The day of discharge.",
+        exclusions="None.",
+        sources=("episodes.ended_at", "scores.response_key", "scores.measure"),
+        build=paired_outcomes,
+        dimensions=_EPISODE_GROUPS,
+        higher_is_better=True,
+    ),
+    Metric(
+        key="outcome_change",
+        group="Outcomes",
+        title="Change in outcome measures, and reliable improvement",
+        kind="mean",
+        unit="episodes with paired scores",
+        purpose="Whether people get better, on each measure in use: the mean change from the "
+        "first to the latest score, and how many improved by more than the measure's reliable "
+        "change threshold.",
+        numerator="Episodes whose change, in the better direction, is at least the measure's "
+        "reliable change threshold.",
+        denominator="Episodes with at least two responses to the measure whose latest response "
+        "(by the period's end) was in the period.",
+        period="The day of the latest response.",
+        exclusions="Measures without a reliable change threshold count in the mean but never "
+        "as reliable improvement.",
+        sources=(
+            "scores.value",
+            "scores.completed_at",
+            "measure_rules.better",
+            "measure_rules.reliable_change",
+        ),
+        build=outcome_change,
+        split_by="measure",
+        value_label="mean change",
+        higher_is_better=True,
+    ),
+)
+
+BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+
+
+# --- running them --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    team_key: int | None = None
+    organisation_key: int | None = None
+    locality: str | None = None
+    provider_type: str | None = None
+
+    def apply(self, units: ir.Table) -> ir.Table:
+        for column in ("team_key", "organisation_key", "locality", "provider_type"):
+            value = getattr(self, column)
+            if value is not None and column in units.columns:
+                units = units.filter(units[column] == value)
+        return units
+
+    @property
+    def any(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.team_key, self.organisation_key, self.locality, self.provider_type)
+        )
+
+
+NO_FILTERS = Filters()
+
+
+def units(
+    metric: Metric, tables: Tables, period: Period, filters: Filters = NO_FILTERS
+) -> ir.Table:
+    return filters.apply(with_groups(metric.build(tables, period), tables))
+
+
+def aggregate(metric: Metric, units_: ir.Table, by: Sequence[str] = ()) -> ir.Table:
+    """The figures for a metric's units, overall or per group: ``denominator`` (units, or
+    distinct people), ``numerator``, and for distributions ``median`` and ``p90`` of the value,
+    for means ``mean``."""
+    u = units_
+    if metric.people:
+        figures: dict[str, Any] = {
+            "denominator": u.person_key.nunique(),
+            "numerator": u.person_key.nunique(where=u.num == 1),
+        }
+    else:
+        figures = {"denominator": u.count(), "numerator": u.num.sum()}
+    if metric.kind == "distribution":
+        figures["median"] = u.value.quantile(0.5)
+        figures["p90"] = u.value.quantile(0.9)
+    if metric.kind == "mean":
+        figures["mean"] = u.value.mean()
+    keys = [*([metric.split_by] if metric.split_by else []), *by]
+    return u.group_by(keys).aggregate(**figures) if keys else u.aggregate(**figures)
+
+
+FIGURES = ("denominator", "numerator", "median", "p90", "mean")
+
+
+def _tidy(metric: Metric, rows: list[Row], by: str | None) -> list[Row]:
+    out = []
+    for row in rows:
+        figure: Row = {
+            "metric": metric.key,
+            "split": row.get(metric.split_by) if metric.split_by else None,
+            "dimension": by,
+            "group": row.get(by) if by else None,
+        }
+        for name in FIGURES:
+            value = row.get(name)
+            if value is not None and name in ("denominator", "numerator"):
+                value = int(value)
+            elif value is not None:
+                value = round(float(value), 2)
+            figure[name] = value
+        if figure["denominator"] and metric.kind != "count":
+            figure["numerator"] = figure["numerator"] or 0
+        if metric.kind == "count":
+            figure["numerator"] = None
+        out.append(figure)
+    return sorted(out, key=lambda f: (str(f["split"]), str(f["group"])))
+
+
+def compute_many(
+    engine: Engine,
+    metric: Metric,
+    period: Period,
+    breakdowns: Sequence[str | None],
+    *,
+    filters: Filters = NO_FILTERS,
+) -> list[Row]:
+    """A metric's figures overall (``None``) and by each named dimension, in one query: the units
+    are built once and every breakdown is a grouping of them."""
+    for by in breakdowns:
+        if by is not None and by not in metric.breakdowns:
+            raise ValueError(f"{metric.title} cannot be broken down by {by}.")
+    u = units(metric, engine.tables(), period, filters)
+    parts = []
+    for by in breakdowns:
+        figures = aggregate(metric, u, [by] if by else [])
+        parts.append(
+            figures.mutate(
+                dimension=ibis.literal(by, "string"),
+                group=(figures[by].cast("string") if by else ibis.null("string")),
+            ).select(
+                *([metric.split_by] if metric.split_by else []),
+                "dimension",
+                "group",
+                *[c for c in figures.columns if c in FIGURES],
+            )
+        )
+    rows = engine.run(ibis.union(*parts) if len(parts) > 1 else parts[0])
+    out: list[Row] = []
+    for by in breakdowns:
+        mine = [r for r in rows if r["dimension"] == by]
+        out += _tidy(metric, [{**r, **({by: r["group"]} if by else {})} for r in mine], by)
+    return out
+
+
+def compute(
+    engine: Engine,
+    metric: Metric,
+    period: Period,
+    *,
+    by: str | None = None,
+    filters: Filters = NO_FILTERS,
+) -> list[Row]:
+    """One metric's figures for the period, overall or broken down ``by`` a dimension."""
+    return compute_many(engine, metric, period, [by], filters=filters)
+
+
+def trend(
+    engine: Engine, metric: Metric, months: Iterable[Period], *, filters: Filters = NO_FILTERS
+) -> list[Row]:
+    """The metric for each month in turn, oldest first: one query that unions the months."""
+    periods = list(months)
+    tables = engine.tables()
+    parts = []
+    for number, period in enumerate(periods):
+        figures = aggregate(metric, units(metric, tables, period, filters))
+        parts.append(figures.mutate(month_no=ibis.literal(number, "int64")))
+    rows = engine.run(ibis.union(*parts)) if len(parts) > 1 else engine.run(parts[0])
+    out = []
+    by_month: dict[int, list[Row]] = {}
+    for raw in rows:
+        by_month.setdefault(int(raw["month_no"]), []).append(raw)
+    for number, period in enumerate(periods):
+        for figure in _tidy(metric, by_month.get(number, []), None) or [
+            {
+                "metric": metric.key,
+                "split": None,
+                "dimension": None,
+                "group": None,
+                **dict.fromkeys(FIGURES),
+            }
+        ]:
+            out.append({**figure, "period": period})
+    return out
+
+
+def pack(engine: Engine, period: Period, *, filters: Filters = NO_FILTERS) -> list[Row]:
+    """Every metric, overall and broken down by each of its dimensions."""
+    rows: list[Row] = []
+    for metric in METRICS:
+        rows += compute_many(engine, metric, period, [None, *metric.breakdowns], filters=filters)
+    return rows
+
+
+def coverage(engine: Engine) -> Period | None:
+    """The days the data covers: from the first referral received to the reference date
+    (today, live; the day an extract was written)."""
+    r = engine.tables()["referrals"]
+    rows = engine.run(r.aggregate(first=r.received_on.min()))
+    first = rows[0]["first"] if rows else None
+    if first is None:
+        return None
+    if isinstance(first, dt.datetime):
+        first = first.date()
+    return Period(first, max(first, engine.reference_date()))
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def check_period(engine: Engine, period: Period) -> Period:
+    """The period, if the data covers it; otherwise a ``PeriodError`` saying what it covers."""
+    covered = coverage(engine)
+    if covered is None:
+        raise PeriodError("There are no referrals yet, so there is nothing to measure.")
+    if period.start > covered.end or period.end < covered.start:
+        raise PeriodError(
+            f"The data covers {covered.start:%-d %B %Y} to {covered.end:%-d %B %Y}; "
+            f"{period.label} is outside it."
+        )
+    return period
+
+
+def representation(
+    engine: Engine, period: Period, dimension: str, *, filters: Filters = NO_FILTERS
+) -> list[Row]:
+    """People reached in the period (adults with an attended contact) beside the place's adult
+    residents, per group of ``dimension``: how many of each group the services reach per 1,000
+    residents, and each group's share of the people reached against its share of residents."""
+    from alongside.insights.schema import RESIDENT_DIMENSIONS
+
+    if dimension not in RESIDENT_DIMENSIONS:
+        raise ValueError(f"The place's population is not known by {dimension}.")
+    t = engine.tables()
+    c, people, residents = t["contacts"], t["people"], t["residents"]
+    reached = c.filter(c.attended, _in(c.contact_on, period))
+    for column in ("team_key", "provider_type"):
+        value = getattr(filters, column)
+        if value is not None:
+            reached = reached.filter(reached[column] == value)
+    who = reached.select("person_key").distinct().inner_join(people, "person_key")
+    who = who.filter(who.age_band != "Under 18")
+    pop = residents.filter(residents.dimension == dimension)
+    if filters.locality is not None:
+        who = who.filter(who.locality == filters.locality)
+        pop = pop.filter(pop.locality == filters.locality)
+    counted = engine.run(who.group_by(dimension).aggregate(reached=who.count()))
+    known = engine.run(pop.group_by("group_name").aggregate(residents=pop.residents.sum()))
+    reached_by = {row[dimension]: int(row["reached"]) for row in counted}
+    residents_by = {row["group_name"]: int(row["residents"]) for row in known}
+    total_reached = sum(reached_by.values())
+    total_residents = sum(residents_by.values())
+    out = []
+    for group in sorted(set(reached_by) | set(residents_by)):
+        n, pop_n = reached_by.get(group, 0), residents_by.get(group)
+        out.append(
+            {
+                "dimension": dimension,
+                "group": group,
+                "reached": n,
+                "residents": pop_n,
+                "per_1000": round(1000 * n / pop_n, 1) if pop_n else None,
+                "share_reached": round(100 * n / total_reached, 1) if total_reached else None,
+                "share_residents": (
+                    round(100 * pop_n / total_residents, 1)
+                    if pop_n is not None and total_residents
+                    else None
+                ),
+            }
+        )
+    return out
