@@ -83,7 +83,7 @@ class PostgresEngine:
         return _named("insights_")
 
     def sql(self, expr: ir.Table) -> str:
-        return str(ibis.to_sql(expr, dialect="postgres"))
+        return str(ibis.to_sql(expr, dialect="postgres", pretty=False))
 
     def run(self, expr: ir.Table) -> list[Row]:
         from django.db import connections
@@ -209,7 +209,7 @@ class DuckDBEngine:
         return _named("")
 
     def sql(self, expr: ir.Table) -> str:
-        return str(ibis.to_sql(expr, dialect="duckdb"))
+        return str(ibis.to_sql(expr, dialect="duckdb", pretty=False))
 
     def run(self, expr: ir.Table) -> list[Row]:
         cursor = self.connection.execute(self.sql(expr))
@@ -266,7 +266,7 @@ class SparkEngine:
         return _named("")
 
     def sql(self, expr: ir.Table) -> str:
-        return str(ibis.to_sql(expr, dialect="pyspark"))
+        return str(ibis.to_sql(expr, dialect="pyspark", pretty=False))
 
     def run(self, expr: ir.Table) -> list[Row]:
         frame = self.session.sql(self.sql(expr))

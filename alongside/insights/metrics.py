@@ -453,15 +453,15 @@ def open_episodes(t: Tables, period: Period) -> ir.Table:
 
 
 def caseload_size(t: Tables, period: Period) -> ir.Table:
+    """One unit per key worker and lead team: the open episodes they hold for that team."""
     open_ = _open_at_end(t, period)
     a = t["allocations"]
     end = _day(period.end)
     current = a.filter(a.started_at.date() <= end, a.ended_at.isnull() | (a.ended_at.date() > end))
     held = current.inner_join(open_, "episode_key")
-    per = held.group_by("key_worker_key").aggregate(
-        value=held.count().cast("float64"),
-        provider_type=held.provider_type.min(),
-    )
+    per = held.group_by(
+        ["key_worker_key", "team_key", "organisation_key", "provider_type"]
+    ).aggregate(value=held.count().cast("float64"))
     return per.mutate(referral_key=ibis.null("int64"), num=_flag(per.value > 30))
 
 
@@ -1097,3 +1097,34 @@ def representation(
             }
         )
     return out
+
+
+class FilterError(ValueError):
+    pass
+
+
+def check_filters(engine: Engine, filters: Filters) -> Filters:
+    """The filters, if each names something in the data; otherwise a ``FilterError`` saying
+    which one matches nothing."""
+    if not filters.any:
+        return filters
+    t = engine.tables()
+    teams, referrals = t["teams"], t["referrals"]
+    checks = []
+    if filters.team_key is not None:
+        checks.append(
+            (teams.filter(teams.team_key == filters.team_key), f"team {filters.team_key}")
+        )
+    if filters.organisation_key is not None:
+        found = teams.filter(teams.organisation_key == filters.organisation_key)
+        checks.append((found, f"organisation {filters.organisation_key}"))
+    if filters.locality is not None:
+        found = referrals.filter(referrals.locality == filters.locality)
+        checks.append((found, f"the locality '{filters.locality}'"))
+    if filters.provider_type is not None:
+        found = teams.filter(teams.provider_type == filters.provider_type)
+        checks.append((found, f"the provider type '{filters.provider_type}'"))
+    for found, what in checks:
+        if not engine.run(found.aggregate(n=found.count()))[0]["n"]:
+            raise FilterError(f"There is nothing in the data for {what}.")
+    return filters

@@ -228,12 +228,26 @@ def test_the_metrics_command_reads_an_extract(place, capsys):
         (["--month", "2026-13"], "is not a month"),
         (["--month", "2019-01"], "is outside it"),
         (["--by", "shoe_size"], "--by must be one of"),
+        (["--team", "999999"], "There is nothing in the data for team 999999"),
+        (["--locality", "Atlantis"], "There is nothing in the data for the locality 'Atlantis'"),
+        (["--provider", "Martian"], "the provider type 'Martian'"),
     ],
 )
 @pytest.mark.django_db
 def test_the_metrics_command_explains_bad_input(place, arguments, message):
     with pytest.raises(CommandError, match=re.escape(message)):
         call_command("metrics", *arguments)
+
+
+@pytest.mark.django_db
+def test_the_metrics_command_filters_to_a_provider(place, capsys):
+    call_command("metrics", "--month", "2026-10", "--metric", "did_not_attend", "--exact",
+                 "--format", "json")  # fmt: skip
+    everyone = json.loads(capsys.readouterr().out)["rows"][0]["denominator"]
+    call_command("metrics", "--month", "2026-10", "--metric", "did_not_attend", "--exact",
+                 "--format", "json", "--provider", "VCSE")  # fmt: skip
+    vcse = json.loads(capsys.readouterr().out)["rows"][0]["denominator"]
+    assert 0 < vcse < everyone
 
 
 def test_the_metrics_command_names_what_is_wrong_with_an_extract(tmp_path, capsys):

@@ -53,6 +53,10 @@ class Command(BaseCommand):
         parser.add_argument("--by", help="A dimension to break down by, or 'all'")
         parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
         parser.add_argument("--exact", action="store_true", help="Do not suppress small numbers")
+        parser.add_argument("--team", type=int, help="Only this team (its key)")
+        parser.add_argument("--organisation", type=int, help="Only this organisation (its key)")
+        parser.add_argument("--locality", help="Only people in this locality (its name)")
+        parser.add_argument("--provider", help="Only this provider type: NHS, VCSE, …")
 
     def handle(self, *args: Any, **options: Any) -> None:
         engine_name, extract = options["engine"], options["extract"]
@@ -75,9 +79,18 @@ class Command(BaseCommand):
                     else last_whole_month(engine.reference_date())
                 )
                 metrics.check_period(engine, period)
+                filters = metrics.check_filters(
+                    engine,
+                    metrics.Filters(
+                        team_key=options["team"],
+                        organisation_key=options["organisation"],
+                        locality=options["locality"],
+                        provider_type=options["provider"],
+                    ),
+                )
             except ValueError as error:
                 raise CommandError(str(error)) from None
-            rows = self._rows(engine, chosen, period, options["by"])
+            rows = self._rows(engine, chosen, period, options["by"], filters)
         rule = suppression.NONE if options["exact"] else suppression.site_rule()
         shown = [rule.figure(row) for row in rows]
         self._print(shown, options["format"], period, engine_name, rule)
@@ -100,7 +113,12 @@ class Command(BaseCommand):
         return SparkEngine(directory, session)
 
     def _rows(
-        self, engine: Engine, chosen: list[metrics.Metric], period: metrics.Period, by: str | None
+        self,
+        engine: Engine,
+        chosen: list[metrics.Metric],
+        period: metrics.Period,
+        by: str | None,
+        filters: metrics.Filters,
     ) -> list[dict[str, Any]]:
         if by is not None and by != "all" and by not in DIMENSIONS:
             names = ", ".join(DIMENSIONS)
@@ -113,7 +131,7 @@ class Command(BaseCommand):
                 wanted = [None, by]
             else:
                 wanted = [None]
-            rows += metrics.compute_many(engine, metric, period, wanted)
+            rows += metrics.compute_many(engine, metric, period, wanted, filters=filters)
         return rows
 
     def _print(
