@@ -20,5 +20,6 @@ urlpatterns = [
     path("care/", include("alongside.care.urls")),
     path("outcomes/", include("alongside.outcomes.urls")),
     path("outcomes/", include("alongside.outcomes.schedule_urls")),
+    path("insights/", include("alongside.insights.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -43,6 +43,10 @@ PEOPLE_LINK = {"href": reverse_lazy("people:list"), "text": "People whose record
 REFER_LINK = {"href": reverse_lazy("referrals:refer"), "text": "Make a referral"}
 MEETINGS_LINK = {"href": reverse_lazy("meetings:list"), "text": "Integrated locality meetings"}
 CASELOAD_LINK = {"href": reverse_lazy("care:caseload"), "text": "My caseload"}
+INSIGHTS_LINK = {
+    "href": reverse_lazy("insights:overview"),
+    "text": "Insights: how services are doing",
+}
 
 DIRECTORY_LINK = {
     "href": reverse_lazy("directory:manage"),
@@ -282,7 +286,8 @@ class HomePresenter:
             ),
             figures=[Figure("Break-glass access to review", formats.number(waiting))],
             links=[
-                {"href": reverse("sharing:privacy"), "text": "Review access and search the audit"}
+                {"href": reverse("sharing:privacy"), "text": "Review access and search the audit"},
+                INSIGHTS_LINK,
             ],
         )
 
@@ -397,6 +402,7 @@ class HomePresenter:
                 MEETINGS_LINK,
                 PEOPLE_LINK,
                 {"href": reverse("people:add"), "text": "Add a person"},
+                INSIGHTS_LINK,
             ],
         )
 
@@ -435,6 +441,7 @@ class HomePresenter:
                     count_rows(genders),
                 ),
             ],
+            links=[INSIGHTS_LINK],
         )
 
     def org_admin(self, organisation: Organisation) -> Section:
@@ -467,7 +474,7 @@ class HomePresenter:
             ),
             tables=[Table(f"Teams of {organisation.name}", head, rows)] if rows else [],
             empty_text="" if rows else "This organisation has no teams yet.",
-            links=[DIRECTORY_LINK],
+            links=[DIRECTORY_LINK, INSIGHTS_LINK],
         )
 
     def system_admin(self) -> Section:

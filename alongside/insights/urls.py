@@ -1,0 +1,19 @@
+from django.urls import path
+
+from alongside.insights import views
+
+app_name = "insights"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("overview.csv", views.overview_csv, name="overview-csv"),
+    path("representation/", views.representation, name="representation"),
+    path(
+        "representation/<slug:dimension>.csv",
+        views.representation_csv,
+        name="representation-csv",
+    ),
+    path("team/<int:team_id>/", views.team, name="team"),
+    path("<slug:key>/", views.metric, name="metric"),
+    path("<slug:key>/<slug:table>.csv", views.table_csv, name="table-csv"),
+]
