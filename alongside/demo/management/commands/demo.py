@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,16 +26,21 @@ from alongside.demo.generator import (
 from alongside.demo.sign_ins import render_sign_ins
 from alongside.organisations.models import Organisation
 
+NATIONAL = "national"
 
-def scale(value: str) -> int:
-    """``demo``, ``county`` or a number of people (the ``--scale`` option's type)."""
+
+def scale(value: str) -> int | str:
+    """``demo``, ``county``, ``national`` or a number of people (the ``--scale`` option's
+    type)."""
+    if value == NATIONAL:
+        return NATIONAL
     if value in SCALES:
         return SCALES[value]
     try:
         people = int(value.replace(",", "").replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"Scale must be {' or '.join(SCALES)} or a number of people, not '{value}'"
+            f"Scale must be {', '.join(SCALES)}, {NATIONAL} or a number of people, not '{value}'"
         ) from None
     if people < 1:
         raise argparse.ArgumentTypeError("Scale must be at least 1 person")
@@ -57,7 +63,21 @@ class Command(BaseCommand):
             "--scale",
             type=scale,
             default="demo",
-            help="demo (about 2,000 people), county (about 25,000) or a number of people",
+            help="demo (about 2,000 people), county (about 25,000), a number of people, or "
+            "national (a research extract of about 1,000,000 people, written with --extract)",
+        )
+        parser.add_argument(
+            "--extract",
+            type=Path,
+            metavar="DIR",
+            help="with --scale national: the empty or new folder to write the extract into "
+            "(the database is not used)",
+        )
+        parser.add_argument(
+            "--people",
+            type=_people_option,
+            metavar="N",
+            help="with --scale national: how many people (default 1,000,000)",
         )
         group = parser.add_mutually_exclusive_group()
         group.add_argument(
@@ -75,6 +95,21 @@ class Command(BaseCommand):
         verbosity = options.get("verbosity", 1)
         if isinstance(scale, str):  # call_command(..., scale="county") skips argparse
             scale = _scale_option(scale)
+        extract, people = options.get("extract"), options.get("people")
+        if scale == NATIONAL:
+            # Before anything that could touch the database: this branch never does.
+            if if_empty or flush:
+                raise CommandError(
+                    "--if-empty and --flush are for the database; --scale national writes a "
+                    "research extract instead."
+                )
+            self._national(extract, people, seed, verbosity)
+            return
+        if extract is not None or people is not None:
+            raise CommandError(
+                "--extract and --people go with --scale national; other scales load the "
+                "database (give the number of people as --scale N)."
+            )
         if if_empty and Organisation.objects.exists():
             if demo_place_loaded():
                 self.stdout.write("The demo place is already loaded.")
@@ -111,10 +146,54 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(render_sign_ins())
 
+    def _national(
+        self, extract: Path | str | None, people: int | str | None, seed: int, verbosity: int
+    ) -> None:
+        """Write the national research extract straight to Parquet files, with no database."""
+        from alongside.demo.national import ExtractNotEmpty, write_national_extract
+
+        if extract is None:
+            raise CommandError(
+                "--scale national writes a research extract, not the database: give the "
+                "folder with --extract DIR (for example --extract var/national)."
+            )
+        extract = Path(extract)
+        try:
+            people = 1_000_000 if people is None else _people_option(str(people))
+        except argparse.ArgumentTypeError as exc:  # call_command(..., people="0") skips argparse
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Writing a national research extract: seed {seed}, {people:,} people.")
+        started = time.perf_counter()
+        with self._progress(verbosity) as progress:
+            progress.start("People and their care", people)
+            written = [0]
+
+            def advance(done: int, total: int) -> None:
+                progress.advance(done - written[0])
+                written[0] = done
+
+            try:
+                rows = write_national_extract(extract, people=people, seed=seed, progress=advance)
+            except ExtractNotEmpty as exc:
+                raise CommandError(str(exc)) from exc
+        elapsed = time.perf_counter() - started
+        self.stdout.write(f"Written to {extract} in {elapsed:.1f} s: {_summary(rows)}.")
+
     def _progress(self, verbosity: int) -> _BarProgress | _StepLines:
         if verbosity and sys.stderr.isatty():
             return _BarProgress(Console(stderr=True))
         return _StepLines(self.stderr.write if verbosity else None)
+
+
+def _people_option(value: str) -> int:
+    """A number of people, at least 1 (the ``--people`` option's type)."""
+    try:
+        people = int(value.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--people must be a number, not '{value}'") from None
+    if people < 1:
+        raise argparse.ArgumentTypeError("--people must be at least 1")
+    return people
 
 
 # The options of the same names shadow these inside ``handle``.
