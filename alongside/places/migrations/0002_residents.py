@@ -5,27 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0002_privacy_lead_role'),
-        ('places', '0001_initial'),
+        ("organisations", "0002_privacy_lead_role"),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Residents',
+            name="Residents",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.CharField(choices=[('age_band', 'Age band'), ('sex', 'Sex'), ('ethnic_group', 'Ethnic group'), ('imd_quintile', 'Deprivation (IMD quintile)')], max_length=20)),
-                ('group_name', models.CharField(max_length=80)),
-                ('residents', models.PositiveIntegerField()),
-                ('source', models.CharField(help_text='Where the figure comes from, and when.', max_length=200)),
-                ('locality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='residents', to='organisations.locality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[
+                            ("age_band", "Age band"),
+                            ("sex", "Sex"),
+                            ("ethnic_group", "Ethnic group"),
+                            ("imd_quintile", "Deprivation (IMD quintile)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("group_name", models.CharField(max_length=80)),
+                ("residents", models.PositiveIntegerField()),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="Where the figure comes from, and when.", max_length=200
+                    ),
+                ),
+                (
+                    "locality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="residents",
+                        to="organisations.locality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'residents',
-                'ordering': ['locality', 'dimension', 'group_name'],
-                'constraints': [models.UniqueConstraint(fields=('locality', 'dimension', 'group_name'), name='residents_one_figure_per_group'), models.CheckConstraint(condition=models.Q(('dimension__in', ['age_band', 'sex', 'ethnic_group', 'imd_quintile'])), name='residents_dimension_valid')],
+                "verbose_name_plural": "residents",
+                "ordering": ["locality", "dimension", "group_name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("locality", "dimension", "group_name"),
+                        name="residents_one_figure_per_group",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("dimension__in", ["age_band", "sex", "ethnic_group", "imd_quintile"])
+                        ),
+                        name="residents_dimension_valid",
+                    ),
+                ],
             },
         ),
     ]
