@@ -235,6 +235,9 @@ ALONGSIDE_SUPPRESSION = {
     "round_to": int(os.environ.get("ALONGSIDE_SUPPRESSION_ROUND_TO", "5")),
 }
 ALONGSIDE_RESEARCH_SALT = os.environ.get("ALONGSIDE_RESEARCH_SALT", "")
+#   ALONGSIDE_INSIGHTS_MAX_AGE      seconds the analysis tables' copies may be old before the next
+#                                   figures refresh them (default 300)
+ALONGSIDE_INSIGHTS_MAX_AGE = int(os.environ.get("ALONGSIDE_INSIGHTS_MAX_AGE", "300"))
 
 
 # --- Account and transport security ---

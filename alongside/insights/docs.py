@@ -18,6 +18,10 @@ Every definition is written once (`alongside/insights/metrics.py`) against the a
 on DuckDB or Spark; a test holds the three to identical answers. This page is generated from the
 definitions (`python -m alongside.insights.docs`); a test fails when it is out of date.
 
+Live, the metrics read materialised copies of the analysis tables, refreshed together when they
+are older than `ALONGSIDE_INSIGHTS_MAX_AGE` seconds (5 minutes by default) or by
+`alongside insights refresh` (for a scheduled job); every live figure is at most that old.
+
 Conventions:
 
 - A period is whole days in England, both ends included; dashboards and `alongside metrics` use

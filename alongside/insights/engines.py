@@ -72,15 +72,26 @@ def _named(prefix: str) -> dict[str, ir.Table]:
 
 
 class PostgresEngine:
-    """The live data, through the platform's own database connection."""
+    """The live data, through the platform's own database connection: the analysis tables'
+    materialised copies (``snapshots``), refreshed first when they are older than the maximum
+    age."""
 
     name = "postgres"
 
     def __init__(self, using: str = "default") -> None:
         self.using = using
+        self.as_at: dt.datetime | None = None
 
     def tables(self) -> dict[str, ir.Table]:
-        return _named("insights_")
+        return _named("insights_snap_")
+
+    def fresh(self) -> None:
+        """Refresh the copies if they are too old (once per engine)."""
+        if self.as_at is None:
+            from alongside.insights import snapshots
+
+            current = snapshots.ensure_fresh()
+            self.as_at = current.refreshed_at if current else None
 
     def sql(self, expr: ir.Table) -> str:
         return str(ibis.to_sql(expr, dialect="postgres", pretty=False))
@@ -88,6 +99,7 @@ class PostgresEngine:
     def run(self, expr: ir.Table) -> list[Row]:
         from django.db import connections
 
+        self.fresh()
         with connections[self.using].cursor() as cursor:
             # The metrics join whole tables to window-function results, which the planner
             # under-estimates and would rescan in nested loops; hash joins suit them throughout.
