@@ -44,23 +44,27 @@ def snapshot_sql() -> list[migrations.RunSQL]:
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('insights', '0001_analysis_views'),
+        ("insights", "0001_analysis_views"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Snapshot',
+            name="Snapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('refreshed_at', models.DateTimeField()),
-                ('seconds', models.FloatField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("refreshed_at", models.DateTimeField()),
+                ("seconds", models.FloatField()),
             ],
             options={
-                'get_latest_by': 'refreshed_at',
+                "get_latest_by": "refreshed_at",
             },
         ),
         *snapshot_sql(),
