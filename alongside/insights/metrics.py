@@ -163,23 +163,24 @@ def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
     return ibis.ifelse(condition.fill_null(False), 1, 0).cast("int64")
 
 
-def with_groups(units: ir.Table, t: Tables) -> ir.Table:
-    """Units with every grouping column: the person's and referral's groups from ``referrals``;
-    the team, organisation and provider type from the units themselves when they have their own
-    (a contact's team, an episode's lead team), otherwise from the referral."""
+def with_groups(units: ir.Table, t: Tables, needed: Iterable[str] | None = None) -> ir.Table:
+    """Units with the grouping columns ``needed`` (all of them when ``None``): the person's and
+    referral's groups from ``referrals``; the team, organisation and provider type from the units
+    themselves when they have their own (a contact's team, an episode's lead team), otherwise
+    from the referral. Nothing is joined for a headline figure with no filter."""
     r = t["referrals"]
     teams = t["teams"]
     own = set(units.columns)
-    wanted = [d for d in DIMENSIONS if d not in own]
-    wanted += [c for c in ("team_key", "organisation_key") if c not in own]
-    if "person_key" not in own:
-        wanted.append("person_key")
+    wanted_all = [*DIMENSIONS, "team_key", "organisation_key", "person_key"]
+    asked = set(wanted_all if needed is None else needed)
+    wanted = [c for c in wanted_all if c in asked and c not in own]
+    if "organisation_key" in wanted and "team_key" in own:
+        wanted.remove("organisation_key")
+        org = teams.select("team_key", "organisation_key")
+        units = units.left_join(org, "team_key").select(*units.columns, "organisation_key")
     if wanted:
         lookup = r.select("referral_key", *wanted)
         units = units.left_join(lookup, "referral_key").select(*units.columns, *wanted)
-    if "organisation_key" not in units.columns:
-        org = teams.select("team_key", "organisation_key")
-        units = units.left_join(org, "team_key").select(*units.columns, "organisation_key")
     return units
 
 
@@ -264,15 +265,9 @@ def spells(t: Tables) -> ir.Table:
     )
     ranked = direct.mutate(rank=ibis.row_number().over(order))
     second = ranked.filter(ranked.rank == 1).select(*key, second_contact_on=ranked.contact_on)
-    assessed = (
-        attended.filter(attended.assessment)
-        .group_by(key)
-        .aggregate(assessed_on=attended.contact_on.min())
-    )
-    intervened = (
-        attended.filter(attended.intervention)
-        .group_by(key)
-        .aggregate(intervention_on=attended.contact_on.min())
+    coded = attended.group_by(key).aggregate(
+        assessed_on=attended.contact_on.min(where=attended.assessment),
+        intervention_on=attended.contact_on.min(where=attended.intervention),
     )
     scored = s.inner_join(members, "referral_key")
     baseline = scored.group_by(key).aggregate(baseline_on=scored.completed_at.min().date())
@@ -280,7 +275,7 @@ def spells(t: Tables) -> ir.Table:
     plan = planned.group_by(key).aggregate(plan_on=planned.first_plan_agreed_on.min())
 
     out = firsts.left_join(span, key).select(firsts, "still_open", "last_end")
-    for events in (second, assessed, intervened, baseline, plan):
+    for events in (second, coded, baseline, plan):
         extra = [col for col in events.columns if col not in key]
         out = out.left_join(events, key).select(*out.columns, *extra)
     care = ibis.least(
@@ -855,6 +850,9 @@ BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 # --- running them --------------------------------------------------------------------------------
 
 
+FILTER_COLUMNS = ("team_key", "organisation_key", "locality", "provider_type")
+
+
 @dataclass(frozen=True)
 class Filters:
     team_key: int | None = None
@@ -863,7 +861,7 @@ class Filters:
     provider_type: str | None = None
 
     def apply(self, units: ir.Table) -> ir.Table:
-        for column in ("team_key", "organisation_key", "locality", "provider_type"):
+        for column in FILTER_COLUMNS:
             value = getattr(self, column)
             if value is not None and column in units.columns:
                 units = units.filter(units[column] == value)
@@ -881,9 +879,21 @@ NO_FILTERS = Filters()
 
 
 def units(
-    metric: Metric, tables: Tables, period: Period, filters: Filters = NO_FILTERS
+    metric: Metric,
+    tables: Tables,
+    period: Period,
+    filters: Filters = NO_FILTERS,
+    breakdowns: Iterable[str | None] | None = None,
 ) -> ir.Table:
-    return filters.apply(with_groups(metric.build(tables, period), tables))
+    """The metric's units with the grouping columns its breakdowns and filters need (all of
+    them when ``breakdowns`` is ``None``)."""
+    needed: set[str] | None = None
+    if breakdowns is not None:
+        needed = {b for b in breakdowns if b is not None}
+        needed |= {c for c in FILTER_COLUMNS if getattr(filters, c) is not None}
+        if metric.people:
+            needed.add("person_key")
+    return filters.apply(with_groups(metric.build(tables, period), tables, needed))
 
 
 def aggregate(metric: Metric, units_: ir.Table, by: Sequence[str] = ()) -> ir.Table:
@@ -947,7 +957,7 @@ def compute_many(
     for by in breakdowns:
         if by is not None and by not in metric.breakdowns:
             raise ValueError(f"{metric.title} cannot be broken down by {by}.")
-    u = units(metric, engine.tables(), period, filters)
+    u = units(metric, engine.tables(), period, filters, breakdowns)
     parts = []
     for by in breakdowns:
         figures = aggregate(metric, u, [by] if by else [])
@@ -990,7 +1000,7 @@ def trend(
     tables = engine.tables()
     parts = []
     for number, period in enumerate(periods):
-        figures = aggregate(metric, units(metric, tables, period, filters))
+        figures = aggregate(metric, units(metric, tables, period, filters, [None]))
         parts.append(figures.mutate(month_no=ibis.literal(number, "int64")))
     rows = engine.run(ibis.union(*parts)) if len(parts) > 1 else engine.run(parts[0])
     out = []
