@@ -18,6 +18,8 @@ BENCHMARKS = [
     "worklists",
     "caseloads",
     "outcomes",
+    "insights_county",
+    "insights_national",
 ]
 
 
