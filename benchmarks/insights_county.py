@@ -44,6 +44,15 @@ def _timed_engine() -> Any:
     return Timed()
 
 
+PAGES = (
+    "/insights/",
+    "/insights/still_waiting/",
+    "/insights/did_not_attend/",
+    "/insights/outcome_change/",
+    "/insights/representation/",
+)
+
+
 def _hand(key: str, sql: str) -> list[dict]:
     from django.db import connection
 
@@ -72,7 +81,7 @@ def run() -> None:
     django.setup()
     from django.db import connection
 
-    from alongside.insights import metrics
+    from alongside.insights import metrics, snapshots
     from alongside.insights.management.commands.metrics import last_whole_month
     from alongside.referrals.models import Referral
 
@@ -124,6 +133,8 @@ def run() -> None:
         pack_t.append(time.perf_counter() - started)
     pack_s = statistics.median(pack_t)
     pack_compile_s = engine.compile_s
+    refresh_s = statistics.median(snapshots.refresh().seconds for _ in range(3))
+    pages = _pages()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     referrals = Referral.objects.count()
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -139,7 +150,8 @@ def run() -> None:
         f"{loaded.seconds:.0f} s), {period.label}. 'Ours' is each metric's headline figures "
         "(overall, no breakdown) through `compute_many` on `PostgresEngine`: the ibis "
         "expression built, compiled to PostgreSQL ('compile' is ibis's share) and run over the "
-        "`insights_*` views. 'Hand SQL' is one statement written for that figure over the "
+        "analysis tables' materialised copies (`insights_snap_*`, refreshed first). "
+        "'Hand SQL' is one statement written for that figure over the "
         "platform's own tables (`benchmarks/insights_sql.py`); the spells' three are run with "
         "nested loops off, as the engine runs every metric. Both give the same figures, checked "
         f"before timing. Median of {REPEATS} runs, in turn. Target: within {TARGET}×. "
@@ -150,5 +162,33 @@ def run() -> None:
         f"every metric overall and by each of its dimensions, {len(figures):,} figures): "
         f"{pack_s:.1f} s (median of {PACK_REPEATS}; ibis compiling {pack_compile_s:.1f} s of "
         f"the last run). Peak memory of the benchmark process: {peak_mib:,.0f} MiB "
-        "(PostgreSQL's own not included).",
+        "(PostgreSQL's own not included).\n\n"
+        f"Refreshing the materialised copies from the live records (all eleven, one "
+        f"transaction): {refresh_s:.1f} s (median of 3).\n\n"
+        "The dashboards as the demo analyst, server time in-process: 'cold' with the figures' "
+        "cache emptied (copies fresh), 'cached' the next request.\n\n"
+        "| page | cold | cached |\n| --- | --- | --- |\n"
+        + "\n".join(f"| `{path}` | {cold:,.0f} ms | {warm:,.0f} ms |" for path, cold, warm in pages)
+        + "\n",
     )
+
+
+def _pages() -> list[tuple[str, float, float]]:
+    from django.core.cache import cache
+    from django.test import Client
+
+    from alongside.accounts.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username="analyst"))
+    out = []
+    for path in PAGES:
+        cache.clear()
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200, path
+        cold = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        client.get(path)
+        out.append((path, cold, (time.perf_counter() - started) * 1000))
+        print(out[-1], flush=True)
+    return out
