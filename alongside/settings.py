@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "alongside.care",
     "alongside.meetings",
     "alongside.outcomes",
+    "alongside.supervision",
     "alongside.portal",
     "alongside.insights",
     "alongside.home",

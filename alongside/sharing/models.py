@@ -45,6 +45,7 @@ class Basis(models.TextChoices):
     OPEN_REFERRAL = "open_referral", "Team holding an open referral"
     CONSENT = "consent", "The person agreed to share with this organisation"
     MEETING = "meeting", "Locality meeting with the person on its agenda"
+    SUPERVISION = "supervision", "Supervisor of a practitioner with the person on their caseload"
     BREAK_GLASS = "break_glass", "Break-glass access, with a reason"
     PRIVACY_REVIEW = "privacy_review", "Privacy lead reviewing access"
     NONE = "none", "No basis: refused"
