@@ -23,6 +23,8 @@ class SupervisionBasis:
     basis = Basis.SUPERVISION
 
     def rights(self, user: User, person: Person) -> policy.Rights | None:
+        if not policy.care_memberships(user).exists():
+            return None
         episode = (
             queries.supervised_episodes(user)
             .filter(person=person)

@@ -42,6 +42,7 @@ from alongside.sharing.models import (
     ConsentMethod,
     Part,
 )
+from alongside.supervision.models import AgreementTerm, Kind, SupervisionAgreement
 
 ALL = frozenset(Part)
 SHAREABLE = frozenset(SHAREABLE_PARTS)
@@ -56,6 +57,8 @@ CONDITIONS = [
     "open_referral",
     "meeting",
     "care_team",
+    "supervision",
+    "supervision_ended",
     "own_record",
 ]
 
@@ -137,6 +140,22 @@ def expected_rights(role, condition) -> tuple[frozenset, frozenset, bool]:
         )
     if condition == "meeting" and role in CARE_ROLES:
         return frozenset({Part.DETAILS, Part.REFERRALS}), frozenset(), False
+    if condition == "supervision" and role in CARE_ROLES:
+        # The user supervises the person's key worker under a current agreement.
+        return (
+            frozenset(
+                {
+                    Part.DETAILS,
+                    Part.REFERRALS,
+                    Part.PLAN,
+                    Part.CONTACTS,
+                    Part.OUTCOMES,
+                    Part.CLINICAL_NOTES,
+                }
+            ),
+            frozenset({Part.CLINICAL_NOTES}),
+            False,
+        )
     if condition == "care_team" and role in CARE_ROLES:
         # The key worker's organisation is an NHS trust here, so clinical notes are included.
         return (
@@ -173,6 +192,8 @@ EXPECTED_BASIS = {
     "open_referral": Basis.OPEN_REFERRAL,
     "meeting": Basis.MEETING,
     "care_team": Basis.CARE_TEAM,
+    "supervision": Basis.SUPERVISION,
+    "supervision_ended": Basis.NONE,
     "own_record": Basis.SELF,
 }
 
@@ -255,6 +276,18 @@ def set_up(role, condition):
     )
     if condition == "care_team" and role not in {"system_admin", "person"}:
         Allocation.objects.create(episode=episode, key_worker=user, allocated_by=UserFactory())
+    if condition in {"supervision", "supervision_ended"} and role not in {"system_admin", "person"}:
+        key_worker = UserFactory()
+        Allocation.objects.create(episode=episode, key_worker=key_worker, allocated_by=key_worker)
+        today = timezone.localdate()
+        agreement = SupervisionAgreement.objects.create(
+            supervisee=key_worker,
+            supervisor=user,
+            starts_on=today - dt.timedelta(days=60),
+            ends_on=None if condition == "supervision" else today - dt.timedelta(days=1),
+            created_by=user,
+        )
+        AgreementTerm.objects.create(agreement=agreement, kind=Kind.INDIVIDUAL, every_weeks=4)
     colleague = UserFactory()
     responses = {
         "in_progress": started(episode, "phq9", by=colleague, mode=Mode.SELF),
@@ -314,6 +347,8 @@ SPOT_CHECKS = {
     (Role.SUPERVISOR, "consent_plan"),
     (Role.PRIVACY_LEAD, "consent_all"),
     (Role.ANALYST, "none"),
+    (Role.SUPERVISOR, "supervision"),
+    (Role.SUPERVISOR, "supervision_ended"),
 }
 
 
