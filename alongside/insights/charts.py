@@ -24,6 +24,7 @@ TEXT = "#212b32"
 AXIS = "#4c6272"
 GRID = "#d8dde0"
 WHISKER = "#003087"
+MUTED = "#768692"
 
 #: z for a two-sided 95% interval.
 Z95 = 1.959964
@@ -80,6 +81,12 @@ class Bar:
     low_x: float | None = None
     high_x: float | None = None
     hidden: bool = False
+    #: Drawn in grey: a comparison (the residents beside the people reached).
+    muted: bool = False
+
+    @property
+    def fill(self) -> str:
+        return MUTED if self.muted else BLUE
 
     @property
     def has_interval(self) -> bool:
@@ -104,6 +111,7 @@ class Item:
     low: float | None = None
     high: float | None = None
     section: str | None = None
+    muted: bool = False
 
 
 @dataclass
@@ -174,6 +182,7 @@ class BarChart:
                     low_x=None if hidden or item.low is None else self._x(item.low),
                     high_x=None if hidden or item.high is None else self._x(item.high),
                     hidden=hidden,
+                    muted=item.muted,
                 )
             )
             y += self.BAR + self.GAP

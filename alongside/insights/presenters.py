@@ -863,7 +863,7 @@ def representation_table(
             continue
         items.append(Item("People reached", None if hidden else share, section=label))
         if row["share_residents"] is not None:
-            items.append(Item("Adult residents", row["share_residents"], section=label))
+            items.append(Item("Adult residents", row["share_residents"], section=label, muted=True))
     chart = BarChart(
         chart_id=_chart_id("representation", dimension),
         title=(
