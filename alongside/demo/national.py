@@ -1205,6 +1205,171 @@ def _residents_table(nation: Nation, people: int) -> pa.Table:
     )
 
 
+# --- supervision ---------------------------------------------------------------------------------
+
+#: Practitioners per supervisor, and the terms their agreements have (kind, every so many weeks).
+SUPERVISEES_PER_SUPERVISOR = 8
+PRACTITIONER_TERMS = (("group", 13), ("individual", 4))
+SUPERVISOR_TERMS = (("meta", 8),)
+META_SUPERVISORS_PER_SITE = 2
+#: Of VCSE teams, the share whose Care Partners a trust clinician supervises (across
+#: organisations); the rest have their own organisation's supervisor.
+VCSE_SUPERVISED_BY_TRUST = 0.6
+#: Of those supervised, the share who joined during the 18 months (a new agreement then), and
+#: of the rest, the share whose agreement ended and was replaced by one with someone else.
+NEW_STARTERS = 0.15
+CHANGED_SUPERVISOR = 0.12
+#: The share of supervisees whose supervision has lapsed by the reference date: no session
+#: since a day drawn between one and three months past their last being due.
+LAPSED = 0.10
+#: A session a little early or on time (most), or late (leave, sickness, a busy month).
+_LATE_GAP = 0.10
+_GROUP_EVERY_DAYS = 84
+_GROUP_ATTENDANCE = 0.9
+
+
+@dataclass
+class _Agreement:
+    supervisee: int  # index into the supervisee arrays
+    supervisor: int  # a staff key
+    starts: int  # day number
+    ends: int  # day number, -1 for none
+    terms: tuple[tuple[str, int], ...]
+
+
+def _supervision_tables(nation: Nation, seed: int) -> dict[str, pa.Table]:
+    """Agreements for every practitioner (monthly individual, quarterly group supervision) and
+    every supervisor (meta-supervision every 8 weeks), and the sessions held over the 18 months:
+    mostly on time, some late, one supervisee in ten lapsed by the reference date."""
+    rng = np.random.default_rng([seed, 0x5355])
+    first_day, last_day = _REF_DAY - WINDOW_DAYS, _REF_DAY - 1
+    team_of_staff = np.repeat(np.arange(len(nation.team_key)), nation.staff_count)
+    trust_cmht = nation.cmht.reshape(SITES, -1)[:, 0]  # each site's first CMHT
+
+    # Supervisors: one per group of practitioners in a team, a trust clinician for most VCSE
+    # teams; they are supervisees too (of their site's meta-supervisors).
+    who_key: list[int] = [int(k) for k in nation.staff_key]  # supervisees: staff, then supervisors
+    who_team: list[int] = [int(t) for t in team_of_staff]
+    who_is_supervisor: list[bool] = [False] * len(who_key)
+    supervisors_of: dict[int, list[int]] = {}  # team → supervisor keys
+    for team in np.flatnonzero(nation.staff_count):
+        count = int(nation.staff_count[team])
+        home = int(team)
+        if nation.team_role[team] == VCSE and rng.random() < VCSE_SUPERVISED_BY_TRUST:
+            home = int(trust_cmht[nation.team_site[team]])
+        keys = [int(k) for k in _keys(rng, -(-count // SUPERVISEES_PER_SUPERVISOR))]
+        supervisors_of[int(team)] = keys
+        who_key += keys
+        who_team += [home] * len(keys)
+        who_is_supervisor += [True] * len(keys)
+    meta_of_site = _keys(rng, SITES * META_SUPERVISORS_PER_SITE).reshape(SITES, -1)
+
+    agreements: list[_Agreement] = []
+    for index in range(len(who_key)):
+        team = who_team[index]
+        if who_is_supervisor[index]:
+            choices = [int(k) for k in meta_of_site[nation.team_site[team]]]
+            terms = SUPERVISOR_TERMS
+        else:
+            choices = supervisors_of[team]
+            terms = PRACTITIONER_TERMS
+        supervisor = choices[index % len(choices)]
+        if rng.random() < NEW_STARTERS:
+            starts = first_day + int(rng.integers(0, WINDOW_DAYS - 30))
+            agreements.append(_Agreement(index, supervisor, starts, -1, terms))
+            continue
+        starts = first_day - int(rng.integers(1, 400))
+        if rng.random() < CHANGED_SUPERVISOR:
+            ends = first_day + int(rng.integers(30, WINDOW_DAYS - 30))
+            agreements.append(_Agreement(index, supervisor, starts, ends, terms))
+            other = choices[(index + 1) % len(choices)]
+            agreements.append(_Agreement(index, other, ends + 1, -1, terms))
+        else:
+            agreements.append(_Agreement(index, supervisor, starts, -1, terms))
+    lapsed_from = np.where(
+        rng.random(len(who_key)) < LAPSED,
+        last_day - 28 - rng.integers(30, 90, len(who_key)),
+        last_day + 1,
+    )
+
+    # One-to-one sessions, term by term: each the agreed interval (a little less, or late)
+    # after the last, from the later of the agreement's start and the first day on record.
+    sessions: list[tuple[int, int, str, int]] = []  # supervisee index, supervisor, kind, day
+    groups: dict[int, list[tuple[int, int, int]]] = {}  # supervisor → (index, from, to)
+    for agreement in agreements:
+        stop = min(
+            last_day if agreement.ends < 0 else agreement.ends,
+            lapsed_from[agreement.supervisee] - 1,
+        )
+        for kind, weeks in agreement.terms:
+            interval = 7 * weeks
+            if kind == "group":
+                groups.setdefault(agreement.supervisor, []).append(
+                    (agreement.supervisee, agreement.starts, stop)
+                )
+                continue
+            day = max(agreement.starts, first_day) + int(rng.integers(3, interval))
+            while day <= stop:
+                sessions.append((agreement.supervisee, agreement.supervisor, kind, day))
+                late = rng.random() < _LATE_GAP
+                day += round(interval * (rng.uniform(1.1, 1.9) if late else rng.uniform(0.7, 1.0)))
+    # Each supervisor's group meets about every twelve weeks, with those present that day.
+    for supervisor, members in groups.items():
+        day = first_day + int(rng.integers(0, _GROUP_EVERY_DAYS))
+        while day <= last_day:
+            present = rng.random(len(members)) < _GROUP_ATTENDANCE
+            for (index, starts, stop), here in zip(members, present, strict=True):
+                if here and starts <= day <= stop:
+                    sessions.append((index, supervisor, "group", day))
+            day += _GROUP_EVERY_DAYS + int(rng.integers(-10, 11))
+
+    # Every one-to-one session is its own; a group session is one per supervisor and day.
+    session_of: dict[tuple[int, str, int], int] = {}
+    ids = iter(_keys(rng, len(sessions)))
+    session_key = []
+    for _, supervisor, kind, day in sessions:
+        if kind == "group":
+            key = session_of.setdefault((supervisor, kind, day), int(next(ids)))
+        else:
+            key = int(next(ids))
+        session_key.append(key)
+    who = np.array(who_key, np.int64)
+    home = np.array(who_team, np.int64)
+    agreement_keys = _keys(rng, len(agreements))
+    rows = [(a, kind, weeks, key) for a, key in zip(agreements, agreement_keys, strict=True)
+            for kind, weeks in a.terms]  # fmt: skip
+    index = np.array([a.supervisee for a, _, _, _ in rows], np.int64)
+    teams = home[index]
+    terms = _table(
+        "supervision_terms",
+        {
+            "agreement_key": pa.array([key for _, _, _, key in rows], pa.int64()),
+            "supervisee_key": pa.array(who[index]),
+            "supervisor_key": pa.array([a.supervisor for a, _, _, _ in rows], pa.int64()),
+            "kind": pa.array([kind for _, kind, _, _ in rows], pa.string()),
+            "every_weeks": pa.array([weeks for _, _, weeks, _ in rows], pa.int64()),
+            "starts_on": _dates(np.array([a.starts for a, _, _, _ in rows]), days=True),
+            "ends_on": _dates(np.array([a.ends for a, _, _, _ in rows]), days=True),
+            "team_key": pa.array(nation.team_key[teams]),
+            "organisation_key": pa.array(nation.organisation_key[teams]),
+            "provider_type": _labels(nation.team_provider[teams], _PROVIDERS),
+            "supervisee_is_supervisor": pa.array([who_is_supervisor[i] for i in index], pa.bool_()),
+        },
+    )
+    attended = np.array([s[0] for s in sessions], np.int64)
+    attendance = _table(
+        "supervision_attendance",
+        {
+            "session_key": pa.array(session_key, pa.int64()),
+            "supervisee_key": pa.array(who[attended]),
+            "supervisor_key": pa.array([s[1] for s in sessions], pa.int64()),
+            "kind": pa.array([s[2] for s in sessions], pa.string()),
+            "held_on": _dates(np.array([s[3] for s in sessions]), days=True),
+        },
+    )
+    return {"supervision_terms": terms, "supervision_attendance": attendance}
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 
@@ -1261,6 +1426,7 @@ def write_national_extract(
             "measure_rules": _measure_rules_table(),
             "teams": _teams_table(nation),
             "residents": _residents_table(nation, people),
+            **_supervision_tables(nation, seed),
         }
         for name, table in small.items():
             _write(table, partial / f"{name}.parquet")

@@ -4,7 +4,8 @@ It writes the analysis tables (``schema.TABLES``) as Parquet, one file per table
 live views, so an evaluator can run the same metrics on DuckDB or Spark and combine several
 sites. What leaves the site:
 
-* every key of a person, referral, episode, contact, response or member of staff is replaced by
+* every key of a person, referral, episode, contact, response, member of staff, supervision
+  agreement or supervision session is replaced by
   a keyed hash (HMAC-SHA-256 with the site's secret salt, cut to a non-negative 64-bit integer),
   so rows still join up, the same person has the same key in every extract from this site, and
   no key can be traced back without the salt, which is never exported;
@@ -52,6 +53,10 @@ KEY_KINDS: dict[str, str] = {
     "response_key": "response",
     "practitioner_key": "staff",
     "key_worker_key": "staff",
+    "supervisee_key": "staff",
+    "supervisor_key": "staff",
+    "agreement_key": "agreement",
+    "session_key": "session",
 }
 DICTIONARY = "data_dictionary.csv"
 CHUNK_ROWS = 50_000

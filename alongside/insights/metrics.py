@@ -124,6 +124,8 @@ class Metric:
     #: A column the figures are always split by (e.g. the outcome measure).
     split_by: str | None = None
     value_label: str = ""
+    #: A short heading for the numerator's column.
+    numerator_label: str = "Counted"
     #: Higher is better (True), lower is better (False), or neither (None).
     higher_is_better: bool | None = None
 
@@ -522,6 +524,48 @@ def outcome_change(t: Tables, period: Period) -> ir.Table:
     )
 
 
+# --- supervision ---------------------------------------------------------------------------------
+
+
+def _supervision_units(t: Tables, period: Period, *, meta: bool) -> ir.Table:
+    """One unit per member of staff with an agreement current on the period's last day.
+
+    Each term of each such agreement (a kind of supervision, at most ``every_weeks`` apart)
+    runs from the later of the agreement's start and the latest session of that kind with that
+    supervisor the supervisee attended by the period's end; it is overdue by however many days
+    more than ``every_weeks`` × 7 that is before the period's end. A person is covered when
+    none of their terms is overdue; their value is the days overdue of their most overdue term.
+    """
+    terms, attended = t["supervision_terms"], t["supervision_attendance"]
+    end = _day(period.end)
+    current = terms.filter(terms.starts_on <= end, terms.ends_on.isnull() | (terms.ends_on >= end))
+    if meta:
+        current = current.filter(current.kind == "meta", current.supervisee_is_supervisor)
+    pair = ["supervisee_key", "supervisor_key", "kind"]
+    held = attended.filter(attended.held_on <= end)
+    last = held.group_by(pair).aggregate(last_held_on=held.held_on.max())
+    due = current.left_join(last, pair).select(*current.columns, "last_held_on")
+    since = ibis.greatest(due.starts_on, due.last_held_on.fill_null(due.starts_on))
+    due = due.mutate(overdue=_days_between(end, since) - due.every_weeks * 7)
+    person = ["supervisee_key", "team_key", "organisation_key", "provider_type"]
+    per = due.group_by(person).aggregate(overdue=due.overdue.max())
+    covered = per.overdue <= 0
+    return per.select(
+        *person,
+        referral_key=ibis.null("int64"),
+        num=_flag(covered),
+        value=ibis.ifelse(covered, ibis.null("float64"), per.overdue.cast("float64")),
+    )
+
+
+def supervision_coverage(t: Tables, period: Period) -> ir.Table:
+    return _supervision_units(t, period, meta=False)
+
+
+def meta_supervision_coverage(t: Tables, period: Period) -> ir.Table:
+    return _supervision_units(t, period, meta=True)
+
+
 # --- the metric pack -----------------------------------------------------------------------------
 
 _REFERRAL_FIELDS = ("referrals.received_on", "referrals.adult", "referrals.team_type_code")
@@ -584,6 +628,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="waiting_clock_stop",
+        numerator_label="Within 4 weeks",
         group="Waiting times",
         title="Waiting time to the full clock stop",
         kind="distribution",
@@ -614,6 +659,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="waiting_second_contact",
+        numerator_label="Within 4 weeks",
         group="Waiting times",
         title="Waiting time to the second contact (interim measure)",
         kind="distribution",
@@ -638,6 +684,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="still_waiting",
+        numerator_label="Waiting over 4 weeks",
         group="Waiting times",
         title="People still waiting at the end of the period",
         kind="distribution",
@@ -656,6 +703,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="bounces",
+        numerator_label="Bounces",
         group="No wrong door",
         title="Referrals closed without a named next step (bounces)",
         kind="share",
@@ -673,6 +721,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="warm_handovers",
+        numerator_label="Connected",
         group="No wrong door",
         title="Signposted referrals whose warm handover connected",
         kind="share",
@@ -688,6 +737,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="self_referrals",
+        numerator_label="Self-referrals",
         group="No wrong door",
         title="Self-referrals",
         kind="share",
@@ -703,6 +753,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="plan_within_four_weeks",
+        numerator_label="Plan agreed in 4 weeks",
         group="Care",
         title="Care plan agreed within 4 weeks of acceptance",
         kind="share",
@@ -721,6 +772,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="plans_reviewed_on_time",
+        numerator_label="Reviewed on time",
         group="Care",
         title="Care plans reviewed on time",
         kind="share",
@@ -738,6 +790,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="did_not_attend",
+        numerator_label="Did not attend",
         group="Care",
         title="Did-not-attend rate",
         kind="share",
@@ -755,6 +808,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="open_episodes",
+        numerator_label="At high intensity",
         group="Care",
         title="Open episodes, and the share at high intensity",
         kind="share",
@@ -778,6 +832,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="caseload_size",
+        numerator_label="Over 30 open episodes",
         group="Care",
         title="Caseload per key worker",
         kind="distribution",
@@ -800,6 +855,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="paired_outcomes",
+        numerator_label="With paired measures",
         group="Outcomes",
         title="Episodes with paired outcome measures",
         kind="share",
@@ -817,6 +873,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         key="outcome_change",
+        numerator_label="Reliably improved",
         group="Outcomes",
         title="Change in outcome measures, and reliable improvement",
         kind="mean",
@@ -841,6 +898,82 @@ METRICS: tuple[Metric, ...] = (
         split_by="measure",
         value_label="mean change",
         higher_is_better=True,
+    ),
+    Metric(
+        key="supervision_coverage",
+        numerator_label="Supervised within agreement",
+        group="Supervision",
+        title="Practitioners supervised within their agreement",
+        kind="distribution",
+        unit="practitioners",
+        purpose="Whether supervision happens as agreed, for NHS and voluntary sector staff "
+        "alike: goal- and coaching-based work holds only with regular supervision behind it. "
+        "The share shows who is supervised as agreed; the days show how far behind the others "
+        "are.",
+        numerator="Practitioners supervised within every term of every agreement current on "
+        "the period's last day: for each term, a session of that kind with that supervisor "
+        "(a group session counts for everyone who attended it) held on that day or within the "
+        "term's interval (its weeks × 7 days) before it. An agreement that started less than "
+        "its interval before that day counts as covered: its first session is not yet due.",
+        denominator="Practitioners (anyone supervised, whatever their role) under at least one "
+        "agreement current on the period's last day (started on or before it and not ended "
+        "before it), counted once however many agreements and terms they have.",
+        period="The last day of the period, looking back over each term's interval.",
+        exclusions="Agreements not yet started or already ended on the period's last day; "
+        "sessions of another kind or with another supervisor, and sessions after the period. "
+        "Sessions before an agreement started do not count towards it. The team, "
+        "organisation and provider type are the supervisee's first active care membership's "
+        "(as the data was read); staff with none are 'Not known'. Those covered have no days "
+        "overdue: the median and 90th percentile are of the practitioners overdue, each by "
+        "their most overdue term.",
+        sources=(
+            "supervision_terms.starts_on",
+            "supervision_terms.ends_on",
+            "supervision_terms.kind",
+            "supervision_terms.every_weeks",
+            "supervision_terms.provider_type",
+            "supervision_attendance.kind",
+            "supervision_attendance.supervisor_key",
+            "supervision_attendance.held_on",
+        ),
+        build=supervision_coverage,
+        dimensions=("provider_type",),
+        value_label="days overdue",
+        higher_is_better=False,
+    ),
+    Metric(
+        key="meta_supervision_coverage",
+        numerator_label="Meta-supervised within agreement",
+        group="Supervision",
+        title="Supervisors meta-supervised within their agreement",
+        kind="distribution",
+        unit="supervisors",
+        purpose="Whether the supervisors are supervised too (meta-supervision), so the chain "
+        "practitioner → supervisor → meta-supervisor holds.",
+        numerator="Supervisors with a meta-supervision session with their meta-supervisor "
+        "held on the period's last day or within the term's interval (its weeks × 7 days) "
+        "before it, for every meta-supervision term current then; an agreement younger than "
+        "its interval counts as covered.",
+        denominator="Members of staff who are supervisors themselves (an active supervisor "
+        "role, or supervising someone under an agreement not yet ended) with a "
+        "meta-supervision term in an agreement current on the period's last day.",
+        period="The last day of the period, looking back over each term's interval.",
+        exclusions="Supervisors with no current meta-supervision agreement (they have nothing "
+        "agreed to be measured against); other kinds of supervision; otherwise as the "
+        "practitioners' measure, the days overdue being of the supervisors not covered.",
+        sources=(
+            "supervision_terms.kind",
+            "supervision_terms.supervisee_is_supervisor",
+            "supervision_terms.every_weeks",
+            "supervision_terms.starts_on",
+            "supervision_terms.ends_on",
+            "supervision_attendance.kind",
+            "supervision_attendance.held_on",
+        ),
+        build=meta_supervision_coverage,
+        dimensions=("provider_type",),
+        value_label="days overdue",
+        higher_is_better=False,
     ),
 )
 

@@ -46,22 +46,6 @@ GROUPS = ("Access", "Waiting times", "No wrong door", "Care", "Outcomes")
 CACHE_SECONDS = 300
 
 #: A short heading for each metric's numerator column (the Metric says it in a sentence).
-NUMERATOR_HEADINGS = {
-    "waiting_clock_stop": "Within 4 weeks",
-    "waiting_second_contact": "Within 4 weeks",
-    "still_waiting": "Waiting over 4 weeks",
-    "bounces": "Bounces",
-    "warm_handovers": "Connected",
-    "self_referrals": "Self-referrals",
-    "plan_within_four_weeks": "Plan agreed in 4 weeks",
-    "plans_reviewed_on_time": "Reviewed on time",
-    "did_not_attend": "Did not attend",
-    "open_episodes": "At high intensity",
-    "caseload_size": "Over 30 open episodes",
-    "paired_outcomes": "With paired measures",
-    "outcome_change": "Reliably improved",
-}
-
 TREND_MONTHS = 12
 
 
@@ -301,7 +285,7 @@ def denominator_heading(metric: Metric) -> str:
 
 
 def numerator_heading(metric: Metric) -> str:
-    return NUMERATOR_HEADINGS.get(metric.key, "Counted")
+    return metric.numerator_label
 
 
 def value_unit(metric: Metric) -> str:

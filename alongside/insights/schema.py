@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.types as ir
 
 #: Bumped when a column is added, removed or changes meaning; an extract records it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 NOT_KNOWN = "Not known"
 
@@ -324,6 +324,58 @@ RESIDENTS = Table(
     ),
 )
 
+SUPERVISION_TERMS = Table(
+    "supervision_terms",
+    "One row per term of a supervision agreement: who supervises whom, in which kind of "
+    "supervision, at most how many weeks apart, from when to when. The supervisee's team, "
+    "organisation and provider type are those of their first active care membership (a "
+    "practitioner, coordinator, supervisor or team lead role not ended, the earliest started) "
+    "when the table was read.",
+    (
+        C("agreement_key", "int64", "The agreement.", False),
+        C("supervisee_key", "int64", "The member of staff supervised.", False),
+        C("supervisor_key", "int64", "Their supervisor (who may work elsewhere).", False),
+        C("kind", "string", "individual, group, meta or case_review.", False),
+        C("every_weeks", "int64", "At most how many weeks apart, 1 to 52.", False),
+        C("starts_on", "date", "The day the agreement starts.", False),
+        C("ends_on", "date", "The last day of the agreement, if it has one."),
+        C(
+            "team_key",
+            "int64",
+            "The supervisee's team: their first active care membership's, if they have one.",
+        ),
+        C("organisation_key", "int64", "That team's organisation."),
+        C(
+            "provider_type",
+            "string",
+            "That organisation's kind: NHS, VCSE, …; 'Not known' without a membership.",
+            False,
+        ),
+        C(
+            "supervisee_is_supervisor",
+            "boolean",
+            "The supervisee is a supervisor too: holds an active supervisor role or supervises "
+            "someone under an agreement not yet ended (for meta-supervision coverage).",
+            False,
+        ),
+    ),
+    hashed=("agreement_key", "supervisee_key", "supervisor_key"),
+)
+
+SUPERVISION_ATTENDANCE = Table(
+    "supervision_attendance",
+    "One row per supervisee attending a supervision session held: a group session has a row "
+    "for each of those who attended.",
+    (
+        C("session_key", "int64", "The session.", False),
+        C("supervisee_key", "int64", "The member of staff who attended.", False),
+        C("supervisor_key", "int64", "The session's supervisor.", False),
+        C("kind", "string", "individual, group, meta or case_review.", False),
+        C("held_on", "date", "The day it was held.", False),
+    ),
+    hashed=("session_key", "supervisee_key", "supervisor_key"),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -338,6 +390,8 @@ TABLES: dict[str, Table] = {
         MEASURE_RULES,
         TEAMS,
         RESIDENTS,
+        SUPERVISION_TERMS,
+        SUPERVISION_ATTENDANCE,
     )
 }
 

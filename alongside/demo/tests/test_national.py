@@ -140,6 +140,30 @@ def test_every_metric_has_figures_on_duckdb(figures):
         assert change["mean"] * better > 0, measure
 
 
+def test_supervision_is_a_workforces_with_gaps(extract, figures):
+    directory, _ = extract
+    terms = pq.read_table(directory / "supervision_terms.parquet").to_pylist()
+    sessions = pq.read_table(directory / "supervision_attendance.parquet").to_pylist()
+    assert {(t["kind"], t["every_weeks"]) for t in terms} == {
+        ("individual", 4),
+        ("group", 13),
+        ("meta", 8),
+    }
+    assert all(t["supervisee_is_supervisor"] == (t["kind"] == "meta") for t in terms)
+    assert {t["provider_type"] for t in terms} >= {"NHS", "VCSE"}
+    assert {s["supervisee_key"] for s in sessions} <= {t["supervisee_key"] for t in terms}
+    assert max(s["held_on"] for s in sessions) < data.REFERENCE_DATE
+    per_session: dict[int, int] = {}
+    for s in sessions:
+        per_session[s["session_key"]] = per_session.get(s["session_key"], 0) + 1
+    assert max(per_session.values()) >= 2  # group sessions: one row per attendee
+    assert any(t["ends_on"] is not None for t in terms)  # some changed supervisor
+    for key in ("supervision_coverage", "meta_supervision_coverage"):
+        row = figures[(key, None)]
+        assert 0.6 < row["numerator"] / row["denominator"] < 0.97, key
+        assert row["median"] > 0, key
+
+
 def test_the_same_seed_writes_the_same_files(extract, tmp_path, monkeypatch):
     directory, rows = extract
     again = tmp_path / "again"

@@ -224,6 +224,55 @@ class Place:
             {"episode_key": episode, "intensity": intensity, "changed_at": at(day, 13)}
         )
 
+    def agreement(
+        self,
+        supervisee: int,
+        supervisor: int,
+        starts: str,
+        *,
+        ends: str | None = None,
+        terms: dict[str, int] | None = None,
+        team: int | None = NHS_TEAM,
+        is_supervisor: bool = False,
+    ) -> int:
+        """A supervision agreement with its terms (kind: every so many weeks), by default
+        monthly individual and quarterly group supervision. The supervisee's team is their
+        first active care membership's (``None``: they have none)."""
+        key = self.key()
+        team_row = next((t for t in self.rows["teams"] if t["team_key"] == team), None)
+        for kind, weeks in (terms or {"individual": 4, "group": 13}).items():
+            self.rows["supervision_terms"].append(
+                {
+                    "agreement_key": key,
+                    "supervisee_key": supervisee,
+                    "supervisor_key": supervisor,
+                    "kind": kind,
+                    "every_weeks": weeks,
+                    "starts_on": dt.date.fromisoformat(starts),
+                    "ends_on": dt.date.fromisoformat(ends) if ends else None,
+                    "team_key": team,
+                    "organisation_key": team_row["organisation_key"] if team_row else None,
+                    "provider_type": team_row["provider_type"] if team_row else "Not known",
+                    "supervisee_is_supervisor": is_supervisor,
+                }
+            )
+        return key
+
+    def supervision(self, supervisor: int, kind: str, day: str, *attendees: int) -> int:
+        """A supervision session held, with a row for each supervisee who attended."""
+        key = self.key()
+        for supervisee in attendees:
+            self.rows["supervision_attendance"].append(
+                {
+                    "session_key": key,
+                    "supervisee_key": supervisee,
+                    "supervisor_key": supervisor,
+                    "kind": kind,
+                    "held_on": dt.date.fromisoformat(day),
+                }
+            )
+        return key
+
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         for name, table in TABLES.items():

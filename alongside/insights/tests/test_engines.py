@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from alongside.accounts.models import User
 from alongside.care.models import ASSESSMENT_KINDS, DIRECT_MODES, INTERVENTION_KINDS
 from alongside.demo.generator import flush, generate
 from alongside.insights import metrics
@@ -25,18 +26,72 @@ from alongside.insights.engines import (
 )
 from alongside.insights.extract import ExtractExists, pseudonym, write_extract
 from alongside.insights.schema import PROVIDER_TYPES, TABLES
-from alongside.organisations.models import MHSDS_TEAM_TYPE_CODES, Organisation, Team
+from alongside.organisations.models import (
+    MHSDS_TEAM_TYPE_CODES,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    Team,
+)
 from alongside.people.models import Person
 from alongside.referrals.models import MHSDS_SOURCE_CODES, Referral
+from alongside.supervision import services
+from alongside.supervision.models import Kind, SupervisionAgreement
 
 SALT = b"a test salt"
 OCTOBER = metrics.Period.month(2026, 10)
+
+
+def _supervision_unless_generated() -> None:
+    """Agreements and sessions for the engines to agree on, if the demo generator wrote none:
+    NHS and VCSE practitioners with monthly individual and quarterly group supervision (some
+    kept up, some overdue, one group session for several), and their supervisor's
+    meta-supervision."""
+    if SupervisionAgreement.objects.exists():
+        return
+    active = Membership.objects.active()
+    practitioners = [
+        m.user
+        for kind in (OrganisationKind.NHS_TRUST, OrganisationKind.VCSE)
+        for m in active.filter(role=Role.PRACTITIONER, team__organisation__kind=kind)
+        .select_related("user")
+        .order_by("user_id")[:6]
+    ]
+    seniors = (
+        active.filter(role__in=[Role.SUPERVISOR, Role.TEAM_LEAD])
+        .exclude(user__in=practitioners)
+        .order_by("user_id")
+        .values_list("user", flat=True)
+    )
+    supervisor, meta = (User.objects.get(pk=pk) for pk in list(dict.fromkeys(seniors))[:2])
+    starts = dt.date(2026, 1, 1)
+    for practitioner in practitioners:
+        services.make_agreement(
+            supervisee=practitioner, supervisor=supervisor, starts_on=starts, by=supervisor,
+            terms={Kind.INDIVIDUAL: 4, Kind.GROUP: 13},
+        )  # fmt: skip
+    services.make_agreement(
+        supervisee=supervisor, supervisor=meta, starts_on=starts, by=meta, terms={Kind.META: 8}
+    )
+
+    def held(by, kind, day, *who):
+        services.record_session(
+            supervisor=by, kind=kind, held_on=day, duration_minutes=60, attendees=who, by=by
+        )
+
+    for number, practitioner in enumerate(practitioners):
+        held(supervisor, Kind.INDIVIDUAL, dt.date(2026, 10, 28) - dt.timedelta(days=9 * number),
+             practitioner)  # fmt: skip
+    held(supervisor, Kind.GROUP, dt.date(2026, 9, 15), *practitioners[::2])
+    held(meta, Kind.META, dt.date(2026, 8, 1), supervisor)
 
 
 @pytest.fixture(scope="module")
 def place(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         generate(11, 400)
+        _supervision_unless_generated()
         directory = tmp_path_factory.mktemp("extract") / "wyvern"
         result = write_extract(directory, salt=SALT)
         try:
@@ -75,6 +130,8 @@ def test_postgres_and_duckdb_and_spark_give_identical_figures(place, live_pack):
     assert headline["access_nhs"]["denominator"] > 0
     assert headline["waiting_clock_stop"]["denominator"] > 0
     assert headline["did_not_attend"]["numerator"] > 0
+    assert headline["supervision_coverage"]["denominator"] > 0
+    assert headline["meta_supervision_coverage"]["denominator"] > 0
 
 
 @pytest.mark.django_db

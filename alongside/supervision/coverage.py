@@ -1,0 +1,112 @@
+"""Who is overdue for supervision, and by how long: for a team lead's page.
+
+The rule is the insights metric ``supervision_coverage``'s (``alongside/insights/metrics.py``,
+documented in ``docs/metrics.md``), read here from the platform's own tables so a page can name
+the people: for every term of every agreement current on the day (a kind of supervision, at
+most ``every_weeks`` apart), the next session is due ``every_weeks`` × 7 days after the later
+of the agreement's start and the latest session of that kind with that supervisor the
+supervisee attended (a group session counts for each who attended). A term is overdue once that
+day has passed. A test holds this module and the metric to the same numerator and denominator.
+
+A supervisee belongs to the team of their first active care membership (the earliest started
+practitioner, coordinator, supervisor or team lead role not ended), as the metric's team filter
+has it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from alongside.accounts.models import User
+from alongside.organisations.models import Membership
+from alongside.sharing.policy import CARE_ROLES
+from alongside.supervision.models import AgreementTerm, Attendee, Kind, SupervisionAgreement
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """One term of a current agreement whose next session is past its due day."""
+
+    supervisee: User
+    supervisor: User
+    kind: str
+    due_on: dt.date
+    days_overdue: int
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
+
+
+def _home_team() -> Subquery:
+    """The team of a supervisee's first active care membership."""
+    first = (
+        Membership.objects.active()
+        .filter(user=OuterRef("supervisee"), role__in=CARE_ROLES)
+        .order_by("started_on", "id")
+        .values("team_id")[:1]
+    )
+    return Subquery(first)
+
+
+def current_agreements(
+    team_ids: Collection[int] | None, today: dt.date
+) -> QuerySet[SupervisionAgreement]:
+    """Agreements current on ``today``, of supervisees in these teams (everyone's if ``None``)."""
+    agreements = SupervisionAgreement.objects.current(today)
+    if team_ids is not None:
+        agreements = agreements.annotate(home_team=_home_team()).filter(
+            home_team__in=list(team_ids)
+        )
+    return agreements
+
+
+def supervisee_ids(team_ids: Collection[int] | None, today: dt.date | None = None) -> set[int]:
+    """Everyone supervised under an agreement current on the day: the metric's denominator."""
+    day = today or timezone.localdate()
+    return set(current_agreements(team_ids, day).values_list("supervisee_id", flat=True))
+
+
+def overdue(team_ids: Collection[int] | None, today: dt.date | None = None) -> list[Overdue]:
+    """Every term of a current agreement overdue on ``today`` (by default today), most overdue
+    first; for supervisees in ``team_ids``, or everyone when ``None``. Two queries, whatever
+    the numbers."""
+    day = today or timezone.localdate()
+    terms = list(
+        AgreementTerm.objects.filter(agreement__in=current_agreements(team_ids, day))
+        .select_related("agreement__supervisee", "agreement__supervisor")
+        .order_by("agreement_id", "kind")
+    )
+    people = {term.agreement.supervisee_id for term in terms}
+    latest = {
+        (row["user_id"], row["session__supervisor_id"], row["session__kind"]): row["last"]
+        for row in Attendee.objects.filter(user_id__in=people, session__held_on__lte=day)
+        .values("user_id", "session__supervisor_id", "session__kind")
+        .annotate(last=Max("session__held_on"))
+        .order_by()
+    }
+    found = []
+    for term in terms:
+        agreement = term.agreement
+        last = latest.get((agreement.supervisee_id, agreement.supervisor_id, term.kind))
+        since = max(agreement.starts_on, last) if last else agreement.starts_on
+        due_on = since + dt.timedelta(days=7 * term.every_weeks)
+        if day > due_on:
+            found.append(
+                Overdue(
+                    supervisee=agreement.supervisee,
+                    supervisor=agreement.supervisor,
+                    kind=term.kind,
+                    due_on=due_on,
+                    days_overdue=(day - due_on).days,
+                )
+            )
+    return sorted(
+        found,
+        key=lambda o: (-o.days_overdue, o.supervisee.get_full_name(), o.supervisee.pk, o.kind),
+    )
