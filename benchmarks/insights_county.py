@@ -92,7 +92,7 @@ def run() -> None:
 
     rows, ratios, missed = [], [], []
     headline_s = 0.0
-    for metric in metrics.METRICS:
+    for metric in insights_sql.measured():
         sql = insights_sql.postgres(metric.key, period)
         ours_found = insights_sql.figures(
             metric, metrics.compute_many(engine, metric, period, [None])

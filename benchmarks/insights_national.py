@@ -83,7 +83,7 @@ def _duckdb_worker(directory: Path, hand: bool) -> dict:
     setup_s = time.perf_counter() - started
     period = _period(engine)
     found: dict[str, Any] = {}
-    for metric in metrics.METRICS:
+    for metric in insights_sql.measured():
         if hand:
             sql = insights_sql.duckdb(metric.key, period)
 
@@ -141,7 +141,7 @@ def _spark_worker(directory: Path) -> dict:
         setup_s = time.perf_counter() - started
         period = _period(engine)
         found = {}
-        for metric in metrics.METRICS:
+        for metric in insights_sql.measured():
             started = time.perf_counter()
             try:
                 rows = metrics.compute_many(engine, metric, period, [None])
@@ -216,7 +216,6 @@ def _ms(seconds: float) -> str:
 
 
 def run() -> None:
-    from alongside.insights import metrics
 
     directory = Path(os.environ.get("ALONGSIDE_NATIONAL_EXTRACT", ROOT / "var" / "national"))
     generated = ""
@@ -248,7 +247,7 @@ def run() -> None:
                 raise AssertionError(f"{key}: ours gives {as_found['ours'][key]}, {other} {theirs}")
 
     rows, missed_sql, missed_pandas, spark_differs, spark_failed = [], [], [], [], []
-    for metric in metrics.METRICS:
+    for metric in insights_sql.measured():
         key = metric.key
         o, h = ours[key]["seconds"], hand[key]["seconds"]
         ratio = o / h
@@ -298,8 +297,9 @@ def run() -> None:
     pandas_all = runs["pandas"]["setup_s"] + total("pandas")
     ours_all = runs["ours"]["setup_s"] + total("ours", five)
     verdicts = (
-        f"Ours within {TARGET_SQL}× of the hand SQL: {len(metrics.METRICS) - len(missed_sql)} of "
-        f"{len(metrics.METRICS)} metrics"
+        f"Ours within {TARGET_SQL}× of the hand SQL: "
+        f"{len(insights_sql.measured()) - len(missed_sql)} of {len(insights_sql.measured())} "
+        "metrics (the supervision metrics have no hand-written statement yet)"
         + (f" (missed: {', '.join(missed_sql)})" if missed_sql else "")
         + f". At least {TARGET_PANDAS:.0f}× faster than pandas: "
         f"{len(five) - len(missed_pandas)} of {len(five)} metrics"
