@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "alongside.meetings",
     "alongside.outcomes",
     "alongside.supervision",
+    "alongside.workforce",
     "alongside.portal",
     "alongside.insights",
     "alongside.home",
@@ -239,6 +240,11 @@ ALONGSIDE_RESEARCH_SALT = os.environ.get("ALONGSIDE_RESEARCH_SALT", "")
 #   ALONGSIDE_INSIGHTS_MAX_AGE      seconds the analysis tables' copies may be old before the next
 #                                   figures refresh them (default 300)
 ALONGSIDE_INSIGHTS_MAX_AGE = int(os.environ.get("ALONGSIDE_INSIGHTS_MAX_AGE", "300"))
+
+# --- Workforce ---
+# How much each intensity of support weighs in a caseload, for caseload per whole-time
+# equivalent on the workforce pages (a high-intensity episode counts three times a low one).
+ALONGSIDE_INTENSITY_WEIGHTS = {"low": 1, "medium": 2, "high": 3}
 
 
 # --- Account and transport security ---

@@ -21,5 +21,7 @@ urlpatterns = [
     path("outcomes/", include("alongside.outcomes.urls")),
     path("outcomes/", include("alongside.outcomes.schedule_urls")),
     path("insights/", include("alongside.insights.urls")),
+    path("supervision/", include("alongside.supervision.urls")),
+    path("workforce/", include("alongside.workforce.urls")),
     path("admin/", admin.site.urls),
 ]

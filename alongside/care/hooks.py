@@ -5,7 +5,10 @@ never imports them (docs/architecture.md): each registers from its ``AppConfig.r
   worked out for every row at once, so a page's number of queries does not grow with its rows;
 - ``DischargeReminders``: something to do before discharge, shown on the discharge page as a
   reminder (never a block), to those who may see the part of the record it is about;
-- ``TeamLinks``: a page about a team, linked from the team's caseloads page.
+- ``TeamLinks``: a page about a team, linked from the team's caseloads page;
+- ``AllocationChecks``: warnings about a new key worker (workforce: a competency the episode
+  needs that they lack), given back with the allocation and shown to whoever allocated — a
+  warning, never a block.
 
 With nothing registered, the pages show none of it and work as before.
 """
@@ -18,7 +21,7 @@ from typing import ClassVar
 
 from django.urls import reverse
 
-from alongside.care.models import Episode
+from alongside.care.models import Allocation, Episode
 from alongside.sharing.models import Part
 
 #: A design-system tag: ``{"text": "PHQ-9 overdue", "classes": "nhsuk-tag--red"}``.
@@ -132,3 +135,29 @@ class TeamLinks:
             {"href": reverse(route, kwargs={"team_id": team_id}), "text": text}
             for route, text in cls.ITEMS
         ]
+
+
+# --- Checks on a new allocation ----------------------------------------------------------------
+
+#: ``check(allocation)`` returns warnings in plain English (empty when all is well). It runs in
+#: the allocation's transaction, after the row is written, so it may keep what it found.
+AllocationCheck = Callable[[Allocation], list[str]]
+
+
+class AllocationChecks:
+    """What to warn about when a key worker is allocated. A check never blocks: the allocation
+    stands, and its warnings are given back on it (``allocation.warnings``)."""
+
+    CHECKS: ClassVar[list[AllocationCheck]] = []
+
+    @classmethod
+    def register(cls, check: AllocationCheck) -> None:
+        if all(c is not check for c in cls.CHECKS):
+            cls.CHECKS.append(check)
+
+    @classmethod
+    def run(cls, allocation: Allocation) -> list[str]:
+        warnings: list[str] = []
+        for check in cls.CHECKS:
+            warnings.extend(check(allocation))
+        return warnings

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alongside.accounts.models import User
+from alongside.care import hooks
 from alongside.care.models import (
     DIRECT_MODES,
     AgreementMethod,
@@ -77,7 +78,8 @@ def open_episode_from_referral(
 @transaction.atomic
 def allocate_key_worker(*, episode: Episode, key_worker: User, by: User, reason: str) -> Allocation:
     """Allocate (or reallocate) the key worker; the previous allocation ends now and is kept.
-    The key worker works in the lead team or a partner team of the episode."""
+    The key worker works in the lead team or a partner team of the episode. The allocation
+    comes back with ``warnings`` (``hooks.AllocationChecks``), a list of sentences to show."""
     if episode.ended_at is not None:
         raise ValidationError("The episode has ended.")
     if not reason.strip():
@@ -92,9 +94,13 @@ def allocate_key_worker(*, episode: Episode, key_worker: User, by: User, reason:
     if current.filter(key_worker=key_worker).exists():
         raise ValidationError({"key_worker": "This person is already the key worker"})
     current.update(ended_at=now)
-    return Allocation.objects.create(
+    allocation = Allocation.objects.create(
         episode=episode, key_worker=key_worker, allocated_by=by, reason=reason, started_at=now
     )
+    # What apps further along warn of (a competency the episode needs): kept by them, given
+    # back here for the page to show; never a block.
+    allocation.warnings = hooks.AllocationChecks.run(allocation)
+    return allocation
 
 
 @transaction.atomic

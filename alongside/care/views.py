@@ -187,11 +187,15 @@ def _form_page(
     page is only drawn (the view handled the POST itself)."""
     if act is not None and request.method == "POST" and form is not None and form.is_valid():
         try:
-            act(form)
+            result = act(form)
         except ValidationError as error:
             form.add_validation_error(error)
         else:
             messages.success(request, done)
+            # Warnings the change came back with (a key worker lacking a competency the
+            # episode needs): shown, never a block.
+            for warning in getattr(result, "warnings", ()):
+                messages.warning(request, warning)
             return redirect(after or back)
     context = _record_context(request, access)
     context.update(
@@ -644,7 +648,7 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
 
         def act(request: HttpRequest, access: Access) -> HttpResponse | None:
             try:
-                services.allocate_key_worker(
+                allocation = services.allocate_key_worker(
                     episode=chosen,
                     key_worker=form.cleaned_data["key_worker"].user,
                     by=request.user,
@@ -657,6 +661,8 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
                 request,
                 f"{form.cleaned_data['key_worker'].user.display_name} is now the key worker",
             )
+            for warning in allocation.warnings:
+                messages.warning(request, warning)
             return redirect(here)
 
         response = serve(request, chosen.person_id, Part.CONTACTS, Action.CHANGE, act)

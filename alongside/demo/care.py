@@ -61,6 +61,7 @@ from alongside.directory.models import Service
 from alongside.organisations.models import Role, TeamType
 from alongside.outcomes.models import ResponseGoal
 from alongside.referrals.models import Referral, Transition, Urgency
+from alongside.supervision.models import CaseDiscussion
 
 if TYPE_CHECKING:
     from alongside.demo.generator import PlaceBuilder
@@ -380,6 +381,11 @@ def flush_key_working(episodes: QuerySet) -> dict[str, int]:
     deleted["plan_notes"] = PlanNote.objects.filter(episode__in=episodes)._raw_delete("default")
     deleted["care_team_members"] = CareTeamMember.objects.filter(episode__in=episodes)._raw_delete(
         "default"
+    )
+    # Case discussions point at the steps agreed in supervision (``supervision`` flushes the
+    # discussions themselves; this is for a caller that flushes this stage first).
+    CaseDiscussion.objects.filter(intensity_change__episode__in=episodes).update(
+        intensity_change=None
     )
     deleted["intensity_changes"] = IntensityChange.objects.filter(episode__in=episodes)._raw_delete(
         "default"

@@ -58,6 +58,9 @@ from alongside.demo.directory import build_directory, flush_directory
 from alongside.demo.outcomes import build_outcomes, flush_outcomes
 from alongside.demo.referrals import build_referrals, flush_referrals
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS
+from alongside.demo.supervision import MODELS as SUPERVISION_MODELS
+from alongside.demo.supervision import build_supervision, flush_supervision
+from alongside.demo.workforce import build_workforce, flush_workforce
 from alongside.meetings.models import AgendaItem, Attendee, LocalityMeeting
 from alongside.organisations.models import (
     Alliance,
@@ -188,6 +191,9 @@ def flush() -> dict[str, int]:
         # Outcome measures first (responses point at episodes, goals and their ratings), then
         # key working (plans, goals, care teams, intensity changes hang off episodes), then
         # referrals, episodes and meetings: they point at people, teams, staff and services.
+        # Supervision before all of them: it points at episodes, intensity changes and staff.
+        deleted.update(flush_workforce(episodes=episodes, organisations=organisations, users=users))
+        deleted.update(flush_supervision(users=users, episodes=episodes))
         deleted.update(flush_outcomes(episodes=episodes, organisations=organisations))
         deleted.update(flush_key_working(episodes))
         deleted.update(flush_referrals(people=people, organisations=organisations))
@@ -235,6 +241,7 @@ def tidy_up() -> None:
     tables = [
         model._meta.db_table
         for model in (
+            *SUPERVISION_MODELS,
             ResponseGoal,
             Score,
             Response,
@@ -365,6 +372,8 @@ class PlaceBuilder:
             self.counts["contacts"] += key_working.pop("contacts")
             self.counts.update(key_working)
             self.counts.update(build_outcomes(self))
+            self.counts.update(build_supervision(self))
+            self.counts.update(build_workforce(self))
         return self.counts
 
     def rng(self, stage: str) -> random.Random:

@@ -48,12 +48,28 @@ INSIGHTS_LINK = {
     "text": "Insights: how services are doing",
 }
 
+WORKFORCE_LINK = {
+    "href": reverse_lazy("workforce:place"),
+    "text": "Workforce and training across the place",
+}
+
 DIRECTORY_LINK = {
     "href": reverse_lazy("directory:manage"),
     "text": "Your services in the local service directory",
 }
 
 NOT_RECORDED = "Not recorded"
+
+REVIEW_LINK = {
+    "href": reverse_lazy("supervision:review"),
+    "text": "Caseload review for supervision",
+}
+SESSION_LINK = {
+    "href": reverse_lazy("supervision:new-session"),
+    "text": "Record a supervision session",
+}
+AGREEMENTS_LINK = {"href": reverse_lazy("supervision:agreements"), "text": "Supervision agreements"}
+TREE_LINK = {"href": reverse_lazy("supervision:tree"), "text": "Who supervises whom"}
 
 #: Roles with a section of their own, one per membership (analyst and organisation administrator
 #: sections are made once each, below); any other role gets a plain summary.
@@ -108,10 +124,21 @@ class Section:
 
 
 @dataclass
+class ActionItem:
+    """One of the user's open supervision actions, on their worklist."""
+
+    text: str
+    due: dict[str, str]
+    agreed_at: str
+    done_href: str
+
+
+@dataclass
 class HomePage:
     heading: str
     sections: list[Section]
     administrators: list[dict[str, str]]
+    supervision_actions: list[ActionItem] = field(default_factory=list)
 
     @property
     def has_role(self) -> bool:
@@ -223,7 +250,32 @@ class HomePresenter:
                 {"name": admin.display_name, "email": admin.email}
                 for admin in self.data.administrators
             ],
+            supervision_actions=self.supervision_actions(),
         )
+
+    def supervision_actions(self) -> list[ActionItem]:
+        """The user's open supervision actions, soonest due first."""
+        today = self.data.today
+        items = []
+        for action in self.data.supervision_actions:
+            due = formats.date(action.due_on)
+            overdue = action.due_on < today
+            session = action.session
+            items.append(
+                ActionItem(
+                    text=action.text,
+                    due={
+                        "text": f"Overdue: due {due}" if overdue else f"Due {due}",
+                        "classes": "nhsuk-tag--red" if overdue else "nhsuk-tag--grey",
+                    },
+                    agreed_at=f"{session.get_kind_display()} with "
+                    f"{session.supervisor.display_name}, {formats.date(session.held_on)}",
+                    done_href=reverse(
+                        "supervision:complete-action", kwargs={"action_id": action.pk}
+                    ),
+                )
+            )
+        return items
 
     # --- one method per role ------------------------------------------------------------
 
@@ -267,7 +319,7 @@ class HomePresenter:
             if colleagues
             else [],
             empty_text="" if colleagues else "No one else is in this team yet.",
-            links=[CASELOAD_LINK, PEOPLE_LINK, REFER_LINK, MEETINGS_LINK],
+            links=[CASELOAD_LINK, PEOPLE_LINK, REFER_LINK, MEETINGS_LINK, AGREEMENTS_LINK],
         )
 
     def privacy_lead(self, membership: Membership) -> Section:
@@ -363,7 +415,14 @@ class HomePresenter:
             ),
             tables=[Table("Key workers in the team", head, practitioners)] if practitioners else [],
             empty_text="" if practitioners else "The team has no key workers yet.",
-            links=[self._caseloads_link(team), PEOPLE_LINK],
+            links=[
+                REVIEW_LINK,
+                SESSION_LINK,
+                self._caseloads_link(team),
+                AGREEMENTS_LINK,
+                TREE_LINK,
+                PEOPLE_LINK,
+            ],
         )
 
     def team_lead(self, membership: Membership) -> Section:
@@ -402,6 +461,12 @@ class HomePresenter:
                 MEETINGS_LINK,
                 PEOPLE_LINK,
                 {"href": reverse("people:add"), "text": "Add a person"},
+                {
+                    "href": reverse("workforce:team", kwargs={"team_id": team.pk}),
+                    "text": f"Workforce and training in {team.name}",
+                },
+                AGREEMENTS_LINK,
+                TREE_LINK,
                 INSIGHTS_LINK,
             ],
         )
@@ -441,7 +506,7 @@ class HomePresenter:
                     count_rows(genders),
                 ),
             ],
-            links=[INSIGHTS_LINK],
+            links=[INSIGHTS_LINK, WORKFORCE_LINK],
         )
 
     def org_admin(self, organisation: Organisation) -> Section:
@@ -474,7 +539,7 @@ class HomePresenter:
             ),
             tables=[Table(f"Teams of {organisation.name}", head, rows)] if rows else [],
             empty_text="" if rows else "This organisation has no teams yet.",
-            links=[DIRECTORY_LINK, INSIGHTS_LINK],
+            links=[DIRECTORY_LINK, INSIGHTS_LINK, WORKFORCE_LINK, AGREEMENTS_LINK, TREE_LINK],
         )
 
     def system_admin(self) -> Section:

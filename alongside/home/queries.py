@@ -19,6 +19,8 @@ from alongside.people import queries as people_queries
 from alongside.people.models import Person
 from alongside.referrals import queries as referral_queries
 from alongside.sharing import queries as sharing_queries
+from alongside.supervision import queries as supervision_queries
+from alongside.supervision.models import SupervisionAction
 
 # Roles whose home page shows their teams' referral worklists.
 TRIAGE_ROLES = (Role.COORDINATOR, Role.TEAM_LEAD)
@@ -55,6 +57,7 @@ class HomeData:
     system: SystemOverview | None = None
     administrators: list[User] = field(default_factory=list)
     worklists: dict[int, dict[str, int]] = field(default_factory=dict)
+    supervision_actions: list[SupervisionAction] = field(default_factory=list)
 
     @property
     def roles(self) -> set[str]:
@@ -92,6 +95,8 @@ def home_data(user: User, *, today: dt.date | None = None) -> HomeData:
         data.organisation_teams = list(
             organisation_queries.teams_with_member_counts(organisation_ids)
         )
+    if data.memberships:
+        data.supervision_actions = list(supervision_queries.open_actions(user))
     if user.is_superuser:
         counts = organisation_queries.system_counts()
         data.system = SystemOverview(

@@ -7,4 +7,9 @@ class SupervisionConfig(AppConfig):
     verbose_name = "Supervision"
 
     def ready(self) -> None:
+        from alongside.sharing.models import Part
+        from alongside.sharing.presenters import RecordNavigation
         from alongside.supervision import bases  # noqa: F401 - registers the supervision basis
+
+        # What supervision said about the person, as a part of their record's navigation.
+        RecordNavigation.add("supervision:discussions", Part.CLINICAL_NOTES, "Supervision")

@@ -1,0 +1,434 @@
+"""What the supervision pages show: agreements and their terms, the supervision tree, sessions
+with their discussions (a person named only where the access policy allows), actions and the
+caseload review, worded for the NHS.UK macros so that templates only place them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+from alongside.accounts.models import User
+from alongside.care.presenters import intensity_tag
+from alongside.core import formats
+from alongside.organisations.models import Membership
+from alongside.supervision.models import (
+    AgreementTerm,
+    CaseDiscussion,
+    Step,
+    SupervisionAction,
+    SupervisionAgreement,
+    SupervisionSession,
+)
+from alongside.supervision.review import SIGNALS, SuperviseeReview
+
+NOT_SHARED = "Person not shared with you"
+HIDDEN_TEXT = "Not shown: this person's record is not shared with you"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def people_labels(memberships: Iterable[Membership]) -> dict[int, str]:
+    """User id → 'Name – Team (Organisation), …' for every member listed, by name."""
+    names: dict[int, str] = {}
+    teams: dict[int, list[str]] = defaultdict(list)
+    for membership in memberships:
+        names[membership.user_id] = membership.user.display_name
+        label = f"{membership.team.name} ({membership.team.organisation.name})"
+        if label not in teams[membership.user_id]:
+            teams[membership.user_id].append(label)
+    ordered = sorted(names, key=lambda pk: (names[pk].lower(), pk))
+    return {pk: f"{names[pk]} – {', '.join(teams[pk])}" for pk in ordered}
+
+
+def terms_text(terms: Iterable[AgreementTerm]) -> str:
+    words = [f"{t.get_kind_display()} every {plural(t.every_weeks, 'week')}" for t in terms]
+    return "; ".join(words) if words else "None agreed"
+
+
+# --- Agreements --------------------------------------------------------------------------------
+
+
+@dataclass
+class AgreementRow:
+    agreement: SupervisionAgreement
+    today: dt.date
+    labels: Mapping[int, str]
+    may_end: bool = False
+
+    def _who(self, user: User) -> str:
+        return self.labels.get(user.pk) or user.display_name
+
+    @property
+    def supervisee(self) -> str:
+        return self._who(self.agreement.supervisee)
+
+    @property
+    def supervisor(self) -> str:
+        return self._who(self.agreement.supervisor)
+
+    @staticmethod
+    def _parts(label: str) -> dict[str, str]:
+        name, _dash, where = label.partition(" – ")
+        return {"name": name, "where": where}
+
+    @property
+    def supervisee_parts(self) -> dict[str, str]:
+        """The supervisee's name, and their teams and organisations, to show on two lines."""
+        return self._parts(self.supervisee)
+
+    @property
+    def supervisor_parts(self) -> dict[str, str]:
+        return self._parts(self.supervisor)
+
+    @property
+    def terms(self) -> str:
+        return terms_text(self.agreement.terms.all())
+
+    @property
+    def dates(self) -> str:
+        start = formats.date(self.agreement.starts_on)
+        if self.agreement.ends_on is None:
+            return f"From {start}"
+        return f"{start} to {formats.date(self.agreement.ends_on)}"
+
+    @property
+    def status(self) -> dict[str, str]:
+        agreement = self.agreement
+        if agreement.starts_on > self.today:
+            return {"text": "Starts later", "classes": "nhsuk-tag--blue"}
+        if agreement.is_current(self.today):
+            return {"text": "Current", "classes": "nhsuk-tag--green"}
+        return {"text": "Ended", "classes": "nhsuk-tag--grey"}
+
+    @property
+    def end_href(self) -> str:
+        if not self.may_end or self.status["text"] == "Ended":
+            return ""
+        return reverse("supervision:end-agreement", kwargs={"agreement_id": self.agreement.pk})
+
+    def cells(self) -> list[dict[str, Any]]:
+        return [
+            {"text": self.supervisee},
+            {"text": self.supervisor},
+            {"text": self.terms},
+            {"text": self.dates},
+        ]
+
+
+# --- The tree ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TreeNode:
+    user_id: int
+    label: str
+    terms: str = ""
+    children: list[TreeNode] = field(default_factory=list)
+    #: Shown again lower down because the chain loops back to someone above.
+    repeated: bool = False
+
+
+def supervision_tree(
+    agreements: Iterable[SupervisionAgreement],
+    scope: set[int] | None,
+    labels: Mapping[int, str],
+) -> list[TreeNode]:
+    """The chain practitioner → supervisor → meta-supervisor, drawn from the top.
+
+    With a ``scope`` (a team's or an organisation's people), the tree holds the agreements of
+    the people in it and, above them, their supervisors' own agreements up the chain, wherever
+    those people work. Without one (the place), every agreement given.
+    """
+    below: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    above: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for agreement in agreements:
+        terms = terms_text(agreement.terms.all())
+        above[agreement.supervisee_id].append((agreement.supervisor_id, terms))
+    wanted: set[tuple[int, int]] = set()
+    terms_of: dict[tuple[int, int], str] = {}
+    todo = list(above) if scope is None else [pk for pk in scope if pk in above]
+    seen: set[int] = set()
+    while todo:
+        supervisee = todo.pop()
+        if supervisee in seen:
+            continue
+        seen.add(supervisee)
+        for supervisor, terms in above.get(supervisee, []):
+            wanted.add((supervisor, supervisee))
+            terms_of[(supervisor, supervisee)] = terms
+            todo.append(supervisor)
+    for supervisor, supervisee in wanted:
+        below[supervisor].append((supervisee, terms_of[(supervisor, supervisee)]))
+    supervisees = {supervisee for _supervisor, supervisee in wanted}
+    everyone = {pk for pair in wanted for pk in pair}
+    roots = [pk for pk in everyone if pk not in supervisees]
+    if not roots and everyone:  # the whole chain loops: start from anyone
+        roots = [min(everyone)]
+
+    def label(pk: int) -> str:
+        return labels.get(pk, "Someone no longer in a team")
+
+    def order(pk: int) -> tuple[str, int]:
+        return (label(pk).lower(), pk)
+
+    def grow(pk: int, terms: str, chain: frozenset[int]) -> TreeNode:
+        node = TreeNode(pk, label(pk), terms)
+        if pk in chain:
+            node.repeated = True
+            return node
+        for child, child_terms in sorted(below.get(pk, []), key=lambda c: order(c[0])):
+            node.children.append(grow(child, child_terms, chain | {pk}))
+        return node
+
+    return [grow(pk, "", frozenset()) for pk in sorted(roots, key=order)]
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+
+def action_due(action: SupervisionAction, today: dt.date) -> dict[str, str]:
+    text = formats.date(action.due_on)
+    if action.done_at is not None:
+        return {"text": f"Done {formats.date(action.done_at)}", "classes": "nhsuk-tag--green"}
+    if action.due_on < today:
+        return {"text": f"Overdue: due {text}", "classes": "nhsuk-tag--red"}
+    return {"text": f"Due {text}", "classes": "nhsuk-tag--grey"}
+
+
+@dataclass
+class ActionRow:
+    action: SupervisionAction
+    today: dt.date
+    #: False when the action is about a person the user may not see (and is not theirs).
+    shown: bool = True
+    may_complete: bool = False
+
+    @property
+    def pk(self) -> int:
+        return self.action.pk
+
+    @property
+    def text(self) -> str:
+        return self.action.text if self.shown else HIDDEN_TEXT
+
+    @property
+    def owner(self) -> str:
+        return self.action.owner.display_name
+
+    @property
+    def due(self) -> dict[str, str]:
+        return action_due(self.action, self.today)
+
+    @property
+    def done(self) -> bool:
+        return self.action.done_at is not None
+
+    @property
+    def session(self) -> str:
+        session = self.action.session
+        return f"{session.get_kind_display()}, {formats.date(session.held_on)}"
+
+    @property
+    def session_href(self) -> str:
+        return reverse("supervision:session", kwargs={"session_id": self.action.session_id})
+
+    @property
+    def done_href(self) -> str:
+        return reverse("supervision:complete-action", kwargs={"action_id": self.action.pk})
+
+
+class SessionPresenter:
+    def __init__(self, session: SupervisionSession) -> None:
+        self.session = session
+
+    @property
+    def pk(self) -> int:
+        return self.session.pk
+
+    @property
+    def title(self) -> str:
+        return f"{self.session.get_kind_display()}, {formats.date(self.session.held_on)}"
+
+    @property
+    def href(self) -> str:
+        return reverse("supervision:session", kwargs={"session_id": self.session.pk})
+
+    @property
+    def attendee_names(self) -> str:
+        names = sorted(a.user.display_name for a in self.session.attendees.all())
+        return ", ".join(names) if names else "No one recorded"
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        session = self.session
+        rows = [
+            ("Kind", session.get_kind_display()),
+            ("Date held", formats.date(session.held_on)),
+            ("How long", plural(session.duration_minutes, "minute")),
+            ("Supervisor", session.supervisor.display_name),
+            ("Who attended", self.attendee_names),
+            (
+                "Recorded",
+                f"By {session.recorded_by.display_name}, {formats.datetime(session.recorded_at)}",
+            ),
+        ]
+        return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
+
+
+STEP_WORDS = {
+    Step.NONE: "Keep the support as it is",
+    Step.UP: "Step support up",
+    Step.DOWN: "Step support down",
+}
+
+
+class DiscussionPresenter:
+    """One person discussed. Everything about them shows only when ``shown`` (the access policy
+    let the user see this part of their record, and the look was audited)."""
+
+    def __init__(self, discussion: CaseDiscussion, *, number: int, shown: bool) -> None:
+        self.discussion = discussion
+        self.number = number
+        self.shown = shown
+
+    @property
+    def pk(self) -> int:
+        return self.discussion.pk
+
+    @property
+    def person_id(self) -> int:
+        return self.discussion.episode.person_id
+
+    @property
+    def name(self) -> str:
+        return self.discussion.episode.person.full_name if self.shown else NOT_SHARED
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}. {self.name}"
+
+    @property
+    def record_href(self) -> str:
+        return reverse("people:record", kwargs={"person_id": self.person_id}) if self.shown else ""
+
+    @property
+    def step(self) -> str:
+        discussion = self.discussion
+        words = STEP_WORDS.get(Step(discussion.step), "")
+        change = discussion.intensity_change
+        if change is not None:
+            words += f": now {change.get_intensity_display().lower()} intensity. {change.reason}"
+        return words
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        if not self.shown:
+            return [{"key": {"text": "Discussion"}, "value": {"text": HIDDEN_TEXT}}]
+        discussion = self.discussion
+        rows = [
+            ("On the caseload of", discussion.supervisee.display_name),
+            ("Goals and progress, in the person's words", discussion.goals_progress),
+            ("What is working", discussion.working or "Not recorded"),
+            ("Support", self.step),
+            ("Risks", discussion.risks or "None recorded"),
+            ("What the practitioner will try next", discussion.next_steps or "Not recorded"),
+        ]
+        return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
+
+
+# --- Caseload review ---------------------------------------------------------------------------
+
+
+def case_value(supervisee_id: int, episode_id: int) -> str:
+    """How a case is named in the session form: supervisee and episode."""
+    return f"{supervisee_id}:{episode_id}"
+
+
+@dataclass
+class ReviewRow:
+    value: str
+    name: str
+    href: str
+    born: str
+    key_worker: str
+    intensity: dict[str, str]
+    signals: list[dict[str, str]]
+
+
+@dataclass
+class ReviewSection:
+    supervisee: str
+    anchor: str
+    summary: str
+    rows: list[ReviewRow]
+    flagged: int = 0
+
+    @property
+    def contents_text(self) -> str:
+        return f"{self.supervisee}: {self.flagged} to discuss"
+
+
+def review_sections(
+    reviews: Iterable[SuperviseeReview], visible: set[int], *, show_all: bool = False
+) -> list[ReviewSection]:
+    """Each supervisee's caseload as the review shows it: only people the user may see, and
+    (unless ``show_all``) only those with something that calls for a discussion."""
+    sections = []
+    for review in reviews:
+        rows = []
+        for case in review.cases:
+            episode = case.episode
+            if episode.person_id not in visible:
+                continue
+            person = episode.person
+            rows.append(
+                ReviewRow(
+                    value=case_value(review.supervisee.pk, episode.pk),
+                    name=person.full_name,
+                    href=reverse("people:record", kwargs={"person_id": person.pk}),
+                    born=formats.date(person.date_of_birth),
+                    key_worker=case.key_worker.display_name if case.key_worker else "None",
+                    intensity=intensity_tag(episode.intensity),
+                    signals=[
+                        {"text": signal.text, "classes": "nhsuk-tag--orange"}
+                        for signal in case.signals
+                    ],
+                )
+            )
+        flagged = sum(1 for row in rows if row.signals)
+        if not rows:
+            summary = "No one on the caseload."
+        else:
+            summary = (
+                f"{plural(len(rows), 'person', 'people')} on the caseload; "
+                f"{flagged} with something to discuss."
+            )
+        sections.append(
+            ReviewSection(
+                supervisee=review.supervisee.display_name,
+                anchor=f"supervisee-{review.supervisee.pk}",
+                summary=summary,
+                rows=rows if show_all else [row for row in rows if row.signals],
+                flagged=flagged,
+            )
+        )
+    return sections
+
+
+def signal_counts(reviews: Iterable[SuperviseeReview], visible: set[int]) -> list[list[dict]]:
+    """How many cases show each signal, as table rows."""
+    counts: dict[str, int] = dict.fromkeys(SIGNALS, 0)
+    for review in reviews:
+        for case in review.cases:
+            if case.episode.person_id in visible:
+                for key in {signal.key for signal in case.signals}:
+                    counts[key] = counts.get(key, 0) + 1
+    return [
+        [{"text": SIGNALS.get(key, key)}, {"text": formats.number(n), "format": "numeric"}]
+        for key, n in counts.items()
+    ]

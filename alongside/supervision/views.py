@@ -1,0 +1,611 @@
+"""Supervision pages: agreements and the supervision tree, sessions (recording one, reading
+one), marking actions done, the caseload review, and the supervision discussions on a person's
+record.
+
+Who may do what:
+
+* agreements are made and ended by the supervisee's team leads and supervisors, and by
+  administrators of the supervisee's organisation; everyone sees their own agreements;
+* the tree is for supervisors, team leads and organisation administrators (staff names only);
+* a session is recorded by its supervisor, with their current supervisees; it is read by the
+  supervisor and those who attended (anyone else gets 404);
+* an action is marked done by its owner or the session's supervisor.
+
+Person data: the session form and the caseload review list people (scoped to the people the
+user may reach, audited with ``record_list_view``); a session's page opens each person's
+discussion through ``sharing.access.open_record`` (clinical notes), so a discussion shows only to
+those the access policy allows, and each look is audited; the discussions page of a person's
+record is a ``person_data`` view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from alongside.accounts.models import User
+from alongside.care.models import Episode
+from alongside.core import formats
+from alongside.core.access import no_person_data, user_passes_or_403
+from alongside.organisations.models import Membership, Organisation, Role, Team
+from alongside.sharing import policy
+from alongside.sharing.access import Access, open_record, person_data, record_list_view
+from alongside.sharing.models import Part
+from alongside.sharing.presenters import RecordNavigation
+from alongside.supervision import presenters, queries, services
+from alongside.supervision.forms import AgreementForm, EndAgreementForm, SessionForms
+from alongside.supervision.models import (
+    CaseDiscussion,
+    SupervisionAction,
+    SupervisionAgreement,
+    SupervisionPolicy,
+    SupervisionSession,
+)
+from alongside.supervision.review import caseload_review
+
+#: Roles that may make and end agreements for the members of their team.
+TEAM_MANAGERS = (Role.TEAM_LEAD, Role.SUPERVISOR)
+#: Roles that may see the supervision tree.
+OVERSIGHT = (Role.TEAM_LEAD, Role.SUPERVISOR, Role.ORG_ADMIN)
+#: Roles of the people offered as supervisors.
+SUPERVISING = (Role.SUPERVISOR, Role.TEAM_LEAD)
+
+
+# --- Who may ----------------------------------------------------------------------------------
+
+
+def is_staff(user: Any) -> bool:
+    """Someone with a role in a team now (or a system administrator)."""
+    return bool(user.is_superuser or Membership.objects.active().filter(user=user).exists())
+
+
+def has_oversight(user: Any) -> bool:
+    return bool(
+        user.is_superuser
+        or Membership.objects.active().filter(user=user, role__in=OVERSIGHT).exists()
+    )
+
+
+def managed_members(user: User) -> QuerySet[Membership]:
+    """Active memberships of the people whose agreements ``user`` may make and end: members of
+    teams they lead or supervise, and of organisations they administer (never their own)."""
+    members = Membership.objects.active().exclude(user=user)
+    if not user.is_superuser:
+        mine = Membership.objects.active().filter(user=user)
+        members = members.filter(
+            Q(team_id__in=mine.filter(role__in=TEAM_MANAGERS).values("team_id"))
+            | Q(
+                team__organisation_id__in=mine.filter(role=Role.ORG_ADMIN).values(
+                    "team__organisation_id"
+                )
+            )
+        )
+    return members.select_related("user", "team__organisation")
+
+
+def may_manage(user: User, supervisee_id: int) -> bool:
+    return managed_members(user).filter(user_id=supervisee_id).exists()
+
+
+def _labels(user_ids: set[int]) -> dict[int, str]:
+    return presenters.people_labels(
+        Membership.objects.active()
+        .filter(user_id__in=user_ids)
+        .select_related("user", "team__organisation")
+    )
+
+
+def _current_supervisees(user: User) -> dict[int, str]:
+    ids = queries.supervisee_ids(user)
+    labels = _labels(ids)
+    for supervisee in User.objects.filter(pk__in=ids - set(labels)):
+        labels[supervisee.pk] = supervisee.display_name  # no team now, still supervised
+    return labels
+
+
+def _back_home() -> dict[str, str]:
+    return {"href": reverse("home"), "text": "Back to home"}
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if wanted and allowed else default
+
+
+# --- Agreements -------------------------------------------------------------------------------
+
+
+@no_person_data
+@user_passes_or_403(is_staff)
+def agreements(request: HttpRequest) -> HttpResponse:
+    """The user's own agreements (as supervisee and as supervisor) and, for team leads,
+    supervisors and organisation administrators, those of the people they manage."""
+    user = request.user
+    today = timezone.localdate()
+    show_ended = request.GET.get("show") == "all"
+    managed = set(managed_members(user).values_list("user_id", flat=True))
+    found = (
+        SupervisionAgreement.objects.filter(
+            Q(supervisor=user) | Q(supervisee=user) | Q(supervisee_id__in=managed)
+        )
+        .select_related("supervisee", "supervisor")
+        .prefetch_related("terms")
+        .order_by("supervisee__first_name", "supervisee__last_name", "-starts_on", "pk")
+    )
+    if not show_ended:
+        found = found.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    found = list(found)
+    labels = _labels({a.supervisee_id for a in found} | {a.supervisor_id for a in found})
+    groups: dict[str, list[presenters.AgreementRow]] = {"own": [], "supervising": [], "team": []}
+    for agreement in found:
+        row = presenters.AgreementRow(
+            agreement, today, labels, may_end=agreement.supervisee_id in managed
+        )
+        if agreement.supervisee_id == user.pk:
+            groups["own"].append(row)
+        elif agreement.supervisor_id == user.pk:
+            groups["supervising"].append(row)
+        else:
+            groups["team"].append(row)
+    return render(
+        request,
+        "supervision/agreements.jinja",
+        {
+            "groups": groups,
+            "show_ended": show_ended,
+            "may_make": bool(managed),
+            "may_see_tree": has_oversight(user),
+            "back_link": _back_home(),
+        },
+    )
+
+
+def _agreement_initial(request: HttpRequest, supervisees: dict[int, str]) -> dict[str, Any]:
+    """A new agreement's starting values: today, and for a supervisee named in the address,
+    the terms their roles call for."""
+    initial: dict[str, Any] = {"starts_on": timezone.localdate()}
+    for name in ("supervisee", "supervisor"):
+        value = request.GET.get(name, "")
+        if value.isdigit():
+            initial[name] = int(value)
+    chosen = initial.get("supervisee")
+    if chosen in supervisees:
+        supervisee = User.objects.get(pk=chosen)
+        for kind, weeks in services.policy_terms(supervisee).items():
+            initial[f"weeks_{kind}"] = weeks
+    return initial
+
+
+@no_person_data
+@user_passes_or_403(is_staff)
+def new_agreement(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    supervisees = presenters.people_labels(managed_members(user))
+    if not supervisees:
+        raise PermissionDenied("Only team leads, supervisors and organisation administrators")
+    supervisors = presenters.people_labels(
+        Membership.objects.active()
+        .filter(role__in=SUPERVISING)
+        .select_related("user", "team__organisation")
+    )
+    form = AgreementForm(
+        request.POST if request.method == "POST" else None,
+        supervisees=supervisees,
+        supervisors=supervisors,
+        initial=_agreement_initial(request, supervisees),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.make_agreement(by=user, **form.service_arguments())
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(
+                request,
+                f"{agreement.supervisor.display_name} now supervises "
+                f"{agreement.supervisee.display_name}",
+            )
+            return redirect("supervision:agreements")
+    return render(
+        request,
+        "supervision/agreement_form.jinja",
+        {
+            "form": form,
+            "policies": [str(p) for p in SupervisionPolicy.objects.all()],
+            "page_has_errors": bool(form.errors),
+            "back_link": {"href": reverse("supervision:agreements"), "text": "Back to agreements"},
+        },
+    )
+
+
+@no_person_data
+@user_passes_or_403(is_staff)
+def end_agreement(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    agreement = get_object_or_404(
+        SupervisionAgreement.objects.select_related("supervisee", "supervisor").prefetch_related(
+            "terms"
+        ),
+        pk=agreement_id,
+    )
+    if not may_manage(request.user, agreement.supervisee_id):
+        raise Http404("No agreement you may end")
+    form = EndAgreementForm(
+        request.POST if request.method == "POST" else None,
+        initial={"on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_agreement(agreement=agreement, on=form.cleaned_data["on"], by=request.user)
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, "Agreement ended")
+            return redirect("supervision:agreements")
+    labels = _labels({agreement.supervisee_id, agreement.supervisor_id})
+    row = presenters.AgreementRow(agreement, timezone.localdate(), labels)
+    return render(
+        request,
+        "supervision/end_agreement.jinja",
+        {
+            "form": form,
+            "row": row,
+            "page_has_errors": bool(form.errors),
+            "back_link": {"href": reverse("supervision:agreements"), "text": "Back to agreements"},
+        },
+    )
+
+
+# --- The tree ---------------------------------------------------------------------------------
+
+
+def _tree_scopes(user: User) -> tuple[list[Team], list[Organisation]]:
+    """The teams and organisations whose tree the user may see."""
+    if user.is_superuser:
+        teams = Team.objects.all()
+        organisations = Organisation.objects.all()
+    else:
+        mine = Membership.objects.active().filter(user=user, role__in=OVERSIGHT)
+        teams = Team.objects.filter(
+            Q(pk__in=mine.filter(role__in=TEAM_MANAGERS).values("team_id"))
+            | Q(organisation_id__in=mine.filter(role=Role.ORG_ADMIN).values("team__organisation"))
+        )
+        organisations = Organisation.objects.filter(pk__in=mine.values("team__organisation_id"))
+    return (
+        list(teams.select_related("organisation").order_by("name", "pk")),
+        list(organisations.order_by("name", "pk")),
+    )
+
+
+@no_person_data
+@user_passes_or_403(has_oversight)
+def tree(request: HttpRequest) -> HttpResponse:
+    """Who supervises whom, from the top: for a team, an organisation or the place."""
+    teams, organisations = _tree_scopes(request.user)
+    choices = [("place", "The whole place")]
+    choices += [(f"organisation-{o.pk}", o.name) for o in organisations]
+    choices += [(f"team-{t.pk}", f"{t.name} ({t.organisation.name})") for t in teams]
+    wanted = request.GET.get("scope") or (choices[-1][0] if len(choices) > 1 else "place")
+    if wanted not in dict(choices):
+        raise Http404("No such team or organisation")
+    members = Membership.objects.active()
+    if wanted.startswith("team-"):
+        members = members.filter(team_id=int(wanted.removeprefix("team-")))
+    elif wanted.startswith("organisation-"):
+        members = members.filter(team__organisation_id=int(wanted.removeprefix("organisation-")))
+    scope = None if wanted == "place" else set(members.values_list("user_id", flat=True))
+    current = list(SupervisionAgreement.objects.current().prefetch_related("terms"))
+    nodes = presenters.supervision_tree(
+        current,
+        scope,
+        _labels({a.supervisee_id for a in current} | {a.supervisor_id for a in current}),
+    )
+    supervised = {a.supervisee_id for a in current}
+    unsupervised = presenters.people_labels(
+        members.filter(role__in=(Role.PRACTITIONER, Role.SUPERVISOR))
+        .exclude(user_id__in=supervised)
+        .select_related("user", "team__organisation")
+    )
+    managed = set(managed_members(request.user).values_list("user_id", flat=True))
+    return render(
+        request,
+        "supervision/tree.jinja",
+        {
+            "nodes": nodes,
+            "choices": [{"value": v, "text": t, "selected": v == wanted} for v, t in choices],
+            "scope_name": dict(choices)[wanted],
+            "unsupervised": [
+                {
+                    "label": label,
+                    "href": f"{reverse('supervision:new-agreement')}?supervisee={pk}"
+                    if pk in managed
+                    else "",
+                }
+                for pk, label in unsupervised.items()
+            ],
+            "back_link": {"href": reverse("supervision:agreements"), "text": "Back to agreements"},
+        },
+    )
+
+
+# --- Sessions ---------------------------------------------------------------------------------
+
+
+@no_person_data
+@user_passes_or_403(is_staff)
+def sessions(request: HttpRequest) -> HttpResponse:
+    """Sessions the user led or attended, newest first."""
+    user = request.user
+    found = (
+        SupervisionSession.objects.filter(Q(supervisor=user) | Q(attendees__user=user))
+        .distinct()
+        .select_related("supervisor")
+        .prefetch_related("attendees__user")
+        .order_by("-held_on", "-pk")
+    )
+    page = Paginator(found, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/sessions.jinja",
+        {
+            "sessions": [presenters.SessionPresenter(s) for s in page.object_list],
+            "page": page,
+            "supervises": bool(queries.supervisee_ids(user)),
+            "back_link": _back_home(),
+        },
+    )
+
+
+def _case_choices(
+    request: HttpRequest, supervisees: dict[int, str]
+) -> tuple[list[tuple[str, str]], set[int]]:
+    """The people on the supervisees' caseloads that the user may see, as choices
+    ('supervisee:episode'), and their ids; the list is audited as a list of people."""
+    found: list[tuple[int, Episode]] = []
+    for supervisee in User.objects.filter(pk__in=list(supervisees)):
+        for episode in queries.caseload_episodes(supervisee).select_related("person"):
+            found.append((supervisee.pk, episode))
+    visible = set(
+        policy.visible_people(request.user)
+        .filter(pk__in={e.person_id for _s, e in found})
+        .values_list("pk", flat=True)
+    )
+    record_list_view(request, visible)
+    names = {pk: label.split(" – ")[0] for pk, label in supervisees.items()}
+    found.sort(key=lambda f: (names[f[0]], f[1].person.family_name, f[1].person.given_name))
+    return [
+        (
+            presenters.case_value(supervisee_id, episode.pk),
+            f"{episode.person.full_name}, born {formats.date(episode.person.date_of_birth)} – "
+            f"{names[supervisee_id]}'s caseload",
+        )
+        for supervisee_id, episode in found
+        if episode.person_id in visible
+    ], visible
+
+
+def _posted_cases(forms: SessionForms) -> tuple[dict[int, Episode], dict[int, User]]:
+    episode_ids, user_ids = set(), set()
+    for form in forms.discussions:
+        value = (form.cleaned_data.get("case") or "").split(":")
+        if len(value) == 2:
+            user_ids.add(int(value[0]))
+            episode_ids.add(int(value[1]))
+    return Episode.objects.in_bulk(episode_ids), User.objects.in_bulk(user_ids)
+
+
+@no_person_data
+@user_passes_or_403(is_staff)
+def new_session(request: HttpRequest) -> HttpResponse:
+    """Record a session: the supervisor is the user; attendees from their current supervisees;
+    people discussed from the attendees' caseloads (prefilled from the caseload review's
+    picks, ``?case=``); actions. Open actions from earlier sessions are shown first."""
+    user = request.user
+    supervisees = _current_supervisees(user)
+    if not supervisees:
+        return render(
+            request,
+            "supervision/no_supervisees.jinja",
+            {"back_link": _back_home()},
+        )
+    cases, _visible = _case_choices(request, supervisees)
+    owners = {**supervisees, user.pk: f"{user.display_name} (you)"}
+    posted = request.method == "POST"
+    add = request.POST.get("add", "") if posted else ""
+    forms = SessionForms.build(
+        request.POST if posted else None,
+        supervisees=supervisees,
+        cases=cases,
+        owners=owners,
+        picked=request.GET.getlist("case"),
+        add=add if add in ("discussion", "action") else "",
+    )
+    if posted and not add and forms.is_valid():
+        episodes, users = _posted_cases(forms)
+        arguments = forms.service_arguments(episodes=episodes, users=users)
+        if arguments is not None:
+            try:
+                session = services.record_session(supervisor=user, by=user, **arguments)
+            except ValidationError as error:
+                forms.add_validation_error(error)
+            else:
+                messages.success(request, "Session recorded")
+                return redirect("supervision:session", session_id=session.pk)
+    today = timezone.localdate()
+    carried = (
+        queries.carried_actions(user, list(supervisees))
+        .select_related("owner", "session")
+        .order_by("due_on", "pk")
+    )
+    return render(
+        request,
+        "supervision/session_form.jinja",
+        {
+            "forms": forms,
+            "carried": [presenters.ActionRow(a, today, may_complete=True) for a in carried],
+            "here": request.get_full_path(),
+            "has_cases": bool(cases),
+            "page_has_errors": forms.errors,
+            "back_link": {"href": reverse("supervision:review"), "text": "Back to caseload review"},
+        },
+    )
+
+
+def _session_for(user: User, session_id: int) -> SupervisionSession:
+    session = (
+        SupervisionSession.objects.filter(pk=session_id)
+        .filter(Q(supervisor=user) | Q(attendees__user=user))
+        .select_related("supervisor", "recorded_by")
+        .prefetch_related("attendees__user")
+        .first()
+    )
+    if session is None:
+        raise Http404("No session you took part in")
+    return session
+
+
+def _opened(request: HttpRequest, person_ids: set[int]) -> set[int]:
+    """Open each person's clinical notes through the access module (decided and audited, one
+    look per person); the ids of those the user may see."""
+    shown = set()
+    for person_id in sorted(person_ids):
+        try:
+            open_record(request, person_id, part=Part.CLINICAL_NOTES)
+        except Http404:
+            continue
+        shown.add(person_id)
+    return shown
+
+
+@no_person_data
+@user_passes_or_403(is_staff)
+def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
+    user = request.user
+    session = _session_for(user, session_id)
+    discussions = list(
+        session.discussions.select_related(
+            "episode__person", "supervisee", "intensity_change"
+        ).order_by("pk")
+    )
+    shown = _opened(request, {d.episode.person_id for d in discussions})
+    hidden_discussions = {d.pk for d in discussions if d.episode.person_id not in shown}
+    today = timezone.localdate()
+    actions = [
+        presenters.ActionRow(
+            action,
+            today,
+            shown=action.discussion_id not in hidden_discussions or action.owner_id == user.pk,
+            may_complete=action.done_at is None
+            and user.pk in (action.owner_id, session.supervisor_id),
+        )
+        for action in session.actions.select_related("owner", "session").order_by("due_on", "pk")
+    ]
+    return render(
+        request,
+        "supervision/session.jinja",
+        {
+            "session": presenters.SessionPresenter(session),
+            "reflections": session.reflections,
+            "discussions": [
+                presenters.DiscussionPresenter(d, number=n, shown=d.episode.person_id in shown)
+                for n, d in enumerate(discussions, start=1)
+            ],
+            "actions": actions,
+            "here": request.get_full_path(),
+            "back_link": {"href": reverse("supervision:sessions"), "text": "Back to sessions"},
+        },
+    )
+
+
+@no_person_data
+@require_POST
+@user_passes_or_403(is_staff)
+def complete_action(request: HttpRequest, action_id: int) -> HttpResponse:
+    user = request.user
+    action = get_object_or_404(
+        SupervisionAction.objects.filter(Q(owner=user) | Q(session__supervisor=user)),
+        pk=action_id,
+    )
+    try:
+        services.complete_action(action=action, by=user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Marked as done: {action.text}")
+    return redirect(_safe_next(request, reverse("home")))
+
+
+# --- Caseload review --------------------------------------------------------------------------
+
+
+@no_person_data
+@user_passes_or_403(is_staff)
+def review(request: HttpRequest) -> HttpResponse:
+    """Each current supervisee's caseload with the signals that call for a discussion; the
+    cases ticked go to the session form."""
+    reviews = caseload_review(request.user)
+    show_all = request.GET.get("show") == "all"
+    people = {case.episode.person_id for r in reviews for case in r.cases}
+    visible = set(
+        policy.visible_people(request.user).filter(pk__in=people).values_list("pk", flat=True)
+    )
+    record_list_view(request, visible)
+    return render(
+        request,
+        "supervision/review.jinja",
+        {
+            "sections": presenters.review_sections(reviews, visible, show_all=show_all),
+            "show_all": show_all,
+            "signal_counts": presenters.signal_counts(reviews, visible),
+            "session_href": reverse("supervision:new-session"),
+            "back_link": _back_home(),
+        },
+    )
+
+
+# --- A person's record: supervision discussions -----------------------------------------------
+
+
+@person_data(Part.CLINICAL_NOTES)
+def person_discussions(request: HttpRequest, access: Access) -> HttpResponse:
+    """What was said about the person in supervision: part of their record, at the sharing
+    level of clinical notes. The practitioners' own reflections are never here."""
+    discussions = (
+        CaseDiscussion.objects.filter(episode__person=access.person)
+        .select_related("session__supervisor", "supervisee", "intensity_change", "episode__person")
+        .order_by("-session__held_on", "-pk")
+    )
+    rows = [
+        {
+            "heading": presenters.SessionPresenter(d.session).title,
+            "supervisor": d.session.supervisor.display_name,
+            "discussion": presenters.DiscussionPresenter(d, number=n, shown=True),
+        }
+        for n, d in enumerate(discussions, start=1)
+    ]
+    return render(
+        request,
+        "supervision/person_discussions.jinja",
+        {
+            "person": access.person,
+            "access": access,
+            "record_nav": RecordNavigation(request.user, access),
+            "rows": rows,
+            "back_link": {
+                "href": reverse("people:record", kwargs={"person_id": access.person.pk}),
+                "text": "Back to the record",
+            },
+        },
+    )
