@@ -391,9 +391,15 @@ def test_follow_up_due_logic(time_machine):
 
 def test_the_waiting_clock_starts_at_receipt_and_lists_oldest_first():
     team = TeamFactory()
-    now = timezone.now()
-    newer = ReferralFactory(team=team, received_at=now - dt.timedelta(days=2))
-    older = ReferralFactory(team=team, received_at=now - dt.timedelta(days=40))
+
+    def noon_days_ago(days: int) -> dt.datetime:
+        # Local noon, so that the local day is the same whatever the clock change in between.
+        return timezone.make_aware(
+            dt.datetime.combine(TODAY() - dt.timedelta(days=days), dt.time(12))
+        )
+
+    newer = ReferralFactory(team=team, received_at=noon_days_ago(2))
+    older = ReferralFactory(team=team, received_at=noon_days_ago(40))
     in_state(State.ACCEPTED)  # decided: on no waiting list
     filters = queries.WorklistFilter(team_ids=(team.pk,))
     assert list(queries.waiting_triage(filters)) == [older, newer]
