@@ -31,8 +31,8 @@ from alongside.sharing.tests.test_matrix import app_patterns
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-_LAST = TODAY.replace(day=1) - dt.timedelta(days=1)
+TODAY = timezone.localdate
+_LAST = TODAY().replace(day=1) - dt.timedelta(days=1)
 MONTH = metrics.Period.month(_LAST.year, _LAST.month)
 MONTH_TEXT = f"{MONTH.start:%Y-%m}"
 OVERVIEW = reverse("insights:overview")
@@ -140,7 +140,7 @@ def test_someone_not_signed_in_is_sent_to_sign_in(client):
 
 def test_an_ended_role_no_longer_opens_them(client, place):
     membership = MembershipFactory(role=Role.ANALYST)
-    membership.ended_on = TODAY
+    membership.ended_on = TODAY()
     membership.save()
     client.force_login(membership.user)
     assert client.get(OVERVIEW).status_code == 403

@@ -22,7 +22,7 @@ from alongside.outcomes.tests.factories import started as begun
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
-TODAY = timezone.localdate()
+TODAY = timezone.localdate
 
 
 def days(n: int) -> dt.timedelta:
@@ -80,14 +80,14 @@ def test_no_grace_days_is_overdue_the_day_after(episode, started):
 def test_at_the_start_only_is_owed_no_more_once_completed(episode, worker):
     ask(episode)
     answered(episode, "phq9", PHQ9_MILD, by=worker, at=NOW - days(90))
-    assert owes(episode, TODAY) == []
-    assert owes(episode, TODAY + days(400), include_soon=True) == []
+    assert owes(episode, TODAY()) == []
+    assert owes(episode, TODAY() + days(400), include_soon=True) == []
 
 
 def test_a_response_left_part_way_does_not_count(episode, worker, started):
     ask(episode)
     begun(episode, "phq9", by=worker)
-    assert owes(episode, TODAY) == [("phq9", DueState.OVERDUE, started)]
+    assert owes(episode, TODAY()) == [("phq9", DueState.OVERDUE, started)]
 
 
 # --- Every N weeks -----------------------------------------------------------------------------
@@ -127,11 +127,11 @@ def test_each_measure_is_on_its_own_clock_and_overdue_comes_first(episode, worke
     ask(episode, "phq9", grace_days=7)
     answered(episode, "gad7", GAD7_MODERATE, by=worker, at=NOW - days(20))
     gad7_due = timezone.localdate(NOW - days(20)) + dt.timedelta(weeks=2)
-    assert owes(episode, TODAY) == [
+    assert owes(episode, TODAY()) == [
         ("phq9", DueState.OVERDUE, started),
         ("gad7", DueState.DUE, gad7_due),
     ]
-    labels = [d.label for d in schedule.due_for([episode], today=TODAY)[episode.pk]]
+    labels = [d.label for d in schedule.due_for([episode], today=TODAY())[episode.pk]]
     assert labels == ["PHQ-9 overdue", "GAD-7 due"]
 
 
@@ -155,15 +155,15 @@ def test_nothing_is_due_in_an_ended_episode(episode):
     ask(episode)
     Episode.objects.filter(pk=episode.pk).update(ended_at=NOW, discharge_reason="02")
     episode.refresh_from_db()
-    assert schedule.due_for([episode], today=TODAY) == {}
+    assert schedule.due_for([episode], today=TODAY()) == {}
 
 
 def test_another_teams_schedule_and_a_measure_not_usable_here_are_left_out(episode):
     other = EpisodeFactory()
     ask(other, "phq9")
     ask(episode, "reqol10")  # no licensed wording loaded: it cannot be completed here
-    assert schedule.due_for([episode], today=TODAY) == {episode.pk: []}
-    assert owes(other, TODAY) != []
+    assert schedule.due_for([episode], today=TODAY()) == {episode.pk: []}
+    assert owes(other, TODAY()) != []
 
 
 def test_due_for_takes_the_same_number_of_queries_for_1_and_30_episodes(episode, worker):
@@ -173,7 +173,7 @@ def test_due_for_takes_the_same_number_of_queries_for_1_and_30_episodes(episode,
 
     def count(episodes: list[Episode]) -> tuple[int, dict[int, list[schedule.Due]]]:
         with CaptureQueriesContext(connection) as captured:
-            found = schedule.due_for(episodes, today=TODAY)
+            found = schedule.due_for(episodes, today=TODAY())
         return len(captured), found
 
     one, _ = count([episode])
@@ -198,9 +198,9 @@ def test_at_discharge_is_owed_unless_completed_within_the_grace_days(episode, wo
         ("phq9", "at discharge")
     ]
     answered(episode, "phq9", PHQ9_MILD, by=worker, at=NOW - days(20))
-    assert [d.measure for d in schedule.due_at_discharge(episode, today=TODAY)] == ["phq9"]
+    assert [d.measure for d in schedule.due_at_discharge(episode, today=TODAY())] == ["phq9"]
     answered(episode, "phq9", PHQ9_MILD, by=worker, at=NOW - days(10))
-    assert schedule.due_at_discharge(episode, today=TODAY) == []
+    assert schedule.due_at_discharge(episode, today=TODAY()) == []
     done_on = timezone.localdate(NOW - days(10))
     assert schedule.due_at_discharge(episode, today=done_on + days(14)) == []
     assert [d.title for d in schedule.due_at_discharge(episode, today=done_on + days(15))] == [

@@ -24,11 +24,11 @@ from alongside.supervision.models import Kind
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate
 
 
 def ago(days: int) -> dt.date:
-    return TODAY - dt.timedelta(days=days)
+    return TODAY() - dt.timedelta(days=days)
 
 
 @pytest.fixture
@@ -65,14 +65,14 @@ def place():
 
 def _metric(key, filters=NO_FILTERS):
     snapshots.refresh()
-    period = Period(TODAY.replace(day=1), TODAY)
+    period = Period(TODAY().replace(day=1), TODAY())
     [row] = compute(PostgresEngine(), BY_KEY[key], period, filters=filters)
     return row
 
 
 def test_the_overdue_list_names_each_overdue_term_and_by_how_long(place):
     with CaptureQueriesContext(connection) as queries:
-        found = coverage.overdue(None, TODAY)
+        found = coverage.overdue(None, TODAY())
     assert [(o.supervisee, o.supervisor, o.kind, o.days_overdue) for o in found] == [
         (place["supervisor"], found[0].supervisor, Kind.META, 144),
         (place["b"], place["supervisor"], Kind.INDIVIDUAL, 12),
@@ -83,8 +83,8 @@ def test_the_overdue_list_names_each_overdue_term_and_by_how_long(place):
 
 
 def test_the_overdue_list_agrees_with_the_metric(place):
-    counted = coverage.supervisee_ids(None, TODAY)
-    behind = coverage.overdue(None, TODAY)
+    counted = coverage.supervisee_ids(None, TODAY())
+    behind = coverage.overdue(None, TODAY())
     worst: dict[int, int] = {}
     for item in behind:
         worst[item.supervisee.pk] = max(item.days_overdue, worst.get(item.supervisee.pk, 0))
@@ -98,12 +98,12 @@ def test_the_overdue_list_agrees_with_the_metric(place):
 
 def test_a_team_leads_list_and_the_metrics_team_filter_agree(place):
     vcse = place["vcse"].pk
-    counted = coverage.supervisee_ids([vcse], TODAY)
-    behind = coverage.overdue([vcse], TODAY)
+    counted = coverage.supervisee_ids([vcse], TODAY())
+    behind = coverage.overdue([vcse], TODAY())
     assert counted == {place["b"].pk, place["c"].pk}
     assert [o.supervisee for o in behind] == [place["b"]]
     row = _metric("supervision_coverage", Filters(team_key=vcse))
     assert (row["denominator"], row["numerator"]) == (len(counted), len(counted) - len(behind))
     vcse_staff = _metric("supervision_coverage", Filters(provider_type="VCSE"))
     assert vcse_staff["denominator"] == 2
-    assert coverage.overdue([], TODAY) == []
+    assert coverage.overdue([], TODAY()) == []

@@ -25,7 +25,7 @@ from alongside.supervision.review import caseload_review
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate
 
 
 def ago(days: int) -> dt.datetime:
@@ -51,7 +51,7 @@ def supervised(team, supervisor):
     services.make_agreement(
         supervisee=worker,
         supervisor=supervisor,
-        starts_on=TODAY - dt.timedelta(days=30),
+        starts_on=TODAY() - dt.timedelta(days=30),
         terms={Kind.INDIVIDUAL: 4},
         by=supervisor,
     )
@@ -93,7 +93,7 @@ def test_no_contact_for_four_weeks(team, supervisor):
 def test_plan_review_overdue(team, supervisor):
     worker = supervised(team, supervisor)
     late, due = case(team, worker), case(team, worker)
-    for episode, review_on in ((late, TODAY - dt.timedelta(days=1)), (due, TODAY)):
+    for episode, review_on in ((late, TODAY() - dt.timedelta(days=1)), (due, TODAY())):
         plan = CarePlan.objects.create(episode=episode, current_version=1)
         CarePlanVersion.objects.create(plan=plan, number=1, created_by=worker, review_on=review_on)
     assert "plan_review_overdue" in signals_of(supervisor, late)
@@ -154,7 +154,7 @@ def test_follow_up_past_its_date(team, supervisor):
         kind=HandoverKind.SIGNPOST,
         team=team,
         passed_on="Details passed by phone",
-        follow_up_on=TODAY - dt.timedelta(days=2),
+        follow_up_on=TODAY() - dt.timedelta(days=2),
         created_by=worker,
     )
     assert "follow_up_overdue" in signals_of(supervisor, episode)

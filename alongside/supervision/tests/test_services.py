@@ -31,7 +31,7 @@ from alongside.supervision.services import Discussion, NewAction
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def pair():
     services.make_agreement(
         supervisee=care_partner,
         supervisor=supervisor,
-        starts_on=TODAY - dt.timedelta(days=90),
+        starts_on=TODAY() - dt.timedelta(days=90),
         terms={Kind.INDIVIDUAL: 4, Kind.GROUP: 12},
         by=supervisor,
     )
@@ -59,7 +59,7 @@ def test_an_agreement_takes_its_terms_from_the_role_policy(pair):
     SupervisionPolicy.objects.create(role=Role.PRACTITIONER, kind=Kind.GROUP, every_weeks=8)
     meta = MembershipFactory(role=Role.SUPERVISOR).user
     agreement = services.make_agreement(
-        supervisee=care_partner, supervisor=meta, starts_on=TODAY, by=meta
+        supervisee=care_partner, supervisor=meta, starts_on=TODAY(), by=meta
     )
     assert {(t.kind, t.every_weeks) for t in agreement.terms.all()} == {
         (Kind.INDIVIDUAL, 4),
@@ -73,7 +73,7 @@ def test_nobody_supervises_themself(pair):
         services.make_agreement(
             supervisee=care_partner,
             supervisor=care_partner,
-            starts_on=TODAY,
+            starts_on=TODAY(),
             terms={Kind.INDIVIDUAL: 4},
             by=care_partner,
         )
@@ -86,18 +86,18 @@ def test_overlapping_agreements_for_the_same_pair_are_refused(pair):
         services.make_agreement(
             supervisee=care_partner,
             supervisor=supervisor,
-            starts_on=TODAY + dt.timedelta(days=30),
+            starts_on=TODAY() + dt.timedelta(days=30),
             terms={Kind.INDIVIDUAL: 4},
             by=supervisor,
         )
     assert SupervisionAgreement.objects.count() == before
     # After the first ends, a new one may start the next day.
     first = SupervisionAgreement.objects.get(supervisee=care_partner, supervisor=supervisor)
-    services.end_agreement(agreement=first, on=TODAY, by=supervisor)
+    services.end_agreement(agreement=first, on=TODAY(), by=supervisor)
     services.make_agreement(
         supervisee=care_partner,
         supervisor=supervisor,
-        starts_on=TODAY + dt.timedelta(days=1),
+        starts_on=TODAY() + dt.timedelta(days=1),
         terms={Kind.INDIVIDUAL: 4},
         by=supervisor,
     )
@@ -107,7 +107,7 @@ def _session(supervisor, care_partner, episode, **changes):
     arguments = {
         "supervisor": supervisor,
         "kind": Kind.INDIVIDUAL,
-        "held_on": TODAY,
+        "held_on": TODAY(),
         "duration_minutes": 60,
         "attendees": [care_partner],
         "by": supervisor,
@@ -123,12 +123,14 @@ def _session(supervisor, care_partner, episode, **changes):
                 risks="None new.",
                 next_steps="Introduce the peer group.",
                 actions=[
-                    NewAction("Send the peer group details", care_partner, TODAY + dt.timedelta(7))
+                    NewAction(
+                        "Send the peer group details", care_partner, TODAY() + dt.timedelta(7)
+                    )
                 ],
             )
         ],
         "actions": [
-            NewAction("Book the coaching refresher", care_partner, TODAY + dt.timedelta(30))
+            NewAction("Book the coaching refresher", care_partner, TODAY() + dt.timedelta(30))
         ],
     }
     arguments.update(changes)
@@ -157,11 +159,11 @@ def test_a_session_records_the_discussion_steps_down_and_sets_actions(pair):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"held_on": TODAY + dt.timedelta(days=1)}, "before it is held"),
+        ({"held_on": TODAY() + dt.timedelta(days=7)}, "before it is held"),
         ({"duration_minutes": 2}, "from 5 minutes to 8 hours"),
         ({"attendees": []}, "Choose who attended"),
         ({"kind": "chat"}, "Choose the kind of session"),
-        ({"actions": [NewAction("Ring the GP", None, TODAY)]}, "needs an owner"),
+        ({"actions": [NewAction("Ring the GP", None, TODAY())]}, "needs an owner"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_saved(pair, changes, message):
@@ -237,7 +239,7 @@ def test_a_supervisor_may_open_a_current_supervisees_cases(pair):
 def test_the_basis_ends_with_the_agreement(pair):
     care_partner, supervisor, episode = pair
     agreement = SupervisionAgreement.objects.get(supervisee=care_partner)
-    services.end_agreement(agreement=agreement, on=TODAY - dt.timedelta(days=1), by=supervisor)
+    services.end_agreement(agreement=agreement, on=TODAY() - dt.timedelta(days=1), by=supervisor)
     assert not policy.decide(supervisor, episode.person, Part.PLAN, Action.VIEW).allowed
 
 

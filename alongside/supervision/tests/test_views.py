@@ -36,7 +36,7 @@ from alongside.supervision.services import Discussion, NewAction
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate
 
 
 class Place:
@@ -78,14 +78,14 @@ class Place:
         self.agreement = services.make_agreement(
             supervisee=self.care_partner,
             supervisor=self.supervisor,
-            starts_on=TODAY - dt.timedelta(days=90),
+            starts_on=TODAY() - dt.timedelta(days=90),
             terms={Kind.INDIVIDUAL: 4},
             by=self.team_lead,
         )
         services.make_agreement(
             supervisee=self.supervisor,
             supervisor=self.meta,
-            starts_on=TODAY - dt.timedelta(days=90),
+            starts_on=TODAY() - dt.timedelta(days=90),
             terms={Kind.META: 8},
             by=self.meta,
         )
@@ -98,7 +98,7 @@ class Place:
         arguments = {
             "supervisor": self.supervisor,
             "kind": Kind.INDIVIDUAL,
-            "held_on": TODAY,
+            "held_on": TODAY(),
             "duration_minutes": 60,
             "attendees": [self.care_partner],
             "by": self.supervisor,
@@ -108,7 +108,7 @@ class Place:
                     episode=self.episode,
                     supervisee=self.care_partner,
                     goals_progress="'Back at the allotment' – goal 1 at 6/10",
-                    actions=[NewAction("Ask about the walking group", self.care_partner, TODAY)],
+                    actions=[NewAction("Ask about the walking group", self.care_partner, TODAY())],
                 )
             ],
         }
@@ -122,7 +122,7 @@ def place() -> Place:
 
 
 def session_post(place: Place, **changes: str) -> dict[str, str]:
-    held = TODAY
+    held = TODAY()
     data = {
         "discussion_rows": "1",
         "action_rows": "1",
@@ -144,7 +144,7 @@ def session_post(place: Place, **changes: str) -> dict[str, str]:
         "discussion-1-action_owner": str(place.care_partner.pk),
         "discussion-1-action_due_on-day": "1",
         "discussion-1-action_due_on-month": "1",
-        "discussion-1-action_due_on-year": str(TODAY.year + 1),
+        "discussion-1-action_due_on-year": str(TODAY().year + 1),
     }
     data.update(changes)
     return data
@@ -205,9 +205,9 @@ def test_a_team_lead_makes_an_agreement_with_a_supervisor_in_another_organisatio
         {
             "supervisee": place.care_partner.pk,
             "supervisor": place.meta.pk,
-            "starts_on-day": str(TODAY.day),
-            "starts_on-month": str(TODAY.month),
-            "starts_on-year": str(TODAY.year),
+            "starts_on-day": str(TODAY().day),
+            "starts_on-month": str(TODAY().month),
+            "starts_on-year": str(TODAY().year),
             "weeks_group": "12",
         },
     )
@@ -233,9 +233,9 @@ def test_a_bad_agreement_shows_its_message_and_saves_nothing(client, place, chan
     data = {
         "supervisee": str(place.care_partner.pk),
         "supervisor": str(place.meta.pk),
-        "starts_on-day": str(TODAY.day),
-        "starts_on-month": str(TODAY.month),
-        "starts_on-year": str(TODAY.year),
+        "starts_on-day": str(TODAY().day),
+        "starts_on-month": str(TODAY().month),
+        "starts_on-year": str(TODAY().year),
         "weeks_individual": "4",
     }
     if changes.get("supervisor") == "self":
@@ -265,11 +265,11 @@ def test_an_agreement_is_ended_by_the_team_lead_only(client, place):
     place.agreement.refresh_from_db()
     assert place.agreement.ends_on is None
     response = client.post(
-        url, {"on-day": TODAY.day, "on-month": TODAY.month, "on-year": TODAY.year}
+        url, {"on-day": TODAY().day, "on-month": TODAY().month, "on-year": TODAY().year}
     )
     assert response.status_code == 302
     place.agreement.refresh_from_db()
-    assert place.agreement.ends_on == TODAY
+    assert place.agreement.ends_on == TODAY()
 
 
 def test_the_tree_nests_practitioner_under_supervisor_under_meta_supervisor(client, place):
@@ -324,7 +324,7 @@ def test_the_supervisor_records_a_session_with_a_step_down_and_an_action(client,
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"held_on-year": str(TODAY.year + 1)}, "A session cannot be recorded before it is held"),
+        ({"held_on-year": str(TODAY().year + 1)}, "A session cannot be recorded before it is held"),
         ({"duration_minutes": "2"}, "from 5 minutes to 8 hours"),
         ({"duration_minutes": ""}, "Give how long it lasted"),
         ({"attendees": ""}, "Choose who attended"),
@@ -428,7 +428,7 @@ def test_the_session_page_shows_the_discussion_to_those_the_policy_allows(client
 def test_after_the_agreement_ends_the_supervisor_no_longer_sees_the_person(client, place):
     session = place.session()
     SupervisionAgreement.objects.filter(pk=place.agreement.pk).update(
-        ends_on=TODAY - dt.timedelta(days=1)
+        ends_on=TODAY() - dt.timedelta(days=1)
     )
     client.force_login(place.supervisor)
     page = text(client.get(reverse("supervision:session", kwargs={"session_id": session.pk})))
