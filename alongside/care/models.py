@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -201,6 +202,21 @@ MHSDS_MECHANISM_CODES: dict[str, str] = {
 DIRECT_MODES = (Mode.FACE_TO_FACE, Mode.PHONE, Mode.VIDEO)
 
 
+class TimeOfDay(models.TextChoices):
+    """When in the day a contact starts, for the person's stated preferences."""
+
+    MORNING = "morning", "Mornings (before 12 noon)"
+    AFTERNOON = "afternoon", "Afternoons (12 noon to 5pm)"
+    EVENING = "evening", "Evenings (from 5pm)"
+
+
+def time_of_day(hour: int) -> str:
+    """The :class:`TimeOfDay` an hour (0–23, local time) falls in."""
+    if hour < 12:
+        return TimeOfDay.MORNING
+    return TimeOfDay.AFTERNOON if hour < 17 else TimeOfDay.EVENING
+
+
 class Kind(models.TextChoices):
     ASSESSMENT = "assessment", "Assessment"
     COACHING = "coaching", "Coaching session"
@@ -265,6 +281,11 @@ class Contact(models.Model):
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
+    others_present = models.BooleanField(
+        "family, a carer or a friend joined",
+        default=False,
+        help_text="Someone the person chose to bring took part in the contact.",
+    )
     note_sharing = models.CharField(
         max_length=12, choices=NoteSharing.choices, default=NoteSharing.CARE_TEAM
     )
@@ -312,6 +333,18 @@ class AgreementMethod(models.TextChoices):
     PORTAL = "portal", "Agreed in the person's own portal"
 
 
+class Authorship(models.TextChoices):
+    """Who wrote a plan section or worded a goal: the co-production signal in a person's care."""
+
+    PERSON = "person", "The person, in their own words"
+    TOGETHER = "together", "The person and their key worker together"
+    PRACTITIONER = "practitioner", "The key worker or care team"
+
+
+#: Authorship that counts as written by or with the person.
+WITH_THE_PERSON = (Authorship.PERSON, Authorship.TOGETHER)
+
+
 class CarePlan(models.Model):
     """The person's care and support plan for an episode. Its content lives in versions; the plan
     row only says which version is current (and is locked while a new one is written)."""
@@ -349,6 +382,17 @@ class CarePlanVersion(models.Model):
     safer_surroundings = models.TextField("Making my surroundings safer", blank=True)
     crisis_numbers = models.TextField("Crisis numbers", blank=True)
     review_on = models.DateField(null=True, blank=True)
+    authorship = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Who wrote each section at this version: {section field: Authorship}.",
+    )
+    person_present = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Whether the person took part in writing or reviewing this version (blank "
+        "when not recorded).",
+    )
     change_note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -387,6 +431,12 @@ class Goal(models.Model):
     )
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_because = models.CharField(max_length=200, blank=True)
+    worded_by = models.CharField(
+        max_length=12,
+        choices=Authorship.choices,
+        blank=True,
+        help_text="Whose words the goal is in (blank when not recorded).",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -424,6 +474,55 @@ class GoalRating(models.Model):
 
     def __str__(self) -> str:
         return f"Goal rating {self.pk}"
+
+
+class ContactPreferences(models.Model):
+    """How the person wants to be in touch: the modes and times that suit them and whether family,
+    a carer or a friend may join. Stated by the person (in the portal or with their key worker);
+    an empty list means no preference. Contacts are checked against it
+    (:meth:`honoured_by`) as a co-production signal."""
+
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, related_name="contact_preferences"
+    )
+    modes = ArrayField(
+        models.CharField(max_length=16, choices=Mode.choices), default=list, blank=True
+    )
+    times = ArrayField(
+        models.CharField(max_length=10, choices=TimeOfDay.choices), default=list, blank=True
+    )
+    others_may_join = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Whether family, a carer or a friend may join contacts (blank: not said).",
+    )
+    who_may_be_involved = models.TextField(
+        blank=True, help_text="Who the person wants involved in their care, in their words."
+    )
+    stated_in_portal = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "contact preferences"
+
+    def __str__(self) -> str:
+        return f"Contact preferences of person {self.person_id}"
+
+    @property
+    def stated(self) -> bool:
+        return bool(self.modes or self.times or self.others_may_join is not None)
+
+    def honoured_by(self, contact: Contact) -> bool:
+        """Whether a contact kept to every preference stated (its mode, the time it started, and
+        nobody else joining when the person said no)."""
+        if self.modes and contact.mode not in self.modes:
+            return False
+        if self.times and time_of_day(timezone.localtime(contact.starts_at).hour) not in self.times:
+            return False
+        return not (self.others_may_join is False and contact.others_present)
 
 
 class PlanNote(models.Model):

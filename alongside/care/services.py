@@ -5,7 +5,7 @@ first, so that nothing is half-saved."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,21 +17,26 @@ from alongside.care.models import (
     DIRECT_MODES,
     AgreementMethod,
     Allocation,
+    Authorship,
     CarePlan,
     CarePlanVersion,
     CareTeamMember,
     Contact,
+    ContactPreferences,
     Episode,
     Goal,
     GoalRating,
     Intensity,
     IntensityChange,
+    Mode,
     NoteSharing,
     Outcome,
     PlanNote,
     RatedBy,
+    TimeOfDay,
 )
 from alongside.organisations.models import Membership, Team
+from alongside.people.models import Person
 from alongside.referrals import services as referral_services
 from alongside.referrals.models import ClosureReason, Referral
 
@@ -46,6 +51,8 @@ PLAN_SECTIONS = (
     "safer_surroundings",
     "crisis_numbers",
 )
+#: The parts of a plan whose authorship is recorded: its sections and who does what.
+AUTHORED_SECTIONS = (*PLAN_SECTIONS, "actions")
 
 
 class StalePlan(ValidationError):
@@ -153,6 +160,7 @@ def record_contact(
     by: User,
     note: str = "",
     note_sharing: str = NoteSharing.CARE_TEAM,
+    others_present: bool = False,
 ) -> Contact:
     """Record a contact, or plan one (an appointment: no outcome yet). An attended contact
     cannot be in the future; the referral's waiting-time clock is brought up to date in the same
@@ -173,6 +181,7 @@ def record_contact(
         duration_minutes=duration_minutes,
         note=note,
         note_sharing=note_sharing,
+        others_present=others_present,
         recorded_by=by,
     )
     contact.full_clean()
@@ -315,14 +324,25 @@ def save_plan(
     actions: list[dict] | None = None,
     review_on: dt.date | None = None,
     change_note: str = "",
+    authorship: Mapping[str, str] | None = None,
+    person_present: bool | None = None,
     **sections: str,
 ) -> CarePlanVersion:
     """Write a new version of the plan. ``base_version`` is the version the user started from
     (0 for a first plan); if someone saved another version since, the edit is refused — never
-    silently overwritten — and the message says who and when."""
+    silently overwritten — and the message says who and when.
+
+    ``authorship`` says who wrote each section ({section: Authorship}; kept for the sections that
+    have words), and ``person_present`` whether the person took part in this version."""
     unknown = set(sections) - set(PLAN_SECTIONS)
     if unknown:
         raise ValidationError(f"Unknown plan sections: {', '.join(sorted(unknown))}")
+    authorship = dict(authorship or {})
+    unknown = set(authorship) - set(AUTHORED_SECTIONS)
+    if unknown:
+        raise ValidationError(f"Authorship for unknown plan sections: {', '.join(sorted(unknown))}")
+    if any(value not in Authorship.values for value in authorship.values()):
+        raise ValidationError({"authorship": "Say who wrote each section"})
     if episode.ended_at is not None:
         raise ValidationError("The episode has ended: its plan can no longer change.")
     plan = _plan_for(episode)
@@ -348,6 +368,12 @@ def save_plan(
         review_on=review_on,
         change_note=change_note,
         created_by=by,
+        person_present=person_present,
+        authorship={
+            name: who
+            for name, who in authorship.items()
+            if (actions if name == "actions" else sections.get(name, "").strip())
+        },
         **{name: sections.get(name, "") for name in PLAN_SECTIONS},
     )
     version.full_clean()
@@ -381,13 +407,25 @@ def record_plan_agreement(
 
 
 @transaction.atomic
-def add_goal(*, episode: Episode, text: str, by: User, first_rating: int | None = None) -> Goal:
-    """A goal in the person's own words (and, if given, where they are now)."""
+def add_goal(
+    *,
+    episode: Episode,
+    text: str,
+    by: User,
+    first_rating: int | None = None,
+    worded_by: str = "",
+) -> Goal:
+    """A goal in the person's own words (and, if given, where they are now). ``worded_by`` says
+    whose words they are (an :class:`Authorship`; blank when not recorded)."""
     if not text.strip():
         raise ValidationError({"text": "Write the goal in the person's own words"})
     if episode.ended_at is not None:
         raise ValidationError("The episode has ended.")
-    goal = Goal.objects.create(episode=episode, text=text.strip(), created_by=by)
+    if worded_by and worded_by not in Authorship.values:
+        raise ValidationError({"worded_by": "Say whose words the goal is in"})
+    goal = Goal.objects.create(
+        episode=episode, text=text.strip(), created_by=by, worded_by=worded_by
+    )
     if first_rating is not None:
         rate_goal(goal=goal, score=first_rating, by=by, rated_by=RatedBy.WITH_WORKER)
     return goal
@@ -439,3 +477,41 @@ def mark_person_note_read(*, note: PlanNote, by: User) -> PlanNote:
         note.read_by = by
         note.save(update_fields=["read_at", "read_by"])
     return note
+
+
+# --- How the person wants to be in touch -------------------------------------------------------
+
+
+@transaction.atomic
+def set_contact_preferences(
+    *,
+    person: Person,
+    modes: Sequence[str],
+    times: Sequence[str],
+    others_may_join: bool | None,
+    who_may_be_involved: str,
+    by: User,
+    in_portal: bool = False,
+) -> ContactPreferences:
+    """Record (or replace) how the person wants to be in touch; ``in_portal`` when the person
+    said so themselves in their portal."""
+    problems: dict[str, str] = {}
+    if any(m not in Mode.values for m in modes):
+        problems["modes"] = "Choose ways of being in touch from the list"
+    if any(t not in TimeOfDay.values for t in times):
+        problems["times"] = "Choose times of day from the list"
+    if problems:
+        raise ValidationError(problems)
+    preferences, _ = ContactPreferences.objects.select_for_update().get_or_create(
+        person=person, defaults={"updated_by": by}
+    )
+    preferences.modes = sorted(set(modes), key=Mode.values.index)
+    preferences.times = sorted(set(times), key=TimeOfDay.values.index)
+    preferences.others_may_join = others_may_join
+    preferences.who_may_be_involved = who_may_be_involved.strip()
+    preferences.stated_in_portal = in_portal
+    preferences.updated_at = timezone.now()
+    preferences.updated_by = by
+    preferences.full_clean()
+    preferences.save()
+    return preferences

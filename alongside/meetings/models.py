@@ -112,6 +112,12 @@ class AgendaItem(models.Model):
     )
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     decision_note = models.TextField(blank=True)
+    person_present = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Whether the person, or their advocate, took part when this was decided "
+        "(blank when not recorded).",
+    )
     lead_team = models.ForeignKey(
         "organisations.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -254,6 +254,7 @@ def record_decision(
     told_person: str = "",
     follow_up_on: dt.date | None = None,
     version: int | None = None,
+    person_present: bool | None = None,
 ) -> AgendaItem:
     """Record the meeting's decision on one item, and make what it decides happen.
 
@@ -263,6 +264,8 @@ def record_decision(
     saying what is needed and from whom. For an episode of care: allocate changes the key
     worker, joint offer adds partner teams, signpost hands over alongside the care, and more
     information is a note. ``version`` is the referral's version the user saw.
+    ``person_present`` records whether the person (or their advocate) took part in the
+    discussion (``None``: not recorded).
     """
     current = AgendaItem.objects.select_for_update().get(pk=item.pk)
     if current.decision:
@@ -324,6 +327,7 @@ def record_decision(
 
     current.decision = decision
     current.decision_note = note
+    current.person_present = person_present
     if decision in (Decision.ALLOCATE, Decision.JOINT_OFFER):
         current.lead_team = lead_team
         current.key_worker = key_worker
