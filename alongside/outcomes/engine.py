@@ -35,7 +35,9 @@ SNOMED = "http://snomed.info/sct"
 ITEM_TYPES = ("display", "choice", "integer", "boolean", "string")
 #: Item types whose answers a score can add up.
 SCORED_TYPES = ("choice", "integer")
-METHODS = ("sum", "mean", "item")
+#: How a score is made from its items: their sum, their mean, one item's value, or ``top``: 1 when
+#: every item has its highest value and 0 otherwise (CollaboRATE's 'top score').
+METHODS = ("sum", "mean", "item", "top")
 #: The longest free-text answer a ``string`` item takes.
 MAX_TEXT = 2000
 
@@ -467,6 +469,8 @@ def _scores(r: _Reader, raw_scores: Any, by_id: dict[str, Item]) -> tuple[ScoreR
         if method == "mean":
             low = min(lo for lo, _ in low_high)
             high = max(hi for _, hi in low_high)
+        elif method == "top":
+            low, high = Decimal(0), Decimal(1)
         else:
             low = sum((lo for lo, _ in low_high), Decimal(0))
             high = sum((hi for _, hi in low_high), Decimal(0))
@@ -484,6 +488,8 @@ def _scores(r: _Reader, raw_scores: Any, by_id: dict[str, Item]) -> tuple[ScoreR
             min_answered = len(items)
         if method == "sum" and min_answered != len(items):
             r.problem(f"{where}.minAnswered", "a sum needs every item it adds (use a mean)")
+        if method == "top" and min_answered != len(items):
+            r.problem(f"{where}.minAnswered", "a top score needs every item it looks at")
         better = raw.get("better", "higher")
         if better not in ("higher", "lower"):
             r.problem(f"{where}.better", 'must be "higher" or "lower"')
@@ -754,7 +760,11 @@ def score(measure: Measure, answers: Any, *, complete: bool = True) -> Result:
         value: Decimal | None = None
         if len(got) >= rule.min_answered:
             total = sum(got, Decimal(0))
-            value = total / len(got) if rule.method == "mean" else total
+            if rule.method == "top":
+                highest = [measure.item(i).value_range()[1] for i in rule.items]
+                value = Decimal(all(n == h for n, h in zip(numbers, highest, strict=True)))
+            else:
+                value = total / len(got) if rule.method == "mean" else total
             value = _round(value, rule.decimals)
         band = rule.band_for(value) if value is not None else ""
         values.append(ScoreValue(rule, value, band, len(got)))

@@ -22,6 +22,7 @@ def load(name: str) -> engine.Measure:
 
 
 PHQ9, GAD7, DIALOG, GBO = load("phq9"), load("gad7"), load("dialog"), load("gbo")
+COLLABORATE = load("collaborate")
 
 
 def total(measure: engine.Measure, answers: object, key: str = "total") -> Decimal | None:
@@ -201,6 +202,42 @@ def test_wording_must_cover_every_question_and_nothing_else():
     assert "answerLists.positive" in locations
 
 
+# --- CollaboRATE ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected_total", "expected_top"),
+    [
+        ({"1": 9, "2": 9, "3": 9}, 27, 1),
+        ({"1": 9, "2": 8, "3": 9}, 26, 0),
+        ({"1": 0, "2": 0, "3": 0}, 0, 0),
+        ([5, 9, 2], 16, 0),
+    ],
+)
+def test_collaborate_total_and_top_score(answers, expected_total, expected_top):
+    assert total(COLLABORATE, answers) == expected_total
+    assert total(COLLABORATE, answers, key="top") == expected_top
+
+
+@pytest.mark.parametrize("bad", [{"1": 10, "2": 9, "3": 9}, {"1": -1, "2": 0, "3": 0}])
+def test_collaborate_answers_outside_0_to_9_are_refused(bad):
+    with pytest.raises(AnswerError):
+        engine.score(COLLABORATE, bad)
+
+
+def test_collaborate_needs_every_answer_and_its_licensed_wording():
+    with pytest.raises(AnswerError):
+        engine.score(COLLABORATE, {"1": 9, "2": 9})
+    assert COLLABORATE.needs_wording and not COLLABORATE.usable
+
+
+def test_a_top_score_must_look_at_every_item_it_names():
+    data = json.loads((DEFINITIONS / "collaborate.json").read_text())
+    data["scoring"]["scores"][1]["minAnswered"] = 2
+    with pytest.raises(engine.DefinitionError, match="top score needs every item"):
+        engine.parse(data)
+
+
 # --- Reliable change ---------------------------------------------------------------------------
 
 
@@ -255,7 +292,9 @@ def answer_sets(measure: engine.Measure) -> st.SearchStrategy[dict]:
     )
 
 
-@pytest.mark.parametrize("measure", [PHQ9, GAD7, DIALOG, GBO], ids=lambda m: m.name)
+@pytest.mark.parametrize(
+    "measure", [PHQ9, GAD7, DIALOG, GBO, COLLABORATE], ids=lambda m: m.name
+)
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_every_score_is_within_its_range_and_has_a_band(measure, data):
