@@ -245,11 +245,6 @@ ALONGSIDE_INSIGHTS_MAX_AGE = int(os.environ.get("ALONGSIDE_INSIGHTS_MAX_AGE", "3
 # --- Workforce ---
 # How much each intensity of support weighs in a caseload, for caseload per whole-time
 # equivalent on the workforce pages (a high-intensity episode counts three times a low one).
-#   ALONGSIDE_COPRODUCTION_REVIEW_MONTHS  how often each team, service and alliance reviews its
-#                                         co-production (default 3: quarterly)
-ALONGSIDE_COPRODUCTION_REVIEW_MONTHS = int(
-    os.environ.get("ALONGSIDE_COPRODUCTION_REVIEW_MONTHS", "3")
-)
 ALONGSIDE_INTENSITY_WEIGHTS = {"low": 1, "medium": 2, "high": 3}
 
 
