@@ -292,9 +292,7 @@ def answer_sets(measure: engine.Measure) -> st.SearchStrategy[dict]:
     )
 
 
-@pytest.mark.parametrize(
-    "measure", [PHQ9, GAD7, DIALOG, GBO, COLLABORATE], ids=lambda m: m.name
-)
+@pytest.mark.parametrize("measure", [PHQ9, GAD7, DIALOG, GBO, COLLABORATE], ids=lambda m: m.name)
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_every_score_is_within_its_range_and_has_a_band(measure, data):
