@@ -247,6 +247,13 @@ ALONGSIDE_INSIGHTS_MAX_AGE = int(os.environ.get("ALONGSIDE_INSIGHTS_MAX_AGE", "3
 # equivalent on the workforce pages (a high-intensity episode counts three times a low one).
 ALONGSIDE_INTENSITY_WEIGHTS = {"low": 1, "medium": 2, "high": 3}
 
+# --- Co-production ---
+# Months between a team's, service's or alliance's co-production reviews: a review is due this
+# long after the last one (the review pages show when the next is due or how late it is).
+ALONGSIDE_COPRODUCTION_REVIEW_MONTHS = int(
+    os.environ.get("ALONGSIDE_COPRODUCTION_REVIEW_MONTHS", "3")
+)
+
 
 # --- Account and transport security ---
 # Environment:

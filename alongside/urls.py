@@ -23,5 +23,6 @@ urlpatterns = [
     path("insights/", include("alongside.insights.urls")),
     path("supervision/", include("alongside.supervision.urls")),
     path("workforce/", include("alongside.workforce.urls")),
+    path("coproduction/", include("alongside.coproduction.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -257,6 +257,62 @@ def register_expert(
 
 
 @transaction.atomic
+def update_expert(
+    *,
+    expert: Expert,
+    by: User,
+    given_name: str,
+    family_name: str,
+    organisation: Organisation,
+    consent_on: dt.date | None,
+    naming: str,
+    reward: str,
+    email: str = "",
+    phone: str = "",
+    consent_note: str = "",
+    left_on: dt.date | None = None,
+) -> Expert:
+    """Change an expert by experience's details: their name, consent, how they wish to be named,
+    how they are thanked, contact details, and the date they left the register (if they have).
+    Involvements already recorded keep the reward and amount they were recorded with."""
+    problems: dict[str, str] = {}
+    today = timezone.localdate()
+    if consent_on is None:
+        problems["consent_on"] = "Enter the date they consented"
+    elif consent_on > today:
+        problems["consent_on"] = "The date they consented cannot be in the future"
+    if not given_name.strip():
+        problems["given_name"] = "Enter their first name"
+    if not family_name.strip():
+        problems["family_name"] = "Enter their last name"
+    if naming not in Naming.values:
+        problems["naming"] = "Choose how they wish to be named"
+    if reward not in Reward.values:
+        problems["reward"] = "Choose how they are thanked for their time"
+    if left_on is not None:
+        if left_on > today:
+            problems["left_on"] = "The date they left cannot be in the future"
+        elif consent_on is not None and left_on < consent_on:
+            problems["left_on"] = "The date they left cannot be before they consented"
+    if problems:
+        raise ValidationError(problems)
+    current = Expert.objects.select_for_update().get(pk=expert.pk)
+    current.given_name = given_name.strip()
+    current.family_name = family_name.strip()
+    current.organisation = organisation
+    current.consent_on = consent_on
+    current.consent_note = consent_note.strip()
+    current.naming = naming
+    current.reward = reward
+    current.email = email.strip()
+    current.phone = phone.strip()
+    current.left_on = left_on
+    current.full_clean()
+    current.save()
+    return current
+
+
+@transaction.atomic
 def link_person(*, expert: Expert, person: Person | None, by: User) -> Expert:
     """Link an expert by experience to their own Person record, because they chose to (or
     unlink it, with ``person=None``)."""
@@ -367,7 +423,7 @@ def record_involvement(
         problems["hours"] = "Hours must be more than 0"
     elif hours > LONGEST_INVOLVEMENT_HOURS:
         problems["hours"] = f"Hours must be {LONGEST_INVOLVEMENT_HOURS} or fewer for one day"
-    elif hours != hours.quantize(Decimal("0.25")):
+    elif (hours * 4) % 1 != 0:
         problems["hours"] = "Give hours in quarters of an hour, for example 1.25"
     if not what.strip():
         problems["what"] = "Say what the work was"
