@@ -19,11 +19,11 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from alongside.accounts.models import User
-from alongside.organisations.models import Membership
+from alongside.organisations.models import Membership, Role
 from alongside.sharing.policy import CARE_ROLES
 from alongside.supervision.models import AgreementTerm, Attendee, Kind, SupervisionAgreement
 
@@ -43,11 +43,11 @@ class Overdue:
         return Kind(self.kind).label
 
 
-def _home_team() -> Subquery:
+def _home_team_of(field: str = "supervisee") -> Subquery:
     """The team of a supervisee's first active care membership."""
     first = (
         Membership.objects.active()
-        .filter(user=OuterRef("supervisee"), role__in=CARE_ROLES)
+        .filter(user=OuterRef(field), role__in=CARE_ROLES)
         .order_by("started_on", "id")
         .values("team_id")[:1]
     )
@@ -60,7 +60,7 @@ def current_agreements(
     """Agreements current on ``today``, of supervisees in these teams (everyone's if ``None``)."""
     agreements = SupervisionAgreement.objects.current(today)
     if team_ids is not None:
-        agreements = agreements.annotate(home_team=_home_team()).filter(
+        agreements = agreements.annotate(home_team=_home_team_of()).filter(
             home_team__in=list(team_ids)
         )
     return agreements
@@ -72,13 +72,25 @@ def supervisee_ids(team_ids: Collection[int] | None, today: dt.date | None = Non
     return set(current_agreements(team_ids, day).values_list("supervisee_id", flat=True))
 
 
-def overdue(team_ids: Collection[int] | None, today: dt.date | None = None) -> list[Overdue]:
-    """Every term of a current agreement overdue on ``today`` (by default today), most overdue
-    first; for supervisees in ``team_ids``, or everyone when ``None``. Two queries, whatever
-    the numbers."""
-    day = today or timezone.localdate()
+@dataclass(frozen=True)
+class Standing:
+    """One supervisee's standing on the day: covered when none of their agreement's terms (of
+    the kinds counted) is overdue; ``days_overdue`` is their most overdue term's, else 0."""
+
+    supervisee: User
+    team_id: int | None
+    covered: bool
+    days_overdue: int
+
+
+def _due_terms(
+    team_ids: Collection[int] | None, day: dt.date
+) -> list[tuple[AgreementTerm, dt.date]]:
+    """Each term of each agreement current on the day, with the day its next session is due.
+    Two queries, whatever the numbers."""
     terms = list(
         AgreementTerm.objects.filter(agreement__in=current_agreements(team_ids, day))
+        .annotate(home_team=_home_team_of("agreement__supervisee"))
         .select_related("agreement__supervisee", "agreement__supervisor")
         .order_by("agreement_id", "kind")
     )
@@ -90,23 +102,78 @@ def overdue(team_ids: Collection[int] | None, today: dt.date | None = None) -> l
         .annotate(last=Max("session__held_on"))
         .order_by()
     }
-    found = []
+    due = []
     for term in terms:
         agreement = term.agreement
         last = latest.get((agreement.supervisee_id, agreement.supervisor_id, term.kind))
         since = max(agreement.starts_on, last) if last else agreement.starts_on
-        due_on = since + dt.timedelta(days=7 * term.every_weeks)
-        if day > due_on:
-            found.append(
-                Overdue(
-                    supervisee=agreement.supervisee,
-                    supervisor=agreement.supervisor,
-                    kind=term.kind,
-                    due_on=due_on,
-                    days_overdue=(day - due_on).days,
-                )
-            )
+        due.append((term, since + dt.timedelta(days=7 * term.every_weeks)))
+    return due
+
+
+def overdue(team_ids: Collection[int] | None, today: dt.date | None = None) -> list[Overdue]:
+    """Every term of a current agreement overdue on ``today`` (by default today), most overdue
+    first; for supervisees in ``team_ids``, or everyone when ``None``. Two queries, whatever
+    the numbers."""
+    day = today or timezone.localdate()
+    found = [
+        Overdue(
+            supervisee=term.agreement.supervisee,
+            supervisor=term.agreement.supervisor,
+            kind=term.kind,
+            due_on=due_on,
+            days_overdue=(day - due_on).days,
+        )
+        for term, due_on in _due_terms(team_ids, day)
+        if day > due_on
+    ]
     return sorted(
         found,
         key=lambda o: (-o.days_overdue, o.supervisee.get_full_name(), o.supervisee.pk, o.kind),
     )
+
+
+def standings(
+    team_ids: Collection[int] | None, today: dt.date | None = None, *, meta: bool = False
+) -> list[Standing]:
+    """Each supervisee's standing on the day, as the coverage metric counts them (``meta``: as
+    meta-supervision coverage does, only supervisors' meta-supervision terms). Three queries."""
+    day = today or timezone.localdate()
+    due = _due_terms(team_ids, day)
+    if meta:
+        supervisors = _supervisors(day)
+        due = [
+            (t, d)
+            for t, d in due
+            if t.kind == Kind.META and t.agreement.supervisee_id in supervisors
+        ]
+    worst: dict[int, tuple[AgreementTerm, int]] = {}
+    for term, due_on in due:
+        late = (day - due_on).days
+        held = worst.get(term.agreement.supervisee_id)
+        if held is None or late > held[1]:
+            worst[term.agreement.supervisee_id] = (term, late)
+    return sorted(
+        (
+            Standing(
+                supervisee=term.agreement.supervisee,
+                team_id=term.home_team,
+                covered=late <= 0,
+                days_overdue=max(late, 0),
+            )
+            for term, late in worst.values()
+        ),
+        key=lambda s: (-s.days_overdue, s.supervisee.get_full_name(), s.supervisee.pk),
+    )
+
+
+def _supervisors(day: dt.date) -> set[int]:
+    """Who is a supervisor on the day: holds an active supervisor role, or supervises someone
+    under an agreement not ended by the day (the metric's ``supervisee_is_supervisor``)."""
+    roles = (
+        Membership.objects.active().filter(role=Role.SUPERVISOR).values_list("user_id", flat=True)
+    )
+    supervising = SupervisionAgreement.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+    ).values_list("supervisor_id", flat=True)
+    return set(roles) | set(supervising)

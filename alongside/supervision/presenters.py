@@ -15,7 +15,8 @@ from django.urls import reverse
 from alongside.accounts.models import User
 from alongside.care.presenters import intensity_tag
 from alongside.core import formats
-from alongside.organisations.models import Membership
+from alongside.organisations.models import Membership, OrganisationKind, Team
+from alongside.supervision.coverage import Overdue, Standing
 from alongside.supervision.models import (
     AgreementTerm,
     CaseDiscussion,
@@ -432,3 +433,104 @@ def signal_counts(reviews: Iterable[SuperviseeReview], visible: set[int]) -> lis
         [{"text": SIGNALS.get(key, key)}, {"text": formats.number(n), "format": "numeric"}]
         for key, n in counts.items()
     ]
+
+
+# --- Coverage -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    """Covered out of counted, with the sentence and the percentage to show."""
+
+    label: str
+    covered: int
+    counted: int
+
+    @property
+    def percent(self) -> str:
+        return f"{round(100 * self.covered / self.counted)}%" if self.counted else "None counted"
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.covered} of {self.counted} supervised within their agreement"
+
+
+def _share(label: str, standings: Iterable[Standing]) -> Share:
+    listed = list(standings)
+    return Share(label, sum(s.covered for s in listed), len(listed))
+
+
+def sector(team: Team | None) -> str:
+    """NHS, VCSE or the organisation's kind: how coverage is split for commissioners."""
+    if team is None:
+        return "No team now"
+    if team.organisation.is_nhs:
+        return "NHS"
+    if team.organisation.kind == OrganisationKind.VCSE:
+        return "VCSE"
+    return team.organisation.get_kind_display()
+
+
+@dataclass
+class CoveragePage:
+    """Supervision coverage for a scope on a day: the headline share, meta-supervision of
+    supervisors, the split by NHS and VCSE and by team, and who is overdue."""
+
+    standings: list[Standing]
+    meta: list[Standing]
+    overdue: list[Overdue]
+    teams: Mapping[int, Team]
+    today: dt.date
+
+    def _team(self, standing: Standing) -> Team | None:
+        return self.teams.get(standing.team_id) if standing.team_id is not None else None
+
+    @property
+    def headline(self) -> Share:
+        return _share("Supervision coverage", self.standings)
+
+    @property
+    def meta_share(self) -> Share:
+        return _share("Meta-supervision coverage of supervisors", self.meta)
+
+    @property
+    def by_sector(self) -> list[Share]:
+        groups: dict[str, list[Standing]] = defaultdict(list)
+        for standing in self.standings:
+            groups[sector(self._team(standing))].append(standing)
+        return [_share(name, groups[name]) for name in sorted(groups)]
+
+    @property
+    def by_team(self) -> list[dict[str, Any]]:
+        groups: dict[int | None, list[Standing]] = defaultdict(list)
+        for standing in self.standings:
+            groups[standing.team_id].append(standing)
+        rows = []
+        for team_id, listed in groups.items():
+            team = self.teams.get(team_id) if team_id is not None else None
+            name = f"{team.name} ({team.organisation.name})" if team else "No team now"
+            rows.append({"share": _share(name, listed), "sector": sector(team)})
+        return sorted(
+            rows, key=lambda r: (r["share"].covered / r["share"].counted, r["share"].label)
+        )
+
+    @property
+    def overdue_rows(self) -> list[dict[str, str]]:
+        return [
+            {
+                "supervisee": o.supervisee.display_name,
+                "supervisor": o.supervisor.display_name,
+                "kind": o.kind_label,
+                "due_on": formats.date(o.due_on),
+                "late": overdue_text(o.days_overdue),
+            }
+            for o in self.overdue
+        ]
+
+
+def overdue_text(days: int) -> str:
+    """'3 days', '2 weeks and 1 day': how long past due."""
+    weeks, rest = divmod(days, 7)
+    if not weeks:
+        return plural(rest, "day")
+    return plural(weeks, "week") + (f" and {plural(rest, 'day')}" if rest else "")

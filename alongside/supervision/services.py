@@ -49,6 +49,15 @@ def policy_terms(user: User) -> dict[str, int]:
 
 
 @transaction.atomic
+def set_policy(*, policy: SupervisionPolicy) -> SupervisionPolicy:
+    """Save what supervision a role calls for (a kind, at most so many weeks apart; once per
+    role and kind). Agreements already made keep their own terms."""
+    policy.full_clean()
+    policy.save()
+    return policy
+
+
+@transaction.atomic
 def make_agreement(
     *,
     supervisee: User,

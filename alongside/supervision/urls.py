@@ -9,6 +9,7 @@ urlpatterns = [
     path("agreements/new/", views.new_agreement, name="new-agreement"),
     path("agreements/<int:agreement_id>/end/", views.end_agreement, name="end-agreement"),
     path("tree/", views.tree, name="tree"),
+    path("coverage/", views.coverage_page, name="coverage"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/new/", views.new_session, name="new-session"),
     path("sessions/<int:session_id>/", views.session_page, name="session"),

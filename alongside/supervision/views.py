@@ -25,7 +25,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,12 +37,22 @@ from alongside.accounts.models import User
 from alongside.care.models import Episode
 from alongside.core import formats
 from alongside.core.access import no_person_data, user_passes_or_403
-from alongside.organisations.models import Membership, Organisation, Role, Team
+from alongside.organisations.models import Membership, Role, Team
 from alongside.sharing import policy
 from alongside.sharing.access import Access, open_record, person_data, record_list_view
 from alongside.sharing.models import Part
 from alongside.sharing.presenters import RecordNavigation
-from alongside.supervision import presenters, queries, services
+from alongside.supervision import coverage, presenters, queries, services
+from alongside.supervision.access import (
+    SUPERVISING,
+    coverage_scopes,
+    has_oversight,
+    is_staff,
+    managed_members,
+    may_manage,
+    sees_coverage,
+    tree_scopes,
+)
 from alongside.supervision.forms import AgreementForm, EndAgreementForm, SessionForms
 from alongside.supervision.models import (
     CaseDiscussion,
@@ -52,49 +62,6 @@ from alongside.supervision.models import (
     SupervisionSession,
 )
 from alongside.supervision.review import caseload_review
-
-#: Roles that may make and end agreements for the members of their team.
-TEAM_MANAGERS = (Role.TEAM_LEAD, Role.SUPERVISOR)
-#: Roles that may see the supervision tree.
-OVERSIGHT = (Role.TEAM_LEAD, Role.SUPERVISOR, Role.ORG_ADMIN)
-#: Roles of the people offered as supervisors.
-SUPERVISING = (Role.SUPERVISOR, Role.TEAM_LEAD)
-
-
-# --- Who may ----------------------------------------------------------------------------------
-
-
-def is_staff(user: Any) -> bool:
-    """Someone with a role in a team now (or a system administrator)."""
-    return bool(user.is_superuser or Membership.objects.active().filter(user=user).exists())
-
-
-def has_oversight(user: Any) -> bool:
-    return bool(
-        user.is_superuser
-        or Membership.objects.active().filter(user=user, role__in=OVERSIGHT).exists()
-    )
-
-
-def managed_members(user: User) -> QuerySet[Membership]:
-    """Active memberships of the people whose agreements ``user`` may make and end: members of
-    teams they lead or supervise, and of organisations they administer (never their own)."""
-    members = Membership.objects.active().exclude(user=user)
-    if not user.is_superuser:
-        mine = Membership.objects.active().filter(user=user)
-        members = members.filter(
-            Q(team_id__in=mine.filter(role__in=TEAM_MANAGERS).values("team_id"))
-            | Q(
-                team__organisation_id__in=mine.filter(role=Role.ORG_ADMIN).values(
-                    "team__organisation_id"
-                )
-            )
-        )
-    return members.select_related("user", "team__organisation")
-
-
-def may_manage(user: User, supervisee_id: int) -> bool:
-    return managed_members(user).filter(user_id=supervisee_id).exists()
 
 
 def _labels(user_ids: set[int]) -> dict[int, str]:
@@ -271,29 +238,11 @@ def end_agreement(request: HttpRequest, agreement_id: int) -> HttpResponse:
 # --- The tree ---------------------------------------------------------------------------------
 
 
-def _tree_scopes(user: User) -> tuple[list[Team], list[Organisation]]:
-    """The teams and organisations whose tree the user may see."""
-    if user.is_superuser:
-        teams = Team.objects.all()
-        organisations = Organisation.objects.all()
-    else:
-        mine = Membership.objects.active().filter(user=user, role__in=OVERSIGHT)
-        teams = Team.objects.filter(
-            Q(pk__in=mine.filter(role__in=TEAM_MANAGERS).values("team_id"))
-            | Q(organisation_id__in=mine.filter(role=Role.ORG_ADMIN).values("team__organisation"))
-        )
-        organisations = Organisation.objects.filter(pk__in=mine.values("team__organisation_id"))
-    return (
-        list(teams.select_related("organisation").order_by("name", "pk")),
-        list(organisations.order_by("name", "pk")),
-    )
-
-
 @no_person_data
 @user_passes_or_403(has_oversight)
 def tree(request: HttpRequest) -> HttpResponse:
     """Who supervises whom, from the top: for a team, an organisation or the place."""
-    teams, organisations = _tree_scopes(request.user)
+    teams, organisations = tree_scopes(request.user)
     choices = [("place", "The whole place")]
     choices += [(f"organisation-{o.pk}", o.name) for o in organisations]
     choices += [(f"team-{t.pk}", f"{t.name} ({t.organisation.name})") for t in teams]
@@ -336,6 +285,48 @@ def tree(request: HttpRequest) -> HttpResponse:
                 for pk, label in unsupervised.items()
             ],
             "back_link": {"href": reverse("supervision:agreements"), "text": "Back to agreements"},
+        },
+    )
+
+
+# --- Coverage ---------------------------------------------------------------------------------
+
+
+@no_person_data
+@user_passes_or_403(sees_coverage)
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    """Supervision coverage today for a team, an organisation or the place: the share of
+    supervisees supervised within their agreement, meta-supervision of supervisors, the split by
+    NHS and VCSE and by team, and who is overdue and by how long. Staff only, no person data."""
+    scopes = coverage_scopes(request.user)
+    if not scopes:
+        raise PermissionDenied
+    by_value = {scope.value: scope for scope in scopes}
+    wanted = request.GET.get("scope") or scopes[0].value
+    if wanted not in by_value:
+        raise Http404("No such team or organisation")
+    scope = by_value[wanted]
+    today = timezone.localdate()
+    standings = coverage.standings(scope.team_ids, today)
+    meta = coverage.standings(scope.team_ids, today, meta=True)
+    team_ids = {s.team_id for s in standings if s.team_id is not None}
+    page = presenters.CoveragePage(
+        standings=standings,
+        meta=meta,
+        overdue=coverage.overdue(scope.team_ids, today),
+        teams=Team.objects.select_related("organisation").in_bulk(team_ids),
+        today=today,
+    )
+    return render(
+        request,
+        "supervision/coverage.jinja",
+        {
+            "page": page,
+            "scope_name": scope.name,
+            "choices": [
+                {"value": s.value, "text": s.name, "selected": s.value == wanted} for s in scopes
+            ],
+            "today": formats.date(today),
         },
     )
 
@@ -476,13 +467,24 @@ def _session_for(user: User, session_id: int) -> SupervisionSession:
     return session
 
 
-def _opened(request: HttpRequest, person_ids: set[int]) -> set[int]:
-    """Open each person's clinical notes through the access module (decided and audited, one
-    look per person); the ids of those the user may see."""
+def _opened(request: HttpRequest, discussions: list[CaseDiscussion], attended: bool) -> set[int]:
+    """Open each discussed person's clinical notes through the access module (decided and
+    audited, one look per person); the ids of those the user may see.
+
+    A supervisee who attended also reads what was said about the people on their own current
+    caseload when their organisation does not see clinical notes (a voluntary sector Care
+    Partner): they were in the room, and the discussion is of their own work with the person.
+    That look is decided and audited as a look at the person's plan, on the care basis."""
+    own = queries.caseload_episode_ids(request.user) if attended else set()
+    people = {d.episode.person_id: d.episode.person for d in discussions}
+    mine = {d.episode.person_id for d in discussions if d.episode_id in own}
     shown = set()
-    for person_id in sorted(person_ids):
+    for person_id in sorted(people):
+        part = Part.CLINICAL_NOTES
+        if person_id in mine and not policy.decide(request.user, people[person_id], part).allowed:
+            part = Part.PLAN
         try:
-            open_record(request, person_id, part=Part.CLINICAL_NOTES)
+            open_record(request, person_id, part=part)
         except Http404:
             continue
         shown.add(person_id)
@@ -499,7 +501,8 @@ def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
             "episode__person", "supervisee", "intensity_change"
         ).order_by("pk")
     )
-    shown = _opened(request, {d.episode.person_id for d in discussions})
+    attended = session.attendees.filter(user=user).exists()
+    shown = _opened(request, discussions, attended)
     hidden_discussions = {d.pk for d in discussions if d.episode.person_id not in shown}
     today = timezone.localdate()
     actions = [

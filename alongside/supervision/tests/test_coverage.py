@@ -2,6 +2,7 @@
 same people counted, the same people covered, the same days overdue."""
 
 import datetime as dt
+import re
 import statistics
 
 import pytest
@@ -107,3 +108,65 @@ def test_a_team_leads_list_and_the_metrics_team_filter_agree(place):
     vcse_staff = _metric("supervision_coverage", Filters(provider_type="VCSE"))
     assert vcse_staff["denominator"] == 2
     assert coverage.overdue([], TODAY()) == []
+
+
+def test_standings_give_each_supervisee_once_with_their_most_overdue_term(place):
+    found = {s.supervisee: s for s in coverage.standings(None, TODAY())}
+    assert set(found) == {place["a"], place["b"], place["c"], place["supervisor"]}
+    assert (found[place["a"]].covered, found[place["a"]].days_overdue) == (True, 0)
+    assert (found[place["b"]].covered, found[place["b"]].days_overdue) == (False, 12)
+    assert found[place["b"]].team_id == place["vcse"].pk
+    assert found[place["supervisor"]].days_overdue == 144
+    [meta] = coverage.standings(None, TODAY(), meta=True)
+    assert (meta.supervisee, meta.covered, meta.days_overdue) == (place["supervisor"], False, 144)
+
+
+def test_the_coverage_page_heads_with_the_covered_share_and_names_who_is_overdue(client, place):
+    lead = MembershipFactory(team=place["vcse"], role=Role.TEAM_LEAD).user
+    client.force_login(lead)
+    response = client.get("/supervision/coverage/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    # The VCSE team: b (12 days overdue) and c (too new to be due): 1 of 2.
+    assert 'data-testid="coverage">50%<' in page
+    assert "1 of 2 supervised within their agreement" in page
+    assert place["b"].display_name in page and "1 week and 5 days" in page
+    assert place["a"].display_name not in page  # another team's
+    assert client.get("/supervision/coverage/?scope=place").status_code == 404
+    other = TeamFactory()
+    assert client.get(f"/supervision/coverage/?scope=team-{other.pk}").status_code == 404
+
+
+def test_commissioners_see_the_place_split_by_nhs_and_vcse(client, place):
+    analyst = MembershipFactory(team=TeamFactory(), role=Role.ANALYST).user
+    client.force_login(analyst)
+    page = client.get("/supervision/coverage/").content.decode()
+    # a (trust, covered), b and c (VCSE), the supervisor (trust, meta overdue): 2 of 4.
+    assert 'data-testid="coverage">50%<' in page
+    assert 'data-testid="meta-coverage">0%<' in page
+    rows = {
+        cells[0]: cells[1:]
+        for cells in (
+            [c.strip() for c in row.split("|")] for row in _table_rows(page, "NHS and VCSE")
+        )
+    }
+    assert rows == {"NHS": ["1", "2", "50%"], "VCSE": ["1", "2", "50%"]}
+
+
+def test_practitioners_may_not_see_coverage(client, place):
+    client.force_login(place["a"])
+    assert client.get("/supervision/coverage/").status_code == 403
+
+
+def _table_rows(page: str, caption: str) -> list[str]:
+    """The body rows of the table with this caption, each as 'cell | cell | …' (the responsive
+    headings left out)."""
+    table = page[page.index(caption) :]
+    table = table[: table.index("</table>")]
+    rows = []
+    for row in re.findall(r"<tr class=\"nhsuk-table__row\">(.*?)</tr>", table, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append(
+            " | ".join(re.sub(r"<span[^>]*>.*?</span>", "", c, flags=re.S).strip() for c in cells)
+        )
+    return rows

@@ -248,3 +248,19 @@ def test_the_basis_does_not_reach_other_caseloads(pair):
     other = EpisodeFactory()
     allocate(other)
     assert not policy.decide(supervisor, other.person, Part.DETAILS, Action.VIEW).allowed
+
+
+def test_a_policy_is_kept_once_per_role_and_kind_and_starts_new_agreements():
+    services.set_policy(
+        policy=SupervisionPolicy(role=Role.PRACTITIONER, kind=Kind.INDIVIDUAL, every_weeks=4)
+    )
+    with pytest.raises(ValidationError):
+        services.set_policy(
+            policy=SupervisionPolicy(role=Role.PRACTITIONER, kind=Kind.INDIVIDUAL, every_weeks=6)
+        )
+    with pytest.raises(ValidationError):
+        services.set_policy(
+            policy=SupervisionPolicy(role=Role.PRACTITIONER, kind=Kind.GROUP, every_weeks=60)
+        )
+    worker = MembershipFactory(role=Role.PRACTITIONER).user
+    assert services.policy_terms(worker) == {Kind.INDIVIDUAL: 4}

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alongside.care.models import Intensity, IntensityChange
+from alongside.care.models import Allocation, Intensity, IntensityChange
 from alongside.care.tests.factories import ContactFactory, EpisodeFactory, allocate, practitioner_in
 from alongside.core.access import declaration
 from alongside.organisations.models import OrganisationKind, Role
@@ -159,7 +159,7 @@ def text(response) -> str:
 
 def test_every_supervision_page_declares_what_it_touches():
     routes = [(route, p) for route, ns, p in app_patterns() if ns == "supervision"]
-    assert len(routes) == 10
+    assert len(routes) == 11
     for route, p in routes:
         assert declaration(p.callback) is not None, route
         if "person_id" in route:
@@ -423,6 +423,25 @@ def test_the_session_page_shows_the_discussion_to_those_the_policy_allows(client
     ).exists()
     client.force_login(place.outsider)
     assert client.get(url).status_code == 404
+
+
+def test_a_vcse_care_partner_who_attended_reads_the_discussion_of_their_own_case(client, place):
+    session = place.session()
+    url = reverse("supervision:session", kwargs={"session_id": session.pk})
+    client.force_login(place.care_partner)
+    page = text(client.get(url))
+    assert "Ada Quartermaine" in page
+    assert "Back at the allotment" in page
+    # Decided and audited as a look at the plan on the care-team basis: a VCSE Care Partner
+    # does not see clinical notes, and no refusal is written for the look they were given.
+    looks = AccessEvent.objects.filter(user=place.care_partner, person=place.person)
+    assert list(looks.values_list("part", "basis", "allowed")) == [
+        (Part.PLAN, Basis.CARE_TEAM, True)
+    ]
+    # Once the person is no longer on their caseload, the clinical-notes rule is all there is.
+    Allocation.objects.filter(episode=place.episode).update(ended_at=timezone.now())
+    page = text(client.get(url))
+    assert "Back at the allotment" not in page
 
 
 def test_after_the_agreement_ends_the_supervisor_no_longer_sees_the_person(client, place):
