@@ -67,18 +67,24 @@ def open_episode_from_referral(
     key_worker: User | None = None,
     partner_teams: Iterable[Team] = (),
 ) -> Episode:
-    """Open the episode of care for an accepted referral (called inside ``accept_referral``)."""
+    """Open the episode of care for an accepted referral (called inside ``accept_referral``).
+    The episode comes back with ``warnings`` about the key worker allocated on acceptance
+    (``hooks.AllocationChecks``, as for ``allocate_key_worker``), a list of sentences to show."""
     episode = Episode.objects.create(
         person_id=referral.person_id, referral=referral, lead_team=team
     )
     episode.partner_teams.set(list(partner_teams))
+    episode.warnings = []
     if key_worker is not None:
-        Allocation.objects.create(
+        allocation = Allocation.objects.create(
             episode=episode,
             key_worker=key_worker,
             allocated_by=by,
             reason="Allocated on acceptance",
         )
+        # The episode's needs are known from the start (its lead team's type, its starting
+        # intensity): a competency the key worker lacks is warned of and kept, never a block.
+        episode.warnings = hooks.AllocationChecks.run(allocation)
     return episode
 
 

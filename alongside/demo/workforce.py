@@ -1,6 +1,7 @@
 """The demo's training and workforce: which courses each role and which episodes need, the
 training records of the place's staff (most current, some expired, some expiring, some
-missing), each post's whole-time equivalent, and a few vacancies.
+missing), each post's whole-time equivalent and its history (some posts changed hours in the
+last year), and a few vacancies.
 
 Called from ``PlaceBuilder.build`` after the staff exist (any point after ``build_staff``). The
 courses themselves are the shipped list (``workforce/courses.json``, loaded after migrate; loaded
@@ -31,6 +32,7 @@ from alongside.workforce.models import (
     RoleRequirement,
     TrainingRecord,
     Vacancy,
+    WteChange,
 )
 from alongside.workforce.services import expiry_for
 
@@ -70,6 +72,10 @@ WTE_SHARES = {"1.00": 0.6, "0.80": 0.15, "0.60": 0.12, "0.50": 0.08, "0.40": 0.0
 VCSE_WTE_SHARES = {"1.00": 0.35, "0.80": 0.2, "0.60": 0.2, "0.50": 0.15, "0.40": 0.1}
 #: Share of posts whose WTE no one has recorded yet.
 NO_WTE = 0.03
+#: Share of posts (one per person in a team) whose WTE changed in the last year: before, they
+#: were worked at another of these.
+WTE_CHANGED = 0.2
+WTE_BEFORE = ("1.00", "0.80", "0.60", "0.50", "0.40")
 #: Chance that a team with key workers has one vacancy, and a second.
 VACANCY, SECOND_VACANCY = 0.35, 0.1
 FILLED = 0.3
@@ -122,6 +128,38 @@ def _posts(rng: random.Random, memberships: list[Membership], vcse: set[int]) ->
         if rest >= Decimal("0.1"):
             posts.append(Post(membership=held[1], wte=rest))
     return posts
+
+
+def _history(rng: random.Random, posts: list[Post], recorders: dict[int, int]) -> list[WteChange]:
+    """Each post's WTE history: in force since the membership began; for some, another WTE
+    until a change between 11 months and 2 weeks ago. The posts get who recorded the latest."""
+    today = data.REFERENCE_DATE
+    split = defaultdict(int)
+    for post in posts:
+        split[(post.membership.user_id, post.membership.team_id)] += 1
+    changes = []
+    for post in posts:
+        m = post.membership
+        recorder = recorders.get(m.team_id, m.user_id)
+        earliest = max(m.started_on + dt.timedelta(days=30), today - dt.timedelta(days=330))
+        latest = today - dt.timedelta(days=14)
+        steps = [(m.started_on, post.wte)]
+        if rng.random() < WTE_CHANGED and split[(m.user_id, m.team_id)] == 1 and earliest < latest:
+            before = Decimal(rng.choice([v for v in WTE_BEFORE if Decimal(v) != post.wte]))
+            changed = earliest + dt.timedelta(days=rng.randint(0, (latest - earliest).days))
+            steps = [(m.started_on, before), (changed, post.wte)]
+        for effective_from, wte in steps:
+            changes.append(
+                WteChange(
+                    post=post,
+                    wte=wte,
+                    effective_from=effective_from,
+                    recorded_by_id=recorder,
+                    recorded_at=dt.datetime.combine(effective_from, dt.time(9), tzinfo=dt.UTC),
+                )
+            )
+        post.updated_by_id, post.updated_at = recorder, changes[-1].recorded_at
+    return changes
 
 
 def _training(
@@ -218,13 +256,21 @@ def build_workforce(builder: PlaceBuilder) -> dict[str, int]:
         if m.team_id in team_ids:
             recorders.setdefault(m.team_id, m.user_id)
     posts = _posts(rng, memberships, vcse)
+    # A stage of its own, so that the history's draws leave the other rows as they were.
+    changes = _history(builder.rng("workforce-wte-history"), posts, recorders)
     Post.objects.bulk_create(posts, batch_size=BATCH_SIZE)
+    WteChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
     records = _training(rng, memberships, recorders)
     TrainingRecord.objects.bulk_create(records, batch_size=BATCH_SIZE)
     vacancies = _vacancies(rng, builder, recorders)
     Vacancy.objects.bulk_create(vacancies, batch_size=BATCH_SIZE)
     counts.update(
-        {"posts": len(posts), "training_records": len(records), "vacancies": len(vacancies)}
+        {
+            "posts": len(posts),
+            "wte_changes": len(changes),
+            "training_records": len(records),
+            "vacancies": len(vacancies),
+        }
     )
     return counts
 
@@ -240,6 +286,9 @@ def flush_workforce(
     episode_rules = Q()
     for key, intensity, team_type in EPISODE_COURSES:
         episode_rules |= Q(course__key=key, intensity=intensity, team_type=team_type)
+    posts = Post.objects.filter(
+        Q(membership__team__organisation__in=organisations) | Q(membership__user__in=users)
+    )
     return {
         "allocation_warnings": AllocationWarning.objects.filter(
             allocation__episode__in=episodes
@@ -250,9 +299,8 @@ def flush_workforce(
         "training_records": TrainingRecord.objects.filter(
             Q(user__in=users) | Q(recorded_by__in=users)
         ).delete()[0],
-        "posts": Post.objects.filter(
-            Q(membership__team__organisation__in=organisations) | Q(membership__user__in=users)
-        ).delete()[0],
+        "wte_changes": WteChange.objects.filter(post__in=posts).delete()[0],
+        "posts": posts.delete()[0],
         "role_requirements": RoleRequirement.objects.filter(roles).delete()[0],
         "episode_requirements": EpisodeRequirement.objects.filter(episode_rules).delete()[0],
     }

@@ -102,7 +102,8 @@ FOLLOW_UP_CLOSURES = {
 LONGEST_FOLLOW_UP = dt.timedelta(days=90)
 
 # Called inside ``accept_referral``'s transaction, so that accepting opens the episode of care or
-# nothing happens at all. The care app registers its handler from ``AppConfig.ready``.
+# nothing happens at all. The care app registers its handler from ``AppConfig.ready``. What a
+# handler returns may carry ``warnings`` (a list of sentences), given back on the referral.
 AcceptHandler = Callable[..., Any]
 _accept_handlers: list[AcceptHandler] = []
 
@@ -399,7 +400,9 @@ def accept_referral(
     reason: str = "",
     version: int | None = None,
 ) -> Referral:
-    """Accept to a team: the team holds the referral from now, and the episode of care opens."""
+    """Accept to a team: the team holds the referral from now, and the episode of care opens.
+    The referral comes back with ``warnings`` the handlers gave (a key worker lacking a
+    competency the episode needs): sentences to show, never a block."""
     current = _locked(referral, version, "accept")
     _needs_person(current)
     partners = [t for t in partner_teams if t.pk != team.pk]
@@ -415,8 +418,13 @@ def accept_referral(
     ):
         raise ValidationError({"key_worker": "The key worker must work in the team accepting."})
     moved = _move(current, "accept", by=by, reason=reason, accepted_team=team, team=team)
+    warnings: list[str] = []
     for handler in _accept_handlers:
-        handler(referral=moved, team=team, key_worker=key_worker, partner_teams=partners, by=by)
+        opened = handler(
+            referral=moved, team=team, key_worker=key_worker, partner_teams=partners, by=by
+        )
+        warnings.extend(getattr(opened, "warnings", ()))
+    moved.warnings = warnings
     return moved
 
 

@@ -314,11 +314,15 @@ def _decision(
         form = form_class(request.POST, **kwargs)
         if form.is_valid():
             try:
-                act(form)
+                result = act(form)
             except ValidationError as error:
                 form.add_validation_error(error)
             else:
                 messages.success(request, done)
+                # Warnings the decision came back with (a key worker allocated on acceptance
+                # lacking a competency the episode needs): shown, never a block.
+                for warning in getattr(result, "warnings", ()):
+                    messages.warning(request, warning)
                 return redirect("referrals:referral", referral_id=referral.pk)
     else:
         form = form_class(initial={"version": referral.version}, **kwargs)

@@ -104,6 +104,13 @@ class WteForm(NhsForm):
         },
     )
     wte = _wte_field("Whole-time equivalent")
+    effective_from = DateField(
+        label="From (optional)",
+        label_name="The date the change takes effect",
+        required=False,
+        help_text="The first day at the new whole-time equivalent; leave empty for today. "
+        "For example, 1 4 2026",
+    )
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

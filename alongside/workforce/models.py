@@ -179,7 +179,8 @@ class AllocationWarning(models.Model):
 
 
 class Post(models.Model):
-    """The whole-time equivalent a membership is worked at (1.0 is full time)."""
+    """The whole-time equivalent a membership is worked at (1.0 is full time): ``wte`` is the
+    one in force today, the latest of its ``changes`` (``services.set_wte`` keeps both)."""
 
     membership = models.OneToOneField(
         "organisations.Membership", on_delete=models.CASCADE, related_name="post"
@@ -207,6 +208,40 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} at {self.wte} WTE"
+
+
+class WteChange(models.Model):
+    """A post's whole-time equivalent from ``effective_from`` on. Each change is kept beside the
+    earlier ones, never over them, so a past month is counted at the WTE then in force; of two
+    changes from the same day, the later recorded counts."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="changes")
+    wte = models.DecimalField(
+        "Whole-time equivalent",
+        max_digits=3,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(WTE_LOW, WTE_MESSAGE),
+            MaxValueValidator(WTE_HIGH, WTE_MESSAGE),
+        ],
+    )
+    effective_from = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["post", "effective_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wte__gte=WTE_LOW, wte__lte=WTE_HIGH), name="wte_change_range"
+            )
+        ]
+        indexes = [models.Index(fields=["post", "effective_from"], name="wte_change_post_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.wte} WTE from {self.effective_from}"
 
 
 class Vacancy(models.Model):

@@ -2,8 +2,9 @@
 has one), worded and formatted, so that templates only place them.
 
 The charts are the insights dashboards' (``insights.charts``): a picture beside a table that
-carries the same figures. Only aggregates and staff names appear: never a person who needs
-support.
+carries the same figures. Only aggregates and staff names appear, never a person who needs
+support's name: a kept allocation warning shows its episode as the referral's reference, linked
+to the episode's page, and only to someone the sharing policy lets reach the person.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 
 from django.urls import reverse
 
+from alongside.care.presenters import record_href
 from alongside.core import formats
 from alongside.insights.charts import BarChart, Item, LineChart, value_text
 from alongside.organisations.models import Locality, Organisation, Role, Team
-from alongside.workforce.queries import Figures, GapStatus, Sector, TrainingGap
+from alongside.workforce.queries import Figures, GapStatus, OpenWarning, Sector, TrainingGap
 
 NONE = "–"
 
@@ -83,6 +85,13 @@ def figure_cells(f: Figures) -> list[Cell]:
     ]
 
 
+def _mid_sentence(heading: str) -> str:
+    """A heading as it reads after a comma: "by role", but "NHS and VCSE side by side"."""
+    if heading[:2].isupper():
+        return heading
+    return heading[0].lower() + heading[1:]
+
+
 def figures_table(
     slug: str,
     heading: str,
@@ -104,7 +113,7 @@ def figures_table(
     if chart and rows:
         table.chart = BarChart(
             chart_id=f"chart-{slug}",
-            title=f"Caseload per whole-time equivalent, {heading[0].lower()}{heading[1:]}",
+            title=f"Caseload per whole-time equivalent, {_mid_sentence(heading)}",
             items=[
                 Item(label, None if f.per_wte is None else float(f.per_wte)) for label, f, _ in rows
             ],
@@ -226,3 +235,27 @@ def gap_rows(gaps: Iterable[TrainingGap]) -> list[dict[str, Any]]:
         }
         for g in gaps
     ]
+
+
+def warning_rows(warnings: Iterable[OpenWarning], visible: set[int]) -> list[dict[str, Any]]:
+    """The kept allocation warnings still standing; the episode shows (as the referral's
+    reference, linked) only for a person in ``visible``."""
+    rows = []
+    for open_warning in warnings:
+        allocation = open_warning.allocation
+        episode = allocation.episode
+        shown = episode.person_id in visible
+        expired = open_warning.expired_on
+        rows.append(
+            {
+                "key_worker": allocation.key_worker.display_name,
+                "episode": f"Referral {episode.referral.reference}" if shown else "Not shown",
+                "href": record_href("care:episode", episode.person_id, episode) if shown else None,
+                "course": open_warning.warning.course.title,
+                "status": "No record" if expired is None else "Expired",
+                "tag": GAP_TAGS[GapStatus.MISSING if expired is None else GapStatus.EXPIRED],
+                "expired": formats.date(expired, NONE),
+                "since": formats.date(open_warning.warning.created_at),
+            }
+        )
+    return rows

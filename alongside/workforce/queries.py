@@ -8,14 +8,19 @@ members need the courses their roles require; who lacks one, or whose completion
 expires within 60 days, is a *training gap*.
 
 **Workforce.** People in post are the current memberships (a person with two roles in a team
-is one person and two posts); each post's whole-time equivalent (WTE) is its ``Post``, when
-recorded. A team's *caseload* is the open episodes whose current key worker is a practitioner
-in that team, the team leading the episode or making a joint offer (the lead team first, when
-both). Each episode counts its intensity's weight (``ALONGSIDE_INTENSITY_WEIGHTS``), and
-caseload per WTE divides the weighted caseload of the key workers whose WTE is recorded by
-their WTE: key workers without one are left out of both, and the page says how many. The trend
-works the same out at the end of each of the last 12 months from the allocation and intensity
-history, with today's WTE (WTE has no history) and the memberships current on the day.
+is one person and two posts); each post's whole-time equivalent (WTE) on a day is the latest of
+its ``WteChange`` rows in force that day (none before the first: not recorded). A team's
+*caseload* is the open episodes whose current key worker is a practitioner in that team, the
+team leading the episode or making a joint offer (the lead team first, when both). Each
+episode counts its intensity's weight (``ALONGSIDE_INTENSITY_WEIGHTS``), and caseload per WTE
+divides the weighted caseload of the key workers whose WTE is recorded by their WTE: key
+workers without one are left out of both, and the page says how many. The trend works the same
+out at the end of each of the last 12 months from the allocation and intensity history, with
+the WTE in force and the memberships current on the month's last day.
+
+**Kept warnings.** A key worker allocated without a competency the episode needs has an
+``AllocationWarning``; it stays *open* while the allocation is current, the episode open and the
+key worker still without an unexpired completion of the course.
 """
 
 from __future__ import annotations
@@ -36,11 +41,14 @@ from alongside.accounts.models import User
 from alongside.care.models import Allocation, Episode, Intensity, IntensityChange
 from alongside.organisations.models import Membership, OrganisationKind, Role, Team
 from alongside.workforce.models import (
+    AllocationWarning,
     Course,
     EpisodeRequirement,
+    Post,
     RoleRequirement,
     TrainingRecord,
     Vacancy,
+    WteChange,
 )
 
 EXPIRING_DAYS = 60
@@ -117,6 +125,46 @@ def competency_gaps(
         elif held[key] is not None and held[key] < on:
             gaps.append(CompetencyGap(course, rule.describe(), held[key]))
     return gaps
+
+
+@dataclass(frozen=True)
+class OpenWarning:
+    """A kept allocation warning that still stands: the key worker still lacks the course."""
+
+    warning: AllocationWarning
+    #: When the key worker's latest completion expired; ``None`` when there is none.
+    expired_on: dt.date | None
+
+    @property
+    def allocation(self) -> Allocation:
+        return self.warning.allocation
+
+
+def open_allocation_warnings(team: Team, *, on: dt.date | None = None) -> list[OpenWarning]:
+    """The kept competency warnings that still stand on the day, for the episodes the team
+    leads and the key workers in it now: the allocation is current, its episode open, and the
+    key worker holds no unexpired completion of the course. Oldest first."""
+    on = on or timezone.localdate()
+    members = Membership.objects.active().filter(team=team).values("user_id")
+    warnings = list(
+        AllocationWarning.objects.filter(
+            allocation__ended_at__isnull=True, allocation__episode__ended_at__isnull=True
+        )
+        .filter(Q(allocation__episode__lead_team=team) | Q(allocation__key_worker_id__in=members))
+        .select_related("course", "allocation__key_worker", "allocation__episode__referral")
+        .order_by("created_at", "id")
+    )
+    held = held_until(
+        {w.allocation.key_worker_id for w in warnings}, {w.course_id for w in warnings}, on=on
+    )
+    still = []
+    for warning in warnings:
+        key = (warning.allocation.key_worker_id, warning.course_id)
+        if key not in held:
+            still.append(OpenWarning(warning, None))
+        elif held[key] is not None and held[key] < on:
+            still.append(OpenWarning(warning, held[key]))
+    return still
 
 
 class GapStatus(StrEnum):
@@ -241,11 +289,57 @@ class Figures:
 @dataclass(frozen=True)
 class _Member:
     membership: Membership
+    #: The WTE in force today (``None``: not recorded).
     wte: Decimal | None
+    #: The post's changes, oldest first: the days they took effect, and the WTEs.
+    starts: tuple[dt.date, ...] = ()
+    values: tuple[Decimal, ...] = ()
 
     def active_on(self, day: dt.date) -> bool:
         m = self.membership
         return m.started_on <= day and (m.ended_on is None or m.ended_on >= day)
+
+    def wte_on(self, day: dt.date) -> Decimal | None:
+        """The WTE in force on the day: the latest change from that day or before."""
+        return _in_force(self.starts, self.values, day)
+
+
+def _in_force(starts: Sequence[dt.date], values: Sequence[Decimal], day: dt.date) -> Decimal | None:
+    index = bisect.bisect_right(starts, day) - 1
+    return values[index] if index >= 0 else None
+
+
+def _members(memberships: Iterable[Membership], today: dt.date) -> list[_Member]:
+    """The memberships with their WTE history (read in one query). A post written without any
+    change (not through ``services.set_wte``) counts at its WTE since the membership began."""
+    memberships = list(memberships)
+    history: dict[int, tuple[list[dt.date], list[Decimal]]] = defaultdict(lambda: ([], []))
+    for membership_id, effective_from, wte in (
+        WteChange.objects.filter(post__membership__in=[m.pk for m in memberships])
+        .order_by("post__membership_id", "effective_from", "id")
+        .values_list("post__membership_id", "effective_from", "wte")
+    ):
+        starts, values = history[membership_id]
+        if starts and starts[-1] == effective_from:  # the later recorded counts
+            values[-1] = wte
+        else:
+            starts.append(effective_from)
+            values.append(wte)
+    out = []
+    for m in memberships:
+        starts, values = history.get(m.pk, ([], []))
+        if not starts:
+            post: Post | None = getattr(m, "post", None)
+            if post is not None:
+                starts, values = [m.started_on], [post.wte]
+        out.append(_Member(m, _in_force(starts, values, today), tuple(starts), tuple(values)))
+    return out
+
+
+def counted_on(moment: dt.datetime) -> dt.date:
+    """The day a moment counts figures on: the month's last day for the end of a month (the
+    first moment of the next), else the moment's own day."""
+    return timezone.localtime(moment - dt.timedelta(microseconds=1)).date()
 
 
 @dataclass(frozen=True)
@@ -303,7 +397,7 @@ class Workforce:
             .select_related("user", "post")
             .order_by("user__last_name", "user__first_name", "id")
         )
-        self.members = [_Member(m, m.post.wte if hasattr(m, "post") else None) for m in memberships]
+        self.members = _members(memberships, self.today)
         self.practitioners: dict[int, list[_Member]] = defaultdict(list)  # by user
         for member in self.members:
             if member.membership.role == Role.PRACTITIONER:
@@ -378,7 +472,7 @@ class Workforce:
 
     def caseloads_at(self, moment: dt.datetime) -> dict[int, tuple[int, Decimal]]:
         """Per practitioner membership: (episodes held, weighted) at the moment."""
-        day = timezone.localtime(moment).date()
+        day = counted_on(moment)
         held: dict[int, tuple[int, Decimal]] = {}
         for allocation in self.allocations:
             if not allocation.holds_at(moment):
@@ -433,19 +527,21 @@ class Workforce:
     def trend(
         self, groups: Callable[[Team], Iterable[object]]
     ) -> list[tuple[dt.date, dict[object, Decimal | None]]]:
-        """Caseload per WTE at the end of each month (now, for this one), by team group."""
+        """Caseload per WTE at the end of each month (now, for this one), by team group: each
+        key worker at the WTE in force on the month's last day (today, for this one)."""
         out = []
         for first, moment in self.months:
-            day = timezone.localtime(moment).date()
+            day = counted_on(moment)
             caseloads = self.caseloads_at(moment)
             wte: dict[object, Decimal] = defaultdict(Decimal)
             weighted: dict[object, Decimal] = defaultdict(Decimal)
             for members in self.practitioners.values():
                 for member in members:
-                    if member.wte is None or not member.active_on(day):
+                    in_force = member.wte_on(day)
+                    if in_force is None or not member.active_on(day):
                         continue
                     for group in groups(self.teams[member.membership.team_id]):
-                        wte[group] += member.wte
+                        wte[group] += in_force
                         weighted[group] += caseloads.get(member.membership.pk, (0, 0))[1]
             out.append(
                 (

@@ -1,11 +1,10 @@
-"""Every write about training and the workforce: a training completion, a post's whole-time
-equivalent, a vacancy and its filling, and the warning kept when a key worker is allocated
-without a competency the episode needs. One function per action, one transaction each,
-validation first."""
+"""Every write about training and the workforce: a training completion, a change to a post's
+whole-time equivalent (kept, with the date it takes effect), a vacancy and its filling, and the
+warning kept when a key worker is allocated without a competency the episode needs. One function
+per action, one transaction each, validation first."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -15,6 +14,8 @@ from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.care.models import Allocation
+from alongside.core import formats
+from alongside.core.dates import add_months
 from alongside.organisations.models import Membership, Role, Team
 from alongside.workforce import queries
 from alongside.workforce.models import (
@@ -26,15 +27,8 @@ from alongside.workforce.models import (
     Post,
     TrainingRecord,
     Vacancy,
+    WteChange,
 )
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later; the month's last day when it is shorter (31 January plus
-    one month is 28 or 29 February)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def expiry_for(course: Course, completed_on: dt.date) -> dt.date | None:
@@ -89,17 +83,46 @@ def record_training(
 
 
 @transaction.atomic
-def set_wte(*, membership: Membership, wte: Decimal | str | float, by: User) -> Post:
-    """Set (or change) the whole-time equivalent a current membership is worked at."""
+def set_wte(
+    *,
+    membership: Membership,
+    wte: Decimal | str | float,
+    by: User,
+    effective_from: dt.date | None = None,
+) -> Post:
+    """Change the whole-time equivalent a current membership is worked at, from
+    ``effective_from`` (today when not given; not in the future, nor before the person started
+    in the role). The change is kept beside the earlier ones, never over them: the trend reads
+    each month's WTE from them, and the post's ``wte`` becomes the one in force today."""
     if membership.ended_on is not None:
         raise ValidationError("This person has left this role: their post can't be changed")
-    value = _wte(wte)
-    post, _ = Post.objects.select_for_update().get_or_create(
-        membership=membership, defaults={"wte": value, "updated_by": by}
-    )
-    post.wte, post.updated_by, post.updated_at = value, by, timezone.now()
+    today = timezone.localdate()
+    effective_from = effective_from or today
+    errors: dict[str, str] = {}
+    try:
+        value = _wte(wte)
+    except ValidationError as error:
+        errors.update({k: v[0] for k, v in error.message_dict.items()})
+    if effective_from > today:
+        errors["effective_from"] = "The date the change takes effect must be today or earlier"
+    elif effective_from < membership.started_on:
+        errors["effective_from"] = (
+            "The date the change takes effect must be on or after "
+            f"{formats.date(membership.started_on)}, when they started in this role"
+        )
+    if errors:
+        raise ValidationError(errors)
+    post = Post.objects.select_for_update().filter(membership=membership).first()
+    if post is None:
+        post = Post(membership=membership, wte=value)
+    post.updated_by, post.updated_at = by, timezone.now()
     post.full_clean()
     post.save()
+    change = WteChange(post=post, wte=value, effective_from=effective_from, recorded_by=by)
+    change.full_clean()
+    change.save()
+    post.wte = post.changes.order_by("-effective_from", "-id").values_list("wte", flat=True)[0]
+    post.save(update_fields=["wte"])
     return post
 
 

@@ -2,9 +2,13 @@
 side by side (analysts and organisation administrators), and the team lead's forms for training
 completions, whole-time equivalents and vacancies.
 
-They show staff and aggregates, never a person who needs support: every view declares
-``no_person_data``. A team lead sees their own team; analysts (commissioners, alliance leads)
-and organisation administrators see the place and every team in it.
+They show staff and aggregates, never a person who needs support's name or record: every view
+declares ``no_person_data``. The team's page also lists the kept allocation warnings still
+standing; each one's episode shows as the referral's reference, linked to the episode's page,
+only to someone the sharing policy lets reach the person, and that list is audited
+(``record_list_view``) as the caseload pages' lists are. A team lead sees their own team;
+analysts (commissioners, alliance leads) and organisation administrators see the place and every
+team in it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from django.urls import reverse
 from alongside.core import formats
 from alongside.core.access import no_person_data, user_passes_or_403
 from alongside.organisations.models import Locality, Membership, Organisation, Role, Team
+from alongside.sharing import policy
+from alongside.sharing.access import record_list_view
 from alongside.workforce import forms, presenters, queries, services
 from alongside.workforce.models import Vacancy
 
@@ -99,6 +105,8 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
         chart_group=team.pk,
     )
     may_change = leads(request.user, team)
+    warnings = queries.open_allocation_warnings(team)
+    visible = _visible_people(request, {w.allocation.episode.person_id for w in warnings})
     return render(
         request,
         "workforce/team.jinja",
@@ -124,6 +132,7 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
                 for v in vacancies
             ],
             "gaps": presenters.gap_rows(gaps),
+            "allocation_warnings": presenters.warning_rows(warnings, visible),
             "expiring_days": queries.EXPIRING_DAYS,
             "trend": trend,
             "may_change": may_change,
@@ -132,6 +141,17 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
             else {"href": reverse("home"), "text": "Back to home"},
         },
     )
+
+
+def _visible_people(request: HttpRequest, person_ids: set[int]) -> set[int]:
+    """Of these people, those the user may reach (the list of them audited)."""
+    if not person_ids:
+        return set()
+    visible = set(
+        policy.visible_people(request.user).filter(pk__in=person_ids).values_list("pk", flat=True)
+    )
+    record_list_view(request, visible)
+    return visible
 
 
 # --- The place -----------------------------------------------------------------------------------
@@ -336,8 +356,15 @@ def wte(request: HttpRequest, team_id: int) -> HttpResponse:
         team,
         form,
         title="Set a whole-time equivalent",
-        act=lambda d: services.set_wte(membership=d["membership"], wte=d["wte"], by=request.user),
+        act=lambda d: services.set_wte(
+            membership=d["membership"],
+            wte=d["wte"],
+            effective_from=d["effective_from"],
+            by=request.user,
+        ),
         done="Whole-time equivalent saved",
+        intro="Earlier whole-time equivalents are kept: the trend counts each month at the one "
+        "then in force.",
     )
 
 

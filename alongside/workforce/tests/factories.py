@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from alongside.accounts.models import User
 from alongside.organisations.models import Membership
-from alongside.workforce.models import Course, Post, TrainingRecord
+from alongside.workforce.models import Course, Post, TrainingRecord, WteChange
 from alongside.workforce.services import expiry_for
 
 
@@ -27,5 +27,9 @@ def trained(user: User, key: str, completed_on: dt.date) -> TrainingRecord:
     )
 
 
-def post(membership: Membership, wte: str) -> Post:
-    return Post.objects.create(membership=membership, wte=Decimal(wte))
+def post(membership: Membership, wte: str, *, since: dt.date | None = None) -> Post:
+    """A post at ``wte`` from ``since`` (the start of the membership when not given), written
+    directly with its one change (use ``services.set_wte`` to test that)."""
+    made = Post.objects.create(membership=membership, wte=Decimal(wte))
+    WteChange.objects.create(post=made, wte=made.wte, effective_from=since or membership.started_on)
+    return made

@@ -19,20 +19,6 @@ from alongside.workforce.tests.factories import course, trained
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(
-    ("day", "months", "expected"),
-    [
-        (dt.date(2025, 3, 15), 24, dt.date(2027, 3, 15)),
-        (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
-        (dt.date(2025, 1, 31), 1, dt.date(2025, 2, 28)),
-        (dt.date(2025, 11, 30), 3, dt.date(2026, 2, 28)),
-        (dt.date(2025, 12, 1), 12, dt.date(2026, 12, 1)),
-    ],
-)
-def test_add_months_keeps_the_day_or_takes_the_months_last(day, months, expected):
-    assert services.add_months(day, months) == expected
-
-
 def test_recording_training_derives_the_expiry_from_the_course():
     user, lead = UserFactory(), UserFactory()
     record = services.record_training(
