@@ -31,6 +31,7 @@ from alongside.coproduction.queries import (
     Subject,
     TrendPoint,
 )
+from alongside.coproduction.signals import SIGNALS, Signals
 from alongside.core import formats
 
 NONE = "–"
@@ -541,3 +542,36 @@ def month_choices(first: dt.date, last: dt.date) -> list[tuple[str, str]]:
         out.append((f"{day:%Y-%m}", month_label(day)))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out
+
+
+# --- In people's care ---------------------------------------------------------------------------
+
+
+def _percent(share: float | None) -> str:
+    return f"{round(100 * share)}%" if share is not None else "Nothing to count"
+
+
+def care_signal_rows(found: Signals) -> list[dict[str, str]]:
+    """The six signals as table rows: what is counted, how many show the person's voice, the
+    share."""
+    rows = []
+    for signal in SIGNALS:
+        count = found.counts[signal.key]
+        rows.append(
+            {
+                "title": signal.title,
+                "counts": signal.counts,
+                "shown": str(count.shown),
+                "counted": str(count.counted),
+                "share": _percent(count.share),
+            }
+        )
+    return rows
+
+
+def care_summary(found: Signals) -> dict[str, str]:
+    mean = found.collaborate_mean
+    return {
+        "component": _percent(found.care_component),
+        "collaborate_mean": f"{mean:.1f} of 27" if mean is not None else "",
+    }

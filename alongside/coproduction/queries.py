@@ -87,6 +87,18 @@ class Subject:
     def reviews(self) -> QuerySet[Review]:
         return Review.objects.filter(**self.review_filter)
 
+    def team_ids(self) -> list[int]:
+        """The teams whose people's care the subject covers: the team, the service's teams, or
+        the teams of the alliance's organisations."""
+        if self.kind == TEAM:
+            return [self.pk]
+        teams = Team.objects.all()
+        if self.kind == ORGANISATION:
+            teams = teams.filter(organisation_id=self.pk)
+        else:
+            teams = teams.filter(organisation__alliances=self.pk)
+        return list(teams.values_list("pk", flat=True))
+
     @classmethod
     def of_team(cls, team: Team) -> Subject:
         return cls(TEAM, team.pk, team.name, team.organisation.name, team.organisation_id)

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from alongside.coproduction import presenters, queries, services
+from alongside.coproduction import presenters, queries, services, signals
 from alongside.coproduction.access import Rights, is_staff
 from alongside.coproduction.forms import (
     ActionForm,
@@ -30,6 +30,7 @@ from alongside.coproduction.forms import (
 )
 from alongside.coproduction.models import Expert, Raters, Review, ReviewAction
 from alongside.coproduction.queries import ALLIANCE, ORGANISATION, TEAM, Subject
+from alongside.coproduction.signals import Signals
 from alongside.core import formats
 from alongside.core.access import no_person_data, user_passes_or_403
 from alongside.organisations.models import Membership, Role
@@ -134,6 +135,10 @@ def subject_page(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         figures[-1].review.held_on if figures else None, today, queries.review_months()
     )
 
+    in_care = Signals()
+    for found in signals.team_signals(subject.team_ids(), today).values():
+        in_care += found
+
     def may_complete(action: ReviewAction) -> bool:
         return rights.may_complete(action, subject)
 
@@ -169,6 +174,8 @@ def subject_page(request: HttpRequest, **kwargs: Any) -> HttpResponse:
                 }
                 for f in reversed(figures)
             ],
+            "care": presenters.care_signal_rows(in_care),
+            "care_summary": presenters.care_summary(in_care),
             "may_record": rights.may_record(subject),
             "open_href": reverse(
                 f"coproduction:open-{subject.kind}-review",

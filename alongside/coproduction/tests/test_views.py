@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import html
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -590,3 +591,31 @@ def test_payments_are_owed_by_expert_and_month_and_marked_paid(client, place, ow
         owed[1].pk,
     }
     assert Involvement.objects.get(pk=owed[2].pk).paid_on is None  # not theirs to mark
+
+
+def test_the_team_page_shows_the_persons_voice_in_the_teams_care(client, place):
+    from alongside.care import services as care
+    from alongside.care.models import Authorship
+    from alongside.care.tests.factories import EpisodeFactory, allocate
+
+    episode = EpisodeFactory(
+        lead_team=place.team, started_at=timezone.now() - dt.timedelta(days=40)
+    )
+    allocate(episode, place.care_partner)
+    care.add_goal(episode=episode, text="Allotment", by=place.care_partner,
+                  worded_by=Authorship.PERSON)  # fmt: skip
+    care.add_goal(episode=episode, text="Sleep", by=place.care_partner,
+                  worded_by=Authorship.PRACTITIONER)  # fmt: skip
+    EpisodeFactory(lead_team=place.trust_team)  # another team's: not counted
+    client.force_login(place.lead)
+    page = text(client.get(f"/coproduction/teams/{place.team.pk}/"))
+    table = page[
+        page.index('id="care-signals"') : page.index("</table>", page.index("care-signals"))
+    ]
+    row = table[table.index("Goals in the person's own words") :]
+    row = row[: row.index("</tr>")]
+    cells = [c for c in re.findall(r"</span>([^<]*)</td>", row)]
+    assert cells == ["open goals with their wording recorded", "1", "2", "50%"]
+    # The episode is older than four weeks with no agreed plan: 0 of 1; the mean of the two
+    # signals with anything to count is 25%.
+    assert "25% on average" in table
