@@ -19,3 +19,16 @@ class CareConfig(AppConfig):
         RecordNavigation.add("plans:plan", Part.PLAN, "Care and support plan")
         RecordNavigation.add("plans:goals", Part.PLAN, "Goals")
         RecordNavigation.add("care:contacts", Part.CONTACTS, "Contacts")
+
+        # Key working, as sections of the person's subject access export.
+        from alongside.care import subject_access as sections
+        from alongside.sharing import subject_access
+
+        subject_access.register("episodes_of_care", sections.episodes_of_care)
+        subject_access.register("care_and_support_plan", sections.care_and_support_plan)
+        subject_access.register("goals", sections.goals)
+        subject_access.register(
+            "notes_for_plan_conversations", sections.notes_for_plan_conversations
+        )
+        subject_access.register("contacts", sections.contacts)
+        subject_access.register("contact_preferences", sections.contact_preferences)

@@ -12,3 +12,9 @@ class CoproductionConfig(AppConfig):
 
         TeamLinks.add("coproduction:team", "Co-production reviews")
 
+        # A register entry the person linked to their record, as a section of their subject
+        # access export.
+        from alongside.coproduction import subject_access as sections
+        from alongside.sharing import subject_access
+
+        subject_access.register("expert_by_experience", sections.expert_by_experience)

@@ -29,6 +29,12 @@ class OutcomesConfig(AppConfig):
 
         RecordNavigation.add("outcomes:person", Part.OUTCOMES, "Outcome measures")
 
+        # The person's responses and scores, as a section of their subject access export.
+        from alongside.outcomes import subject_access as sections
+        from alongside.sharing import subject_access
+
+        subject_access.register("outcome_measures", sections.outcome_measures)
+
 
 def _sync_shipped(**kwargs: object) -> None:
     from alongside.outcomes import registry

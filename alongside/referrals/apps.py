@@ -12,3 +12,9 @@ class ReferralsConfig(AppConfig):
         from alongside.sharing.presenters import RecordNavigation
 
         RecordNavigation.add("referrals:person", Part.REFERRALS, "Referrals")
+
+        # The person's referrals, as a section of their subject access export.
+        from alongside.referrals import subject_access as sections
+        from alongside.sharing import subject_access
+
+        subject_access.register("referrals", sections.referrals)

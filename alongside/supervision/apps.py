@@ -13,3 +13,10 @@ class SupervisionConfig(AppConfig):
 
         # What supervision said about the person, as a part of their record's navigation.
         RecordNavigation.add("supervision:discussions", Part.CLINICAL_NOTES, "Supervision")
+
+        # The same discussions (never the session's reflections), as a section of the person's
+        # subject access export.
+        from alongside.sharing import subject_access
+        from alongside.supervision import subject_access as sections
+
+        subject_access.register("supervision_discussions", sections.supervision_discussions)
