@@ -54,6 +54,7 @@ from alongside.care.models import (
 from alongside.core.validators import nhs_check_digit
 from alongside.demo import data
 from alongside.demo.care import build_key_working, flush_key_working
+from alongside.demo.coproduction import build_coproduction, flush_coproduction
 from alongside.demo.directory import build_directory, flush_directory
 from alongside.demo.outcomes import build_outcomes, flush_outcomes
 from alongside.demo.referrals import build_referrals, flush_referrals
@@ -192,6 +193,11 @@ def flush() -> dict[str, int]:
         # key working (plans, goals, care teams, intensity changes hang off episodes), then
         # referrals, episodes and meetings: they point at people, teams, staff and services.
         # Supervision before all of them: it points at episodes, intensity changes and staff.
+        # Co-production first: its reviews, experts and preferences point at teams,
+        # organisations, staff and people.
+        deleted.update(
+            flush_coproduction(episodes=episodes, organisations=organisations, users=users)
+        )
         deleted.update(flush_workforce(episodes=episodes, organisations=organisations, users=users))
         deleted.update(flush_supervision(users=users, episodes=episodes))
         deleted.update(flush_outcomes(episodes=episodes, organisations=organisations))
@@ -374,6 +380,7 @@ class PlaceBuilder:
             self.counts.update(build_outcomes(self))
             self.counts.update(build_supervision(self))
             self.counts.update(build_workforce(self))
+            self.counts.update(build_coproduction(self))
         return self.counts
 
     def rng(self, stage: str) -> random.Random:

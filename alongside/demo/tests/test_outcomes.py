@@ -105,8 +105,11 @@ def snapshot() -> dict[str, list]:
 
 @pytest.mark.django_db
 def test_the_stage_writes_schedules_responses_and_scores(place):
-    assert place["responses"] == Response.objects.count() > 0
-    assert place["scores"] == Score.objects.count() > place["responses"]
+    # CollaboRATE after plan reviews is the co-production stage's (its own counts).
+    outcomes = Response.objects.exclude(questionnaire__name="collaborate")
+    assert place["responses"] == outcomes.count() > 0
+    assert place["scores"] == Score.objects.exclude(measure="collaborate").count()
+    assert place["scores"] > place["responses"]
     assert place["response_goals"] == ResponseGoal.objects.count() > 0
     assert place["measure_schedules"] == MeasureSchedule.objects.count()
     schedules = defaultdict(dict)
@@ -124,10 +127,13 @@ def test_the_stage_writes_schedules_responses_and_scores(place):
             TeamType.PSYCHOLOGICAL_THERAPY,
         )
         assert (PHQ9 in measures) == (GAD7 in measures) == symptoms, team
-    # Responses only to measures the episode's team asks for.
-    for team_id, name in Response.objects.values_list(
-        "episode__lead_team_id", "questionnaire__name"
-    ).distinct():
+    # Responses only to measures the episode's team asks for (CollaboRATE follows a plan
+    # review, not the team's schedule).
+    for team_id, name in (
+        Response.objects.exclude(questionnaire__name="collaborate")
+        .values_list("episode__lead_team_id", "questionnaire__name")
+        .distinct()
+    ):
         assert name in {s.measure for s in MeasureSchedule.objects.filter(team_id=team_id)}
 
 
@@ -234,7 +240,8 @@ def test_a_sample_rescored_by_the_engine_gives_the_stored_scores(place):
 @pytest.mark.django_db
 def test_every_score_is_within_its_measures_range(place):
     measures = {
-        name: registry.measure(registry.current(name)) for name in (DIALOG, PHQ9, GAD7, GBO)
+        name: registry.measure(registry.current(name))
+        for name in (DIALOG, PHQ9, GAD7, GBO, "collaborate")
     }
     ranges = {name: engine.value_range(m) for name, m in measures.items()}
     counts = Counter()
