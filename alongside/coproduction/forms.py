@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from alongside.accounts.models import User
 from alongside.coproduction.models import (
@@ -22,8 +22,9 @@ from alongside.coproduction.models import (
 from alongside.coproduction.services import Given, parse_hours
 from alongside.core.forms import (
     CheckboxInput,
-    CheckboxSelectMultiple,
     DateField,
+    LabelledChoice,
+    LabelledChoices,
     NhsForm,
     RadioSelect,
     Select,
@@ -49,30 +50,6 @@ MEANING = {
 }
 
 SCALE_CHOICES = [(str(score), f"{score} – {label}") for score, label in SCALE.items()]
-
-
-class _Choice(forms.ModelChoiceField):
-    """A model chosen from a list whose labels the form sets (``labels``: pk → text)."""
-
-    widget = Select
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.labels: dict[int, str] = {}
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Model) -> str:
-        return self.labels.get(obj.pk) or str(obj)
-
-
-class _Choices(forms.ModelMultipleChoiceField):
-    widget = CheckboxSelectMultiple
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.labels: dict[int, str] = {}
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Model) -> str:
-        return self.labels.get(obj.pk) or str(obj)
 
 
 # --- Reviews -----------------------------------------------------------------------------------
@@ -123,7 +100,7 @@ class RatingsForm(NhsForm):
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
         else:
-            field = _Choices(
+            field = LabelledChoices(
                 Expert.objects.none(),
                 label="The experts by experience who made the rating",
                 required=False,
@@ -190,7 +167,7 @@ class ActionForm(NhsForm):
         choices=[("", "None in particular"), *Characteristic.choices],
         widget=Select,
     )
-    owner = _Choice(
+    owner = LabelledChoice(
         User.objects.none(),
         label="Who owns it",
         required=False,
@@ -234,7 +211,7 @@ class ExpertForm(NhsForm):
         "register see the full name.",
         error_messages={"required": "Choose how they wish to be named"},
     )
-    organisation = _Choice(
+    organisation = LabelledChoice(
         Organisation.objects.none(),
         label="Organisation that supports and pays them",
         empty_label="Choose the organisation",
@@ -396,7 +373,7 @@ class InvolvementForm(NhsForm):
         help_text="In quarters of an hour, for example 1.5 or 2.25; up to 12",
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    organisation = _Choice(
+    organisation = LabelledChoice(
         Organisation.objects.none(),
         label="Organisation the work was for",
         empty_label="Choose the organisation",
@@ -406,7 +383,7 @@ class InvolvementForm(NhsForm):
             "invalid_choice": "Choose an organisation from the list",
         },
     )
-    team = _Choice(
+    team = LabelledChoice(
         Team.objects.none(),
         label="Team (optional)",
         required=False,
@@ -499,7 +476,7 @@ class PlaceFilterForm(NhsForm):
 
 
 class RateForm(NhsForm):
-    organisation = _Choice(
+    organisation = LabelledChoice(
         Organisation.objects.none(),
         label="Organisation",
         empty_label="Choose the organisation",

@@ -121,6 +121,33 @@ class CheckboxSelectMultiple(_ChoiceItems, forms.CheckboxSelectMultiple):
         return id_  # as for RadioSelect
 
 
+class LabelledChoice(forms.ModelChoiceField):
+    """A model chosen from a list whose labels the form sets (``labels``: pk → text); a user
+    without one is shown by the name they go by."""
+
+    widget = Select
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.labels: dict[int, str] = {}
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return self.labels.get(obj.pk) or getattr(obj, "display_name", str(obj))
+
+
+class LabelledChoices(forms.ModelMultipleChoiceField):
+    """Several models chosen with checkboxes, labelled as :class:`LabelledChoice` is."""
+
+    widget = CheckboxSelectMultiple
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.labels: dict[int, str] = {}
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return self.labels.get(obj.pk) or getattr(obj, "display_name", str(obj))
+
+
 class CheckboxInput(forms.CheckboxInput):
     nhsuk_kind = "checkbox"
 

@@ -18,15 +18,16 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.care.models import Episode
 from alongside.core.forms import (
-    CheckboxSelectMultiple,
     DateField,
+    LabelledChoice,
+    LabelledChoices,
     NhsForm,
     RadioSelect,
     Select,
@@ -37,29 +38,6 @@ from alongside.supervision.services import Discussion, NewAction
 
 #: At most this many rows of each kind on one page.
 MAX_ROWS = 20
-
-
-class UserChoice(forms.ModelChoiceField):
-    """A user chosen from a list whose labels the form sets (``labels``: pk → text)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.labels: dict[int, str] = {}
-        kwargs.setdefault("widget", Select)
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Model) -> str:
-        return self.labels.get(obj.pk) or getattr(obj, "display_name", str(obj))
-
-
-class UsersChoice(forms.ModelMultipleChoiceField):
-    widget = CheckboxSelectMultiple
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.labels: dict[int, str] = {}
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Model) -> str:
-        return self.labels.get(obj.pk) or getattr(obj, "display_name", str(obj))
 
 
 def _users(labels: Mapping[int, str]) -> QuerySet[User]:
@@ -85,7 +63,7 @@ def weeks_field(kind: str) -> forms.IntegerField:
 
 
 class AgreementForm(NhsForm):
-    supervisee = UserChoice(
+    supervisee = LabelledChoice(
         User.objects.none(),
         label="Supervisee",
         empty_label="Choose who is supervised",
@@ -95,7 +73,7 @@ class AgreementForm(NhsForm):
             "invalid_choice": "Choose someone in a team you lead or supervise",
         },
     )
-    supervisor = UserChoice(
+    supervisor = LabelledChoice(
         User.objects.none(),
         label="Supervisor",
         empty_label="Choose the supervisor",
@@ -211,7 +189,7 @@ class SessionForm(NhsForm):
             "invalid": "Give how long it lasted as a number of minutes, like 60",
         },
     )
-    attendees = UsersChoice(
+    attendees = LabelledChoices(
         User.objects.none(),
         label="Who attended",
         help_text="The people you supervise now",
@@ -269,7 +247,7 @@ class DiscussionForm(NhsForm):
     action_text = forms.CharField(
         label="Action agreed about this person (optional)", required=False, max_length=300
     )
-    action_owner = UserChoice(
+    action_owner = LabelledChoice(
         User.objects.none(),
         label="Who will do it",
         required=False,
@@ -313,7 +291,7 @@ class DiscussionForm(NhsForm):
 
 class ActionForm(NhsForm):
     text = forms.CharField(label="Action (optional)", required=False, max_length=300)
-    owner = UserChoice(
+    owner = LabelledChoice(
         User.objects.none(),
         label="Who will do it",
         required=False,
