@@ -17,6 +17,7 @@ BENCHMARKS = [
     "directory_search",
     "worklists",
     "caseloads",
+    "caseload_review",
     "outcomes",
     "insights_county",
     "insights_national",

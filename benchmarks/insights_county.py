@@ -81,6 +81,7 @@ def run() -> None:
     django.setup()
     from django.db import connection
 
+    from alongside.demo import data
     from alongside.insights import metrics, snapshots
     from alongside.insights.management.commands.metrics import last_whole_month
     from alongside.referrals.models import Referral
@@ -88,7 +89,8 @@ def run() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     engine = _timed_engine()
-    period = last_whole_month(engine.reference_date())
+    # The demo's records end at its reference date, not today: the last month they cover.
+    period = last_whole_month(min(engine.reference_date(), data.REFERENCE_DATE))
 
     rows, ratios, missed = [], [], []
     headline_s = 0.0

@@ -299,7 +299,7 @@ def run() -> None:
     verdicts = (
         f"Ours within {TARGET_SQL}× of the hand SQL: "
         f"{len(insights_sql.measured()) - len(missed_sql)} of {len(insights_sql.measured())} "
-        "metrics (the supervision metrics have no hand-written statement yet)"
+        "metrics"
         + (f" (missed: {', '.join(missed_sql)})" if missed_sql else "")
         + f". At least {TARGET_PANDAS:.0f}× faster than pandas: "
         f"{len(five) - len(missed_pandas)} of {len(five)} metrics"
