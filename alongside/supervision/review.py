@@ -21,20 +21,22 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.care.models import (
     Allocation,
+    CarePlanVersion,
     CareTeamMember,
     Contact,
     Episode,
     Goal,
+    GoalRating,
     IntensityChange,
     Outcome,
 )
-from alongside.care.queries import with_caseload_columns
 from alongside.outcomes.engine import Change
 from alongside.outcomes.pairs import pairs
 from alongside.referrals.models import Handover
@@ -110,13 +112,22 @@ def caseload_review(supervisor: User, *, today: dt.date | None = None) -> list[S
         ).values_list("episode_id", "user_id")
     ):
         holders[episode_id].add(user_id)
+    # Only what the review reads, each a subquery of the one statement (the caseload page's
+    # other columns are not needed here).
     key_worker = Allocation.objects.filter(episode=OuterRef("pk"), ended_at__isnull=True)
+    attended = Contact.objects.filter(episode=OuterRef("pk"), outcome=Outcome.ATTENDED)
+    current_version = CarePlanVersion.objects.filter(
+        plan__episode=OuterRef("pk"), number=F("plan__current_version")
+    )
+    rated = GoalRating.objects.filter(goal__episode=OuterRef("pk")).order_by("-rated_at")
     for episode in (
-        with_caseload_columns(Episode.objects.filter(pk__in=list(holders)), now=now)
+        Episode.objects.filter(pk__in=list(holders))
         .select_related("person")
         .annotate(
             key_worker_id=Subquery(key_worker.values("key_worker_id")[:1]),
-            last_rated=Max("goals__ratings__rated_at"),
+            last_seen=Subquery(attended.order_by("-starts_at").values("starts_at")[:1]),
+            review_on=Subquery(current_version.values("review_on")[:1]),
+            last_rated=Subquery(rated.values("rated_at")[:1]),
         )
     ):
         episodes[episode.pk] = episode
@@ -140,23 +151,23 @@ def caseload_review(supervisor: User, *, today: dt.date | None = None) -> list[S
                 Signal("plan_review_overdue", f"Plan review {late} days overdue")
             )
 
-    open_goals = defaultdict(list)
-    for goal in Goal.objects.filter(episode_id__in=ids, ended_at__isnull=True).only(
-        "episode_id", "created_at"
+    for episode_id, first_set in (
+        Goal.objects.filter(episode_id__in=ids, ended_at__isnull=True)
+        .values("episode_id")
+        .annotate(first_set=Min("created_at"))
+        .values_list("episode_id", "first_set")
     ):
-        open_goals[goal.episode_id].append(goal)
-    for episode_id, goals in open_goals.items():
-        latest = episodes[episode_id].last_rated or min(g.created_at for g in goals)
+        latest = episodes[episode_id].last_rated or first_set
         if (now - latest).days >= GOALS_UNRATED_DAYS:
             signals[episode_id].append(
                 Signal("goals_not_rated", f"Goals not rated for {_weeks((now - latest).days)}")
             )
 
     steps = defaultdict(list)
-    for change in IntensityChange.objects.filter(episode_id__in=ids).only(
+    for episode_id, changed_at in IntensityChange.objects.filter(episode_id__in=ids).values_list(
         "episode_id", "changed_at"
     ):
-        steps[change.episode_id].append(change.changed_at)
+        steps[episode_id].append(changed_at)
     for pair in pairs(episode_ids=ids):
         if pair.reliable == Change.DETERIORATED:
             signals[pair.episode_id].append(
@@ -174,16 +185,23 @@ def caseload_review(supervisor: User, *, today: dt.date | None = None) -> list[S
                     )
                 )
 
+    # Each episode's last appointments that went ahead or were missed, ranked in SQL.
     recent = defaultdict(list)
-    for contact in (
+    for episode_id, outcome in (
         Contact.objects.filter(
             episode_id__in=ids, outcome__in=[Outcome.ATTENDED, Outcome.DID_NOT_ATTEND]
         )
-        .order_by("episode_id", "-starts_at", "-id")
-        .only("episode_id", "outcome")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("episode_id")],
+                order_by=[F("starts_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=DNA_IN_A_ROW)
+        .values_list("episode_id", "outcome")
     ):
-        if len(recent[contact.episode_id]) < DNA_IN_A_ROW:
-            recent[contact.episode_id].append(contact.outcome)
+        recent[episode_id].append(outcome)
     for episode_id, outcomes in recent.items():
         if len(outcomes) == DNA_IN_A_ROW and all(o == Outcome.DID_NOT_ATTEND for o in outcomes):
             signals[episode_id].append(
