@@ -18,16 +18,27 @@ from django.utils import timezone
 from alongside.care.models import (
     CareTeamMember,
     Contact,
+    ContactPreferences,
     Episode,
     Intensity,
     Kind,
     Mode,
     NoteSharing,
     Outcome,
+    TimeOfDay,
 )
 from alongside.care.queries import NOT_SEEN_WEEKS
+from alongside.care.services import WHO_MAY_BE_INVOLVED_LIMIT
 from alongside.core import formats
-from alongside.core.forms import DateField, NhsForm, RadioSelect, Select, Textarea
+from alongside.core.forms import (
+    CheckboxInput,
+    CheckboxSelectMultiple,
+    DateField,
+    NhsForm,
+    RadioSelect,
+    Select,
+    Textarea,
+)
 from alongside.organisations.models import Membership
 from alongside.referrals.models import ClosureReason
 
@@ -123,6 +134,14 @@ class _Note(NhsForm):
     )
 
 
+def _others_present() -> forms.BooleanField:
+    return forms.BooleanField(
+        label="Family, a carer or a friend joined",
+        required=False,
+        widget=CheckboxInput,
+    )
+
+
 class ContactForm(_ContactFields, _Note):
     """A contact that has happened, or that was missed or cancelled."""
 
@@ -137,6 +156,7 @@ class ContactForm(_ContactFields, _Note):
         required=False,
         help_text="Only for a contact that took place",
     )
+    others_present = _others_present()
     field_order = [
         "on",
         "at",
@@ -144,6 +164,7 @@ class ContactForm(_ContactFields, _Note):
         "kind",
         "outcome",
         "duration_minutes",
+        "others_present",
         "note",
         "note_sharing",
     ]
@@ -158,6 +179,8 @@ class ContactForm(_ContactFields, _Note):
             "duration_minutes": data.get("duration_minutes"),
             "note": data.get("note", ""),
             "note_sharing": data["note_sharing"],
+            "others_present": bool(data.get("others_present"))
+            and data["outcome"] == Outcome.ATTENDED,
         }
 
 
@@ -216,7 +239,15 @@ class OutcomeForm(_Note):
         required=False,
         help_text="Only if it took place",
     )
-    field_order = ["contact", "outcome", "duration_minutes", "note", "note_sharing"]
+    others_present = _others_present()
+    field_order = [
+        "contact",
+        "outcome",
+        "duration_minutes",
+        "others_present",
+        "note",
+        "note_sharing",
+    ]
 
     def __init__(self, *args: Any, appointments: list[Contact], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -378,3 +409,151 @@ class CaseloadFilterForm(NhsForm):
         if self.is_valid() and self.cleaned_data.get("weeks"):
             return self.cleaned_data["weeks"]
         return default
+
+
+# --- How the person wants to be in touch -------------------------------------------------------
+
+INCOMPLETE_PAGE = "The page was incomplete: open it again and make your changes there"
+#: Whether family, a carer or a friend may join: the form's answers and what the service takes.
+OTHERS_MAY_JOIN = {"yes": True, "no": False, "not_said": None}
+
+
+class ContactPreferencesForm(NhsForm):
+    """How the person wants to be in touch. Asked of the care team about the person
+    (``person_name``), or of the person themself in their portal (``person_name=None``: "you").
+    ``seen_at`` is when the page showed the preferences, so that a change made meanwhile (by the
+    person or their care team) is not overwritten."""
+
+    modes = forms.MultipleChoiceField(
+        choices=Mode.choices,
+        required=False,
+        widget=CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose ways of being in touch from the list"},
+    )
+    times = forms.MultipleChoiceField(
+        choices=TimeOfDay.choices,
+        required=False,
+        widget=CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose times of day from the list"},
+    )
+    others_may_join = forms.ChoiceField(
+        required=False,
+        widget=RadioSelect,
+        error_messages={"invalid_choice": "Choose yes, no or not said"},
+    )
+    who_may_be_involved = forms.CharField(
+        required=False,
+        widget=Textarea,
+        max_length=WHO_MAY_BE_INVOLVED_LIMIT,
+        error_messages={
+            "max_length": f"Keep this to {WHO_MAY_BE_INVOLVED_LIMIT:,} characters or fewer"
+        },
+    )
+    # When the page showed the preferences, to the microsecond (ISO 8601, with its offset).
+    seen_at = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": INCOMPLETE_PAGE},
+    )
+
+    def __init__(self, *args: Any, person_name: str | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        if person_name is None:
+            fields["modes"].label = "Which ways of being in touch suit you?"
+            fields[
+                "modes"
+            ].help_text = "Tick all that suit you. Leave them all empty if any way is fine."
+            fields["times"].label = "Which times of day suit you?"
+            fields[
+                "times"
+            ].help_text = "Tick all that suit you. Leave them all empty if any time is fine."
+            fields[
+                "others_may_join"
+            ].label = "Can family, a carer or a friend join your appointments?"
+            fields["others_may_join"].choices = [
+                ("yes", "Yes, if I choose to bring someone"),
+                ("no", "No, I would rather it was just me"),
+                ("not_said", "I do not want to say"),
+            ]
+            fields[
+                "who_may_be_involved"
+            ].label = "Who would you like involved in your care? (optional)"
+            fields["who_may_be_involved"].help_text = (
+                "In your own words. For example: my sister Jo can come with me, but please do "
+                "not contact my dad."
+            )
+        else:
+            fields["modes"].label = f"Which ways of being in touch suit {person_name}?"
+            fields[
+                "modes"
+            ].help_text = "Tick all that suit them. Leave them all empty if any way is fine."
+            fields["times"].label = "Which times of day suit them?"
+            fields[
+                "times"
+            ].help_text = "Tick all that suit them. Leave them all empty if any time is fine."
+            fields[
+                "others_may_join"
+            ].label = f"Can family, a carer or a friend join {person_name}'s contacts?"
+            fields["others_may_join"].choices = [
+                ("yes", "Yes, if they choose to bring someone"),
+                ("no", "No, they would rather it was just them"),
+                ("not_said", "They have not said"),
+            ]
+            fields[
+                "who_may_be_involved"
+            ].label = f"Who does {person_name} want involved in their care? (optional)"
+            fields["who_may_be_involved"].help_text = (
+                "In their own words. For example: my sister Jo can come with me, but please do "
+                "not contact my dad."
+            )
+
+    def clean_seen_at(self) -> dt.datetime:
+        try:
+            seen = dt.datetime.fromisoformat(self.cleaned_data["seen_at"])
+        except ValueError:
+            raise forms.ValidationError(INCOMPLETE_PAGE) from None
+        if timezone.is_naive(seen):
+            raise forms.ValidationError(INCOMPLETE_PAGE)
+        return seen
+
+    # Where the error summary sends the reader for a problem with the whole form (a change made
+    # meanwhile sends them to what the preferences say now).
+    non_field_href: str | None = None
+
+    def error_summary_items(self) -> list[dict[str, str]]:
+        items = super().error_summary_items()
+        hidden = f"#{self['seen_at'].id_for_label}"
+        whole_form = {str(message) for message in self.non_field_errors()}
+        for item in items:
+            if self.non_field_href and item["text"] in whole_form:
+                item["href"] = self.non_field_href
+            elif item["href"] == hidden:
+                item["href"] = "#maincontent"
+        return items
+
+    @staticmethod
+    def initial_from(
+        preferences: ContactPreferences | None, *, seen_at: dt.datetime
+    ) -> dict[str, Any]:
+        if preferences is None:
+            return {"seen_at": seen_at.isoformat()}
+        return {
+            "seen_at": seen_at.isoformat(),
+            "modes": list(preferences.modes),
+            "times": list(preferences.times),
+            "others_may_join": {True: "yes", False: "no", None: "not_said"}[
+                preferences.others_may_join
+            ],
+            "who_may_be_involved": preferences.who_may_be_involved,
+        }
+
+    def service_fields(self) -> dict[str, Any]:
+        """What ``set_contact_preferences`` takes, besides the person, the user and where."""
+        data = self.cleaned_data
+        return {
+            "modes": data.get("modes") or [],
+            "times": data.get("times") or [],
+            "others_may_join": OTHERS_MAY_JOIN.get(data.get("others_may_join") or "not_said"),
+            "who_may_be_involved": data.get("who_may_be_involved") or "",
+            "seen_at": data["seen_at"],
+        }

@@ -12,8 +12,9 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from alongside.care.models import AgreementMethod, CarePlanVersion, Goal, PlanNote
+from alongside.care.models import AgreementMethod, Authorship, CarePlanVersion, Goal, PlanNote
 from alongside.care.plan_presenters import ABOUT_ME, KEY_WORKER, ME, SAFETY_PLAN, SECTIONS
+from alongside.care.services import AUTHORED_SECTIONS
 from alongside.core.forms import DateField, NhsForm, RadioSelect, Select, Textarea
 from alongside.directory.models import Service
 
@@ -24,6 +25,32 @@ FEWEST_ACTION_ROWS = 3
 MOST_ACTION_ROWS = 30
 SERVICE_PREFIX = "service:"
 SOMEONE = "someone"
+#: Whether the person took part in a version: the form's answers and what ``save_plan`` takes.
+PRESENT = {"yes": True, "no": False, "not_recorded": None}
+
+
+def author_field(section: str) -> str:
+    """The form field saying who wrote a section (or, for ``actions``, who does what)."""
+    return f"{section}_author"
+
+
+def author_choices(person_name: str = "") -> list[tuple[str, str]]:
+    """Who wrote a part of the plan: short, to sit quietly under it."""
+    return [
+        (Authorship.PERSON, f"{person_name or 'The person'}, in their own words"),
+        (Authorship.TOGETHER, "Written together"),
+        (Authorship.PRACTITIONER, "The key worker or care team"),
+    ]
+
+
+def _author_choice_field(person_name: str = "") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Who wrote this?",
+        choices=author_choices(person_name),
+        required=False,
+        widget=RadioSelect,
+        error_messages={"invalid_choice": "Choose who wrote this from the list"},
+    )
 
 
 class PlanForm(NhsForm):
@@ -51,12 +78,20 @@ class PlanForm(NhsForm):
         required=False,
         help_text="For example: added the new goal about getting back to work.",
     )
+    person_present = forms.ChoiceField(
+        label="Did the person take part in writing or reviewing this version?",
+        choices=[("yes", "Yes"), ("no", "No"), ("not_recorded", "Not recorded")],
+        required=False,
+        widget=RadioSelect,
+        error_messages={"invalid_choice": "Choose yes, no or not recorded"},
+    )
 
     def __init__(
         self,
         *args: Any,
         services: QuerySet[Service],
         actions: list[dict[str, Any]] | None = None,
+        person_name: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -68,6 +103,12 @@ class PlanForm(NhsForm):
                 widget=Textarea,
                 max_length=5000,
             )
+            self.fields[author_field(section.name)] = _author_choice_field(person_name)
+        self.fields[author_field("actions")] = _author_choice_field(person_name)
+        if person_name:
+            self.fields[
+                "person_present"
+            ].label = f"Did {person_name} take part in writing or reviewing this version?"
         self.who_choices = [
             ("", "Choose who"),
             (ME, "Me (the person)"),
@@ -82,9 +123,11 @@ class PlanForm(NhsForm):
         # The order of the page, so that the error summary lists problems in the same order.
         self.order_fields(
             [
-                *(s.name for s in ABOUT_ME),
+                *(n for s in ABOUT_ME for n in (s.name, author_field(s.name))),
                 *(f for f in self.fields if f.startswith("action_") and f != "action_rows"),
-                *(s.name for s in SAFETY_PLAN),
+                author_field("actions"),
+                *(n for s in SAFETY_PLAN for n in (s.name, author_field(s.name))),
+                "person_present",
                 "review_on",
                 "change_note",
                 "base_version",
@@ -193,6 +236,11 @@ class PlanForm(NhsForm):
         data["actions"] = [a for a in actions if a]
         return data
 
+    def section_authors(self) -> dict[str, forms.BoundField]:
+        """Each section's "Who wrote this?" field, by section (and ``actions``), for the
+        template."""
+        return {name: self[author_field(name)] for name in AUTHORED_SECTIONS}
+
     def plan_fields(self) -> dict[str, Any]:
         """What ``save_plan`` takes, besides the episode, the base version and the user."""
         data = self.cleaned_data
@@ -200,17 +248,31 @@ class PlanForm(NhsForm):
             "actions": data["actions"],
             "review_on": data.get("review_on"),
             "change_note": data.get("change_note", ""),
+            "authorship": {
+                name: data[author_field(name)]
+                for name in AUTHORED_SECTIONS
+                if data.get(author_field(name))
+            },
+            "person_present": PRESENT.get(data.get("person_present") or "not_recorded"),
             **{s.name: data.get(s.name, "") for s in SECTIONS},
         }
 
     @classmethod
     def initial_from(cls, version: CarePlanVersion | None) -> dict[str, Any]:
+        """The form for a new version, starting from ``version``: its words, and who wrote each
+        section as that version recorded it. Whether the person took part is asked afresh for
+        each version."""
         if version is None:
             return {"base_version": 0}
         return {
             "base_version": version.number,
             "review_on": version.review_on,
             **{s.name: getattr(version, s.name) for s in SECTIONS},
+            **{
+                author_field(name): who
+                for name, who in (version.authorship or {}).items()
+                if name in AUTHORED_SECTIONS and who in Authorship.values
+            },
         }
 
 
@@ -284,6 +346,18 @@ def _score_field(*, required: bool, label: str, help_text: str) -> forms.TypedCh
 
 
 SCORE_HINT = "0 means not at all close to the goal, 10 means the goal is reached."
+WORDED_BY_ERROR = "Choose whose words the goal is in from the list"
+
+
+def worded_by_field() -> forms.ChoiceField:
+    """Whose words a new goal is in (optional: blank when not recorded)."""
+    return forms.ChoiceField(
+        label="Whose words is the goal in?",
+        choices=Authorship.choices,
+        required=False,
+        widget=RadioSelect,
+        error_messages={"invalid_choice": WORDED_BY_ERROR},
+    )
 
 
 class GoalForm(NhsForm):
@@ -295,6 +369,7 @@ class GoalForm(NhsForm):
         max_length=1000,
         error_messages={"required": "Write the goal in the person's own words"},
     )
+    worded_by = worded_by_field()
     first_rating = _score_field(
         required=False,
         label="How close is the person to this goal now? (optional)",

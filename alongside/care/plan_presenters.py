@@ -15,7 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alongside.accounts.models import User
-from alongside.care.models import AgreementMethod, CarePlanVersion, Goal, GoalRating, PlanNote
+from alongside.care.models import (
+    AgreementMethod,
+    Authorship,
+    CarePlanVersion,
+    Goal,
+    GoalRating,
+    PlanNote,
+)
 from alongside.core import formats
 
 # --- The plan's words --------------------------------------------------------------------------
@@ -95,6 +102,47 @@ def score_text(score: int) -> str:
     return f"{score} out of 10"
 
 
+# --- Who wrote it ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthorTag:
+    """A small tag beside a section or a goal: whose words it is in."""
+
+    text: str
+    classes: str
+
+
+AUTHOR_TAGS = {
+    Authorship.PERSON: AuthorTag("In their own words", "nhsuk-tag--green"),
+    Authorship.TOGETHER: AuthorTag("Written together", "nhsuk-tag--blue"),
+    Authorship.PRACTITIONER: AuthorTag("Written by the care team", "nhsuk-tag--grey"),
+}
+GOAL_TAGS = {
+    Authorship.PERSON: AuthorTag("In their own words", "nhsuk-tag--green"),
+    Authorship.TOGETHER: AuthorTag("Worded together", "nhsuk-tag--blue"),
+    Authorship.PRACTITIONER: AuthorTag("Worded by the care team", "nhsuk-tag--grey"),
+}
+
+
+def author_tag(who: str | None) -> AuthorTag | None:
+    """The tag for who wrote a plan section (``None`` when not recorded)."""
+    return AUTHOR_TAGS.get(who or "")
+
+
+def goal_tag(worded_by: str | None) -> AuthorTag | None:
+    """The tag for whose words a goal is in (``None`` when not recorded)."""
+    return GOAL_TAGS.get(worded_by or "")
+
+
+PRESENCE = {True: "Yes", False: "No", None: "Not recorded"}
+
+
+def presence_text(present: bool | None) -> str:
+    """Whether the person took part in writing or reviewing a version."""
+    return PRESENCE[present]
+
+
 # --- Who does what ----------------------------------------------------------------------------
 
 
@@ -130,6 +178,7 @@ class ShownSection:
     heading: str
     paragraphs: list[str]
     anchor: str
+    author: AuthorTag | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +186,7 @@ class GoalLine:
     text: str
     latest: str  # "6 out of 10 on 3 March 2026", or "Not rated yet"
     ended: str = ""
+    worded: AuthorTag | None = None
 
 
 def latest_rating_text(ratings: Sequence[GoalRating]) -> str:
@@ -149,7 +199,7 @@ def latest_rating_text(ratings: Sequence[GoalRating]) -> str:
 def goal_lines(goals: Iterable[Goal]) -> list[GoalLine]:
     """The current goals, each with its latest rating."""
     return [
-        GoalLine(g.text, latest_rating_text(list(g.ratings.all())))
+        GoalLine(g.text, latest_rating_text(list(g.ratings.all())), worded=goal_tag(g.worded_by))
         for g in goals
         if g.ended_at is None
     ]
@@ -226,10 +276,25 @@ class PlanPresenter:
         return review is not None and review < timezone.localdate()
 
     def _sections(self, sections: Sequence[Section]) -> list[ShownSection]:
+        authors = self.version.authorship or {}
         return [
-            ShownSection(s.heading, paragraphs(getattr(self.version, s.name)), s.name)
+            ShownSection(
+                s.heading,
+                paragraphs(getattr(self.version, s.name)),
+                s.name,
+                author_tag(authors.get(s.name)),
+            )
             for s in sections
         ]
+
+    @property
+    def actions_author(self) -> AuthorTag | None:
+        return author_tag((self.version.authorship or {}).get("actions"))
+
+    @property
+    def person_present(self) -> str:
+        """Whether the person took part in writing or reviewing this version."""
+        return presence_text(self.version.person_present)
 
     @property
     def about_me(self) -> list[ShownSection]:
@@ -257,7 +322,14 @@ class PlanPresenter:
             goal = self._by_id.get(snapshot.get("id"))
             ratings = list(goal.ratings.all()) if goal else []
             ended = f"Ended: {goal.ended_because}" if goal and goal.ended_at else ""
-            lines.append(GoalLine(snapshot.get("text", ""), latest_rating_text(ratings), ended))
+            lines.append(
+                GoalLine(
+                    snapshot.get("text", ""),
+                    latest_rating_text(ratings),
+                    ended,
+                    goal_tag(goal.worded_by) if goal else None,
+                )
+            )
         return lines
 
     @property
@@ -299,6 +371,7 @@ class VersionRow:
     change_note: str
     agreement: str
     current: bool
+    person_present: str = "Not recorded"
 
 
 def version_rows(versions: Iterable[CarePlanVersion], current: int) -> list[VersionRow]:
@@ -310,6 +383,7 @@ def version_rows(versions: Iterable[CarePlanVersion], current: int) -> list[Vers
             change_note=v.change_note,
             agreement=agreement_text(v),
             current=v.number == current,
+            person_present=presence_text(v.person_present),
         )
         for v in versions
     ]
@@ -546,6 +620,11 @@ class GoalPresenter:
     @property
     def ended(self) -> bool:
         return self.goal.ended_at is not None
+
+    @property
+    def worded(self) -> AuthorTag | None:
+        """Whose words the goal is in, as a tag (``None`` when not recorded)."""
+        return goal_tag(self.goal.worded_by)
 
     @property
     def started(self) -> str:

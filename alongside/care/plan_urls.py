@@ -13,6 +13,16 @@ urlpatterns = [
     path("person/<int:person_id>/plan/versions/", views.versions, name="versions"),
     path("person/<int:person_id>/plan/print/", views.print_plan, name="print"),
     path("person/<int:person_id>/plan/notes/", views.person_notes, name="notes"),
+    path(
+        "person/<int:person_id>/keeping-in-touch/",
+        views.preferences,
+        name="contact-preferences",
+    ),
+    path(
+        "person/<int:person_id>/keeping-in-touch/change/",
+        views.change_preferences,
+        name="change-contact-preferences",
+    ),
     path("person/<int:person_id>/goals/", views.goals, name="goals"),
     path("person/<int:person_id>/goals/new/", views.add_goal, name="add-goal"),
     path("person/<int:person_id>/goals/rate/", views.rate_goal, name="rate-goal"),

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from alongside.care import plan_queries as queries
 from alongside.care import services
+from alongside.care.forms import ContactPreferencesForm
 from alongside.care.models import CarePlanVersion, Episode, Goal, RatedBy
 from alongside.care.plan_forms import (
     AgreementForm,
@@ -39,6 +40,8 @@ from alongside.care.plan_presenters import (
     version_diff,
     version_rows,
 )
+from alongside.care.presenters import PreferencesPresenter
+from alongside.care.queries import contact_preferences
 from alongside.directory.models import Service
 from alongside.sharing.access import Access, person_data
 from alongside.sharing.models import Action, Part
@@ -46,7 +49,12 @@ from alongside.sharing.presenters import RecordNavigation
 
 PLAN_ROUTE = "plans:plan"
 GOALS_ROUTE = "plans:goals"
-BACK_TEXT = {PLAN_ROUTE: "Back to the plan", GOALS_ROUTE: "Back to goals"}
+PREFERENCES_ROUTE = "plans:contact-preferences"
+BACK_TEXT = {
+    PLAN_ROUTE: "Back to the plan",
+    GOALS_ROUTE: "Back to goals",
+    PREFERENCES_ROUTE: "Back",
+}
 
 
 def _href(name: str, access: Access) -> str:
@@ -130,9 +138,10 @@ def edit_plan(request: HttpRequest, access: Access) -> HttpResponse:
     if episode is None:
         return _no_episode(request, access, title="Edit the plan", route=PLAN_ROUTE)
     services_offered = queries.action_services(episode)
+    name = access.person.given_name
     stale_version, their_changes = None, []
     if request.method == "POST":
-        form = PlanForm(request.POST, services=services_offered)
+        form = PlanForm(request.POST, services=services_offered, person_name=name)
         if form.is_valid():
             base = form.cleaned_data["base_version"]
             try:
@@ -141,7 +150,7 @@ def edit_plan(request: HttpRequest, access: Access) -> HttpResponse:
                 )
             except services.StalePlan as error:
                 stale_version, their_changes = _their_changes(episode, base)
-                form = _rebased(request.POST, stale_version, services_offered, error)
+                form = _rebased(request.POST, stale_version, services_offered, error, name)
             except ValidationError as error:
                 form.add_validation_error(error)
             else:
@@ -153,6 +162,7 @@ def edit_plan(request: HttpRequest, access: Access) -> HttpResponse:
             initial=PlanForm.initial_from(current),
             services=services_offered,
             actions=current.actions if current else [],
+            person_name=name,
         )
     goals = queries.goals(episode)
     return render(
@@ -179,12 +189,14 @@ def _rebased(
     current: CarePlanVersion | None,
     services_offered: QuerySet[Service],
     error: ValidationError,
+    person_name: str = "",
 ) -> PlanForm:
-    """The user's form again, with their text, now based on the version saved meanwhile (which
-    the page shows): saving it again is a decision made with the other changes in view."""
+    """The user's form again, with their text (and who they said wrote each part), now based on
+    the version saved meanwhile (which the page shows): saving it again is a decision made with
+    the other changes in view."""
     data = data.copy()
     data["base_version"] = str(current.number if current else 0)
-    form = PlanForm(data, services=services_offered)
+    form = PlanForm(data, services=services_offered, person_name=person_name)
     form.is_valid()
     form.add_validation_error(error)
     form.non_field_href = "#their-changes"
@@ -392,6 +404,7 @@ def add_goal(request: HttpRequest, access: Access) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 by=request.user,
                 first_rating=form.cleaned_data["first_rating"],
+                worded_by=form.cleaned_data.get("worded_by") or "",
             )
         except ValidationError as error:
             form.add_validation_error(error)
@@ -506,4 +519,75 @@ def end_goal(request: HttpRequest, access: Access) -> HttpResponse:
         submit="End the goal",
         act=act,
         done="Goal ended",
+    )
+
+
+# --- How the person wants to be in touch ---------------------------------------------------------
+
+
+@person_data(Part.PLAN)
+def preferences(request: HttpRequest, access: Access) -> HttpResponse:
+    """How the person said they want to be in touch: the ways and times that suit them, whether
+    family, a carer or a friend may join, and who they want involved. It belongs to the person,
+    not to an episode, so it shows with or without one."""
+    return render(
+        request,
+        "care/plan/preferences.jinja",
+        _context(
+            request,
+            access,
+            route=PLAN_ROUTE,
+            back=PLAN_ROUTE,
+            preferences=PreferencesPresenter(
+                contact_preferences(access.person), person_name=access.person.given_name
+            ),
+        ),
+    )
+
+
+@person_data(Part.PLAN, action=Action.CHANGE)
+def change_preferences(request: HttpRequest, access: Access) -> HttpResponse:
+    """Record how the person wants to be in touch, as they say it. If they (in their portal) or
+    someone else changed it while this page was open, nothing is overwritten: the user's answers
+    stay in the form, beside what it says now."""
+    person = access.person
+    current = contact_preferences(person)
+    name = person.given_name
+    form = ContactPreferencesForm(
+        request.POST if request.method == "POST" else None,
+        initial=ContactPreferencesForm.initial_from(current, seen_at=timezone.now()),
+        person_name=name,
+    )
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_contact_preferences(
+                person=person, by=request.user, in_portal=False, **form.service_fields()
+            )
+        except services.StalePreferences as error:
+            stale = True
+            data = request.POST.copy()
+            data["seen_at"] = timezone.now().isoformat()
+            form = ContactPreferencesForm(data, person_name=name)
+            form.is_valid()
+            form.add_validation_error(error)
+            form.non_field_href = "#their-changes"
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"How {name} wants to be in touch is saved")
+            return redirect(PREFERENCES_ROUTE, person_id=person.pk)
+    return render(
+        request,
+        "care/plan/preferences_form.jinja",
+        _context(
+            request,
+            access,
+            route=PLAN_ROUTE,
+            back=PREFERENCES_ROUTE,
+            form=form,
+            stale=stale,
+            preferences=PreferencesPresenter(current, person_name=name) if stale else None,
+            page_has_errors=bool(form.errors),
+        ),
     )

@@ -18,10 +18,14 @@ from alongside.care.models import (
     Allocation,
     CareTeamMember,
     Contact,
+    ContactPreferences,
     Episode,
     Intensity,
+    Mode,
     NoteSharing,
     Outcome,
+    TimeOfDay,
+    time_of_day,
 )
 from alongside.care.queries import NOT_SEEN_WEEKS, IntensityStep, NoteReader, WorkerCaseload
 from alongside.core import formats
@@ -272,6 +276,10 @@ class ContactRow:
         return f"{minutes} minutes" if minutes else ""
 
     @property
+    def others(self) -> str:
+        return "Family, a carer or a friend joined" if self.contact.others_present else ""
+
+    @property
     def note(self) -> str:
         return self.contact.note if self.reader.may_read(self.contact) else ""
 
@@ -515,3 +523,133 @@ class DischargeSummary:
                 ("Summary written by", e.discharged_by.display_name if e.discharged_by else ""),
             ]
         )
+
+
+# --- How the person wants to be in touch -------------------------------------------------------
+
+#: Ways of being in touch and times of day, as they read in a sentence.
+MODE_WORDS = {
+    Mode.FACE_TO_FACE: "face to face",
+    Mode.PHONE: "by telephone",
+    Mode.VIDEO: "by video",
+    Mode.TEXT: "by text or other written message",
+}
+TIME_WORD = {
+    TimeOfDay.MORNING: "in the morning",
+    TimeOfDay.AFTERNOON: "in the afternoon",
+    TimeOfDay.EVENING: "in the evening",
+}
+
+
+class PreferencesPresenter:
+    """How the person said they want to be in touch, for the care team (``person_name``) or for
+    the person themself (``person_name=None``: "you")."""
+
+    def __init__(self, preferences: ContactPreferences | None, *, person_name: str | None) -> None:
+        self.preferences = preferences
+        self.person_name = person_name
+
+    @property
+    def recorded(self) -> bool:
+        return self.preferences is not None
+
+    @property
+    def stated(self) -> bool:
+        p = self.preferences
+        return p is not None and (p.stated or bool(p.who_may_be_involved))
+
+    @property
+    def modes(self) -> str:
+        p = self.preferences
+        if p is None or not p.modes:
+            return "Any way"
+        return ", ".join(Mode(m).label for m in p.modes)
+
+    @property
+    def times(self) -> str:
+        p = self.preferences
+        if p is None or not p.times:
+            return "Any time"
+        return ", ".join(TimeOfDay(t).label for t in p.times)
+
+    @property
+    def others_may_join(self) -> str:
+        p = self.preferences
+        value = None if p is None else p.others_may_join
+        if self.person_name is None:
+            return {True: "Yes, if I choose to bring someone", False: "No, just me"}.get(
+                value, "Not said"
+            )
+        return {
+            True: "Yes, if they choose to bring someone",
+            False: f"No, {self.person_name} would rather it was just them",
+        }.get(value, "Not said")
+
+    @property
+    def who_may_be_involved(self) -> str:
+        p = self.preferences
+        return p.who_may_be_involved if p is not None and p.who_may_be_involved else "Not said"
+
+    @property
+    def said(self) -> str:
+        """Who said so, and when."""
+        p = self.preferences
+        if p is None:
+            return ""
+        when = formats.datetime(p.updated_at)
+        if p.stated_in_portal:
+            if self.person_name is None:
+                return f"Said by you in your portal on {when}"
+            return f"Said by {self.person_name} in their portal on {when}"
+        if self.person_name is None:
+            return f"Recorded by {p.updated_by.display_name} from your care team on {when}"
+        return f"Recorded by {p.updated_by.display_name} on {when}"
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The summary list's rows."""
+        return _rows(
+            [
+                ("Ways of being in touch", self.modes),
+                ("Times of day", self.times),
+                ("Family, a carer or a friend joining", self.others_may_join),
+                ("Who may be involved", self.who_may_be_involved),
+            ]
+        )
+
+
+def preference_gaps(preferences: ContactPreferences, contact: Contact) -> list[str]:
+    """How a contact did not keep to the preferences stated: a short phrase for each ("by
+    video", "in the afternoon", "with someone else there")."""
+    gaps = []
+    if preferences.modes and contact.mode not in preferences.modes:
+        gaps.append(MODE_WORDS[contact.mode])
+    when = time_of_day(timezone.localtime(contact.starts_at).hour)
+    if preferences.times and when not in preferences.times:
+        gaps.append(TIME_WORD[when])
+    if preferences.others_may_join is False and contact.others_present:
+        gaps.append("with someone else there")
+    return gaps
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def preference_warning(
+    preferences: ContactPreferences | None, contact: Contact, *, person_name: str
+) -> str | None:
+    """A gentle word when a contact just recorded or booked did not keep to how the person said
+    they want to be in touch (``ContactPreferences.honoured_by``); ``None`` when it did, or when
+    they have said nothing. A contact cancelled before it happened is not judged."""
+    if preferences is None or not preferences.stated:
+        return None
+    if contact.outcome in (Outcome.CANCELLED_BY_PERSON, Outcome.CANCELLED_BY_SERVICE):
+        return None
+    if preferences.honoured_by(contact):
+        return None
+    what, was = ("This appointment is", "is") if contact.is_planned else ("This contact was", "was")
+    return (
+        f"{what} not what {person_name} said suits them: it {was} "
+        f"{_and(preference_gaps(preferences, contact))}. If that was not their choice, talk "
+        "with them about what would suit them next time."
+    )

@@ -30,6 +30,7 @@ from alongside.care.models import (
     CarePlanVersion,
     CareTeamMember,
     Contact,
+    ContactPreferences,
     Episode,
     Intensity,
     IntensityChange,
@@ -505,3 +506,11 @@ def team_key_workers(team: Team) -> QuerySet[Membership]:
         .order_by("user__last_name", "user__first_name", "user_id", "id")
         .distinct("user__last_name", "user__first_name", "user_id")
     )
+
+
+# --- How the person wants to be in touch -------------------------------------------------------
+
+
+def contact_preferences(person: Person) -> ContactPreferences | None:
+    """How the person said they want to be in touch, if anyone has recorded it."""
+    return ContactPreferences.objects.filter(person=person).select_related("updated_by").first()

@@ -35,6 +35,7 @@ from alongside.care.models import (
     RatedBy,
     TimeOfDay,
 )
+from alongside.core import formats
 from alongside.organisations.models import Membership, Team
 from alongside.people.models import Person
 from alongside.referrals import services as referral_services
@@ -205,8 +206,10 @@ def record_contact_outcome(
     duration_minutes: int | None = None,
     note: str = "",
     note_sharing: str | None = None,
+    others_present: bool | None = None,
 ) -> Contact:
-    """Say what happened to a planned contact (an appointment)."""
+    """Say what happened to a planned contact (an appointment); ``others_present`` whether
+    family, a carer or a friend joined it (``None`` leaves it as it was)."""
     current = Contact.objects.select_for_update().get(pk=contact.pk)
     if current.outcome:
         raise ValidationError("What happened to this contact is already recorded.")
@@ -221,6 +224,8 @@ def record_contact_outcome(
         current.note = note
     if note_sharing:
         current.note_sharing = note_sharing
+    if others_present is not None:
+        current.others_present = others_present and outcome == Outcome.ATTENDED
     current.recorded_by = by
     current.recorded_at = timezone.now()
     current.full_clean()
@@ -488,6 +493,14 @@ def mark_person_note_read(*, note: PlanNote, by: User) -> PlanNote:
 # --- How the person wants to be in touch -------------------------------------------------------
 
 
+#: The most "who may be involved" may say.
+WHO_MAY_BE_INVOLVED_LIMIT = 1000
+
+
+class StalePreferences(ValidationError):
+    """The person's contact preferences changed after the page the user edited was shown."""
+
+
 @transaction.atomic
 def set_contact_preferences(
     *,
@@ -498,19 +511,39 @@ def set_contact_preferences(
     who_may_be_involved: str,
     by: User,
     in_portal: bool = False,
+    seen_at: dt.datetime | None = None,
 ) -> ContactPreferences:
     """Record (or replace) how the person wants to be in touch; ``in_portal`` when the person
-    said so themselves in their portal."""
+    said so themselves in their portal.
+
+    ``seen_at`` is when the user's page showed the preferences: if someone changed them after
+    that (the person in their portal, or someone in their care team), the change is refused —
+    never silently overwritten — with :class:`StalePreferences` saying who and when."""
     problems: dict[str, str] = {}
     if any(m not in Mode.values for m in modes):
         problems["modes"] = "Choose ways of being in touch from the list"
     if any(t not in TimeOfDay.values for t in times):
         problems["times"] = "Choose times of day from the list"
+    if len(who_may_be_involved.strip()) > WHO_MAY_BE_INVOLVED_LIMIT:
+        problems["who_may_be_involved"] = (
+            f"Who may be involved must be {WHO_MAY_BE_INVOLVED_LIMIT:,} characters or fewer"
+        )
     if problems:
         raise ValidationError(problems)
-    preferences, _ = ContactPreferences.objects.select_for_update().get_or_create(
+    preferences, created = ContactPreferences.objects.select_for_update().get_or_create(
         person=person, defaults={"updated_by": by}
     )
+    if not created and seen_at is not None and preferences.updated_at > seen_at:
+        who = (
+            f"{person.given_name}, in their portal,"
+            if preferences.stated_in_portal
+            else preferences.updated_by.display_name
+        )
+        raise StalePreferences(
+            f"{who} changed these preferences on {formats.datetime(preferences.updated_at)}, "
+            "while you were editing them. Nothing you entered was saved: check what they say "
+            "now, then save again."
+        )
     preferences.modes = sorted(set(modes), key=Mode.values.index)
     preferences.times = sorted(set(times), key=TimeOfDay.values.index)
     preferences.others_may_join = others_may_join

@@ -11,7 +11,7 @@ reach and audited with ``record_list_view``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -164,6 +164,9 @@ def contacts(request: HttpRequest, access: Access) -> HttpResponse:
             page=page,
             has_episode=bool(episodes),
             may_change=may_change,
+            preferences_href=reverse("plans:contact-preferences", kwargs={"person_id": person.pk})
+            if may_see(request, access, Part.PLAN)
+            else None,
         ),
     )
 
@@ -180,11 +183,13 @@ def _form_page(
     after: str | None = None,
     intro: str = "",
     template: str = "care/form.jinja",
+    warn: Callable[[Any], Iterable[str]] | None = None,
     **extra: Any,
 ) -> HttpResponse:
     """One form page about a person: on POST, call the service (``act``) and go back (or to
     ``after``); a service's refusal shows on the form, and nothing is saved. Without ``act``, the
-    page is only drawn (the view handled the POST itself)."""
+    page is only drawn (the view handled the POST itself). ``warn`` says what to mention about
+    the result (shown, never a block)."""
     if act is not None and request.method == "POST" and form is not None and form.is_valid():
         try:
             result = act(form)
@@ -195,6 +200,8 @@ def _form_page(
             # Warnings the change came back with (a key worker lacking a competency the
             # episode needs): shown, never a block.
             for warning in getattr(result, "warnings", ()):
+                messages.warning(request, warning)
+            for warning in warn(result) if warn is not None else ():
                 messages.warning(request, warning)
             return redirect(after or back)
     context = _record_context(request, access)
@@ -244,6 +251,26 @@ def _record_page(person_id: int, route: str, episode: Episode | None = None) -> 
     return presenters.record_href(route, person_id, episode)
 
 
+def _keeping_in_touch(request: HttpRequest, access: Access) -> dict[str, Any]:
+    """What the contact forms show beside them (how the person said they want to be in touch),
+    and ``warn``: the gentle word for a contact that did not keep to it."""
+    preferences = queries.contact_preferences(access.person)
+    name = access.person.given_name
+    href = None
+    if may_see(request, access, Part.PLAN):
+        href = reverse("plans:contact-preferences", kwargs={"person_id": access.person.pk})
+
+    def warn(contact: Any) -> list[str]:
+        found = presenters.preference_warning(preferences, contact, person_name=name)
+        return [found] if found else []
+
+    return {
+        "preferences": presenters.PreferencesPresenter(preferences, person_name=name),
+        "preferences_href": href,
+        "warn": warn,
+    }
+
+
 @person_data(Part.CONTACTS, action=Action.CHANGE)
 def contact_new(request: HttpRequest, access: Access) -> HttpResponse:
     """Record a contact that has happened (or was missed or cancelled)."""
@@ -280,6 +307,7 @@ def contact_new(request: HttpRequest, access: Access) -> HttpResponse:
         back=back,
         intro=f"With {episode.lead_team.name}. You are recorded as the practitioner.",
         template="care/contact_form.jinja",
+        **_keeping_in_touch(request, access),
     )
 
 
@@ -314,6 +342,7 @@ def appointment_new(request: HttpRequest, access: Access) -> HttpResponse:
         done="Appointment booked",
         back=back,
         template="care/contact_form.jinja",
+        **_keeping_in_touch(request, access),
     )
 
 
@@ -349,6 +378,7 @@ def contact_outcome(request: HttpRequest, access: Access) -> HttpResponse:
             duration_minutes=data.get("duration_minutes"),
             note=data.get("note", ""),
             note_sharing=data["note_sharing"],
+            others_present=bool(data.get("others_present")),
         )
 
     return _form_page(
@@ -359,6 +389,8 @@ def contact_outcome(request: HttpRequest, access: Access) -> HttpResponse:
         act=act,
         done="What happened is recorded",
         back=back,
+        template="care/contact_form.jinja",
+        **_keeping_in_touch(request, access),
     )
 
 

@@ -79,6 +79,7 @@ class Mode(models.TextChoices):
             "OR OLD.completed_at IS DISTINCT FROM NEW.completed_at "
             "OR OLD.completed_by_id IS DISTINCT FROM NEW.completed_by_id "
             "OR OLD.corrects_id IS DISTINCT FROM NEW.corrects_id "
+            "OR OLD.plan_version_id IS DISTINCT FROM NEW.plan_version_id "
             ")"
         ),
     ),
@@ -111,6 +112,15 @@ class Response(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
     correction_reason = models.CharField(max_length=300, blank=True)
+    plan_version = models.ForeignKey(
+        "care.CarePlanVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a measure asked after each plan review (CollaboRATE): the agreed version "
+        "of the plan it is about.",
+    )
     #: Flags the answers raised (``engine.FlagRule.id``) and the domains where the person wants
     #: more help (DIALOG), fixed at completion.
     flags = models.JSONField(default=list, blank=True)

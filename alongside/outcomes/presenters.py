@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from alongside.care.models import Contact
 from alongside.core import formats
-from alongside.outcomes import engine, registry
+from alongside.outcomes import engine, registry, schedule
 from alongside.outcomes.charts import ScoreChart, number_text
 from alongside.outcomes.engine import Change, Item, Measure, ScoreRule
 from alongside.outcomes.models import Mode, Questionnaire, Response, Score
@@ -54,6 +54,45 @@ class Measures:
         if found is None:
             found = self._by_pk[questionnaire.pk] = registry.measure(questionnaire)
         return found
+
+
+DUE_TAGS = {
+    schedule.DueState.OVERDUE: ("Overdue", "nhsuk-tag--red"),
+    schedule.DueState.DUE: ("Due", "nhsuk-tag--yellow"),
+    schedule.DueState.SOON: ("Due soon", "nhsuk-tag--grey"),
+}
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """A measure the person owes now, on their outcome measures page."""
+
+    measure: str
+    title: str
+    tag: dict[str, str]
+    lines: list[str]
+
+
+def due_rows(due: Iterable[schedule.Due], person: Person) -> list[DueRow]:
+    """What is due now, overdue first, each with why (and, for one asked after a review of the
+    plan, which version and until when)."""
+    rows = []
+    for d in due:
+        text, colour = DUE_TAGS[d.state]
+        tag = {"text": text, "classes": colour}
+        if d.reason == schedule.AFTER_REVIEW:
+            lines = [
+                f"Asked after each review of the plan: version {d.plan_version} was agreed on "
+                f"{formats.date(d.due_on)}. Asked until {formats.date(d.until)}.",
+                f"It asks how involved {person.given_name} felt in the decisions: it is best "
+                "filled in by them on their own, in their portal, where it is offered now.",
+            ]
+        elif d.state == schedule.DueState.OVERDUE:
+            lines = [f"Due since {formats.date(d.due_on)} ({d.reason})."]
+        else:
+            lines = [f"Due on {formats.date(d.due_on)} ({d.reason})."]
+        rows.append(DueRow(d.measure, d.title, tag, lines))
+    return rows
 
 
 def contact_label(contact: Contact) -> str:

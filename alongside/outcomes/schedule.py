@@ -11,6 +11,14 @@ For each measure a team schedules, an episode owes at most one thing at a time:
 
 A measure is *overdue* ``grace_days`` after it fell due, and *due soon* in the
 ``SOON_DAYS`` before. All of it is worked out in two queries for any number of episodes.
+
+Whatever the team's schedule, CollaboRATE (:data:`AFTER_PLAN_REVIEW`) is due after each plan
+review: from the day the person agreed the current version of their plan, once for that version,
+for ``REVIEW_ASK_DAYS`` (it asks about that review, so it is not chased once the review is
+weeks old, and it is never overdue). It is due only where the site has loaded its licensed
+wording, and no longer once a response about that version is completed (a response started
+while it is due is about that version: ``Response.plan_version``). One more query, only where it
+can be used.
 """
 
 from __future__ import annotations
@@ -20,14 +28,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 
-from alongside.care.models import Episode
+from alongside.care.models import CarePlanVersion, Episode
 from alongside.outcomes import registry
 from alongside.outcomes.models import MeasureSchedule, Response, Status
 
 SOON_DAYS = 14
+#: Measures asked after each plan review (the person's agreement to a version of their plan).
+AFTER_PLAN_REVIEW = ("collaborate",)
+#: How long after the agreement they are asked (the day itself and the days after).
+REVIEW_ASK_DAYS = 28
+#: Why they are due (``Due.reason``).
+AFTER_REVIEW = "after each review of the plan"
 
 
 class DueState:
@@ -44,6 +58,10 @@ class Due:
     state: str
     #: "at the start" or "every 12 weeks": why it is due.
     reason: str
+    #: For a measure asked after a plan review: the last day it is asked, and the version of
+    #: the plan it is about.
+    until: dt.date | None = None
+    plan_version: int | None = None
 
     @property
     def label(self) -> str:
@@ -118,12 +136,17 @@ def due_for(
     ):
         schedules[schedule.team_id].append(schedule)
     last = last_completed(e.pk for e in episodes) if schedules else {}
+    after_review = _after_review([e.pk for e in episodes], by_name, today)
     result: dict[int, list[Due]] = {}
     order = {DueState.OVERDUE: 0, DueState.DUE: 1, DueState.SOON: 2}
     for episode in episodes:
         started = timezone.localtime(episode.started_at).date()
         found: list[Due] = []
+        found.extend(after_review.get(episode.pk, []))
+        asked_after_review = {d.measure for d in found}
         for schedule in schedules.get(episode.lead_team_id, []):
+            if schedule.measure in asked_after_review:
+                continue  # owed after the review already: once is enough
             next_due = owed(schedule, started, last.get((episode.pk, schedule.measure)), today)
             if next_due is None:
                 continue
@@ -135,6 +158,74 @@ def due_for(
             )
         result[episode.pk] = sorted(found, key=lambda d: (order[d.state], d.due_on, d.title))
     return result
+
+
+def reviews_to_ask_about(
+    episode_ids: Iterable[int], *, today: dt.date
+) -> dict[int, tuple[int, dt.date]]:
+    """For each episode whose current plan version was agreed in the last
+    ``REVIEW_ASK_DAYS`` and has no completed response about it yet (of a measure asked after a
+    review): the version's number and the day it was agreed. One query."""
+    answered = Response.objects.filter(
+        plan_version=OuterRef("pk"),
+        status=Status.COMPLETED,
+        questionnaire__name__in=AFTER_PLAN_REVIEW,
+    )
+    rows = (
+        CarePlanVersion.objects.filter(
+            plan__episode_id__in=list(episode_ids),
+            number=F("plan__current_version"),
+            agreed_on__isnull=False,
+            agreed_on__lte=today,
+            agreed_on__gt=today - dt.timedelta(days=REVIEW_ASK_DAYS),
+        )
+        .filter(~Exists(answered))
+        .values_list("plan__episode_id", "number", "agreed_on")
+    )
+    return {episode_id: (number, agreed_on) for episode_id, number, agreed_on in rows}
+
+
+def _after_review(
+    episode_ids: list[int], by_name: Mapping[str, str], today: dt.date
+) -> dict[int, list[Due]]:
+    """What each episode owes after its latest plan review (see the module's notes)."""
+    names = [name for name in AFTER_PLAN_REVIEW if name in by_name]
+    if not names or not episode_ids:
+        return {}
+    return {
+        episode_id: [
+            Due(
+                name,
+                by_name[name],
+                agreed_on,
+                DueState.DUE,
+                AFTER_REVIEW,
+                until=agreed_on + dt.timedelta(days=REVIEW_ASK_DAYS - 1),
+                plan_version=number,
+            )
+            for name in names
+        ]
+        for episode_id, (number, agreed_on) in reviews_to_ask_about(
+            episode_ids, today=today
+        ).items()
+    }
+
+
+def version_to_ask_about(episode: Episode) -> CarePlanVersion | None:
+    """The version of the plan a response to a measure asked after each review is about: the
+    current version, once agreed, unless a response about it is already completed."""
+    answered = Response.objects.filter(
+        plan_version=OuterRef("pk"),
+        status=Status.COMPLETED,
+        questionnaire__name__in=AFTER_PLAN_REVIEW,
+    )
+    return (
+        CarePlanVersion.objects.filter(
+            plan__episode=episode, number=F("plan__current_version"), agreed_on__isnull=False
+        )
+        .filter(~Exists(answered))
+        .first()
+    )
 
 
 def due_at_discharge(episode: Episode, *, today: dt.date | None = None) -> list[Due]:

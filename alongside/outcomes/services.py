@@ -19,7 +19,7 @@ from alongside.accounts.models import User
 from alongside.care import services as care
 from alongside.care.models import Contact, Episode, Goal, RatedBy
 from alongside.organisations.models import Team
-from alongside.outcomes import engine, registry
+from alongside.outcomes import engine, registry, schedule
 from alongside.outcomes.models import (
     MeasureSchedule,
     Mode,
@@ -63,7 +63,9 @@ def start_response(
     goals: Mapping[str, Goal] | None = None,
 ) -> Response:
     """A new, empty response to ``questionnaire`` in ``episode`` (with, for Goal Based
-    Outcomes, which plan goal each item rates)."""
+    Outcomes, which plan goal each item rates). A measure asked after each plan review
+    (CollaboRATE) is about the plan's current, agreed version while no response about it is
+    completed (``plan_version``), so it is due only once for that version."""
     measure = registry.measure(questionnaire)
     if not measure.usable:
         raise ValidationError(
@@ -82,6 +84,9 @@ def start_response(
         contact=contact,
         mode=mode,
         started_by=by,
+        plan_version=schedule.version_to_ask_about(episode)
+        if questionnaire.name in schedule.AFTER_PLAN_REVIEW
+        else None,
     )
     if measure.goal_items:
         set_goals(response=response, goals=goals or {})
@@ -196,6 +201,12 @@ def complete_response(
     missing = [g for g in measure.goal_items if g in result.answers and g not in links]
     if missing:
         raise ValidationError({g: "Choose the goal this rating is for." for g in missing})
+    if original is None and current.questionnaire.name in schedule.AFTER_PLAN_REVIEW:
+        # About the review it answers: the latest agreed version not yet asked about, if the
+        # plan was reviewed again after this response was started.
+        current.plan_version = (
+            schedule.version_to_ask_about(current.episode) or current.plan_version
+        )
     current.answers = result.answers
     current.status = Status.COMPLETED
     current.completed_at = completed_at or now
@@ -266,6 +277,7 @@ def start_correction(*, response: Response, reason: str, by: User) -> Response:
         started_by=by,
         corrects=original,
         correction_reason=reason.strip()[:300],
+        plan_version=original.plan_version,
     )
     ResponseGoal.objects.bulk_create(
         ResponseGoal(response=correction, link_id=link.link_id, goal_id=link.goal_id)

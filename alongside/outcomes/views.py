@@ -22,10 +22,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from alongside.care import services as care_services
-from alongside.care.models import Contact, Episode, Goal
+from alongside.care.models import Authorship, Contact, Episode, Goal
+from alongside.care.plan_forms import worded_by_field
 from alongside.core import formats
 from alongside.core import forms as nhs
-from alongside.outcomes import engine, presenters, queries, registry, services
+from alongside.outcomes import engine, presenters, queries, registry, schedule, services
 from alongside.outcomes.engine import Measure
 from alongside.outcomes.forms import MeasureForm
 from alongside.outcomes.models import Mode, Questionnaire, Response
@@ -149,6 +150,7 @@ class DomainGoalForm(nhs.NhsForm):
         max_length=1000,
         error_messages={"required": "Write the goal in the person's own words"},
     )
+    worded_by = worded_by_field()
     domain = forms.ChoiceField(
         label="Which part of life is it about?",
         widget=nhs.Select,
@@ -241,6 +243,7 @@ def _person_page(
         may_change=may_change,
         may_see_plan=may_see_plan,
         may_change_plan=access.may(user, Part.PLAN, Action.CHANGE),
+        worded_by_items=[{"value": value, "text": label} for value, label in Authorship.choices],
         problem=problem,
         page_has_errors=bool(problem or (form is not None and form.errors)),
         other_episodes=[
@@ -270,7 +273,9 @@ def _person_page(
     if may_see_plan and "goal" in request.GET:
         added = queries.goal_of(episode, request.GET.get("goal"))
     page = presenters.outcomes_page(queries.responses(episode), person)
+    due = schedule.due_for([episode]).get(episode.pk, []) if is_open else []
     context.update(
+        due=presenters.due_rows(due, person),
         episode_title=_episode_title(episode),
         is_open=is_open,
         form=form if is_open and may_change else None,
@@ -546,7 +551,10 @@ def goal_from_domain(request: HttpRequest, access: Access) -> HttpResponse:
                     "This episode of care has ended: goals belong to the plan of an open episode."
                 )
             goal = care_services.add_goal(
-                episode=episode, text=form.cleaned_data["text"], by=request.user
+                episode=episode,
+                text=form.cleaned_data["text"],
+                by=request.user,
+                worded_by=form.cleaned_data.get("worded_by") or "",
             )
         except ValidationError as error:
             form.add_validation_error(error)

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from alongside.care.models import Episode, Goal
@@ -141,8 +142,11 @@ def _done(response: Response) -> HttpResponse:
 
 
 def startable(episode: Episode) -> dict[str, tuple[Questionnaire, Measure]]:
-    """The measures the person's team asks for (and that can be completed here), by name."""
-    asked = queries.scheduled_measures(episode)
+    """The measures the person's team asks for (and that can be completed here), by name, and
+    the one asked after each review of their plan while it is due (CollaboRATE)."""
+    asked = set(queries.scheduled_measures(episode))
+    if schedule.reviews_to_ask_about([episode.pk], today=timezone.localdate()):
+        asked.update(schedule.AFTER_PLAN_REVIEW)
     return {q.name: (q, m) for q, m in registry.usable() if q.name in asked}
 
 

@@ -34,7 +34,7 @@ from alongside.outcomes import registry
 from alongside.outcomes.engine import Item, Measure, ScoreRule
 from alongside.outcomes.models import Mode as ResponseMode
 from alongside.outcomes.models import Response, Score
-from alongside.outcomes.schedule import Due, DueState
+from alongside.outcomes.schedule import AFTER_REVIEW, Due, DueState
 from alongside.portal import queries
 from alongside.portal.models import InvitationStatus, PortalInvitation
 
@@ -425,7 +425,10 @@ DUE_TAGS = {
 
 
 def _deadline(due: Due, grace: Mapping[str, int]) -> dt.date:
-    """The last day before ``due`` becomes overdue."""
+    """The last day before ``due`` becomes overdue (or, for a questionnaire asked after a review
+    of the plan, the last day it is asked)."""
+    if due.until is not None:
+        return due.until
     return due.due_on + dt.timedelta(days=grace.get(due.measure, 0))
 
 
@@ -434,6 +437,11 @@ def _start_href(measure: str) -> str:
 
 
 def _why(due: Due) -> str:
+    if due.reason == AFTER_REVIEW:
+        return (
+            f"You agreed your plan on {formats.date(due.due_on)}. This asks how much you were "
+            "involved in making it. Your answers help your care team listen better."
+        )
     if due.reason == "at the start":
         return "Your care team asks for this when your care starts."
     return f"Your care team asks for this {due.reason}." if due.reason else ""

@@ -22,6 +22,7 @@ urlpatterns = [
     path("appointments/", views.appointments, name="appointments"),
     path("care-team/", views.care_team, name="care-team"),
     path("next-time/", views.notes, name="notes"),
+    path("keeping-in-touch/", views.keeping_in_touch, name="keeping-in-touch"),
     path("sharing/", views.sharing, name="sharing"),
     path("sharing/<int:consent_id>/stop/", views.stop_sharing, name="stop-sharing"),
     path("who-has-looked/", views.who_has_looked, name="who-has-looked"),

@@ -18,11 +18,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from alongside.accounts import lockout
 from alongside.care import services as care_services
+from alongside.care.forms import ContactPreferencesForm
 from alongside.care.models import RatedBy
+from alongside.care.presenters import PreferencesPresenter
+from alongside.care.queries import contact_preferences
 from alongside.core import formats
 from alongside.portal import measure_views, presenters, queries, services
 from alongside.portal.forms import (
@@ -191,6 +195,56 @@ def notes(request: HttpRequest, access: Access) -> HttpResponse:
             form=form,
             page_has_errors=bool(form.errors),
             notes=[presenters.note(n) for n in queries.plan_notes(person)],
+        ),
+    )
+
+
+@own_record(Part.PLAN, action=Action.CHANGE)
+def keeping_in_touch(request: HttpRequest, access: Access) -> HttpResponse:
+    """The person says how they want to be in touch: the ways and times that suit them, whether
+    someone may join them, and who they want involved. Their care team sees it beside the
+    contact form. A change their care team made while this page was open is not overwritten."""
+    person = access.person
+    current = contact_preferences(person)
+    form = ContactPreferencesForm(
+        request.POST if request.method == "POST" else None,
+        initial=ContactPreferencesForm.initial_from(current, seen_at=timezone.now()),
+        person_name=None,
+    )
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            care_services.set_contact_preferences(
+                person=person, by=request.user, in_portal=True, **form.service_fields()
+            )
+        except care_services.StalePreferences:
+            stale = True
+            data = request.POST.copy()
+            data["seen_at"] = timezone.now().isoformat()
+            form = ContactPreferencesForm(data, person_name=None)
+            form.is_valid()
+            form.add_error(
+                None,
+                "This changed while you had the page open. Nothing you entered was saved: check "
+                "what it says now, then save again.",
+            )
+            form.non_field_href = "#what-it-says-now"
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(
+                request, "Thank you. Your care team can now see how you want to be in touch"
+            )
+            return redirect("portal:keeping-in-touch")
+    return render(
+        request,
+        "portal/keeping_in_touch.jinja",
+        _page(
+            "portal:care-team",
+            form=form,
+            stale=stale,
+            preferences=PreferencesPresenter(current, person_name=None),
+            page_has_errors=bool(form.errors),
         ),
     )
 

@@ -158,3 +158,86 @@ def test_preferences_are_replaced_not_duplicated_and_bad_choices_refused(place):
     assert kept.times == [TimeOfDay.MORNING, TimeOfDay.EVENING]
     assert kept.others_may_join is True and kept.stated_in_portal
     assert ContactPreferences.objects.count() == 1
+
+
+def test_a_change_to_preferences_made_after_the_page_was_shown_is_refused(place):
+    person = place.episode.person
+    shown = timezone.now()
+    services.set_contact_preferences(
+        person=person,
+        modes=[Mode.PHONE],
+        times=[],
+        others_may_join=None,
+        who_may_be_involved="",
+        by=place.colleague,
+    )
+    with pytest.raises(services.StalePreferences, match="Ana Lind changed these preferences"):
+        services.set_contact_preferences(
+            person=person,
+            modes=[Mode.VIDEO],
+            times=[],
+            others_may_join=None,
+            who_may_be_involved="",
+            by=place.worker,
+            seen_at=shown,
+        )
+    assert ContactPreferences.objects.get().modes == [Mode.PHONE]
+    # Seen after that change: saved.
+    services.set_contact_preferences(
+        person=person,
+        modes=[Mode.VIDEO],
+        times=[],
+        others_may_join=None,
+        who_may_be_involved="",
+        by=place.worker,
+        seen_at=timezone.now(),
+    )
+    assert ContactPreferences.objects.get().modes == [Mode.VIDEO]
+
+
+def test_who_may_be_involved_has_a_limit(place):
+    with pytest.raises(ValidationError) as refused:
+        services.set_contact_preferences(
+            person=place.episode.person,
+            modes=[],
+            times=[],
+            others_may_join=None,
+            who_may_be_involved="x" * 1001,
+            by=place.worker,
+        )
+    assert refused.value.message_dict == {
+        "who_may_be_involved": ["Who may be involved must be 1,000 characters or fewer"]
+    }
+    assert not ContactPreferences.objects.exists()
+
+
+def test_an_appointments_outcome_records_who_joined_only_when_it_took_place(place):
+    def appointment() -> Contact:
+        contact = services.record_contact(
+            episode=place.episode,
+            practitioner=place.worker,
+            team=place.team,
+            starts_at=timezone.now() + dt.timedelta(days=1),
+            mode=Mode.PHONE,
+            kind="coaching",
+            outcome="",
+            duration_minutes=None,
+            by=place.worker,
+        )
+        Contact.objects.filter(pk=contact.pk).update(
+            starts_at=timezone.now() - dt.timedelta(hours=1)
+        )
+        return contact
+
+    joined = services.record_contact_outcome(
+        contact=appointment(),
+        outcome="attended",
+        by=place.worker,
+        duration_minutes=30,
+        others_present=True,
+    )
+    assert joined.others_present is True
+    missed = services.record_contact_outcome(
+        contact=appointment(), outcome="did_not_attend", by=place.worker, others_present=True
+    )
+    assert missed.others_present is False

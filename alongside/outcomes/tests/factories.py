@@ -45,3 +45,25 @@ def started(
     questionnaire = registry.current(name)
     assert questionnaire is not None, f"no measure {name}"
     return services.start_response(episode=episode, questionnaire=questionnaire, mode=mode, by=by)
+
+
+def load_collaborate_wording() -> None:
+    """Make CollaboRATE usable here, as a site that holds its licence would: a synthetic wording
+    file (not CollaboRATE's own words), loaded the way ``alongside outcomes load`` loads one."""
+    registry.load_wording(
+        {
+            "wordingFor": "collaborate",
+            "version": "1",
+            "licence": "Synthetic wording for tests; not CollaboRATE's own",
+            "items": {
+                str(n): {
+                    "text": f"Test question {n}: how much effort was made?",
+                    "hint": "0 means no effort, 9 means every effort.",
+                }
+                for n in (1, 2, 3)
+            },
+        }
+    )
+
+
+COLLABORATE_TOP = {"1": 9, "2": 9, "3": 9}

@@ -20,7 +20,13 @@ from alongside.care.tests.factories import ContactFactory, EpisodeFactory, key_w
 from alongside.care.tests.plan_fixtures import make_plan_place
 from alongside.outcomes import services
 from alongside.outcomes.models import Mode, Response, Score, Status
-from alongside.outcomes.tests.factories import DIALOG_MIDDLING, PHQ9_MILD, answered, started
+from alongside.outcomes.tests.factories import (
+    DIALOG_MIDDLING,
+    PHQ9_MILD,
+    answered,
+    load_collaborate_wording,
+    started,
+)
 from alongside.sharing.models import AccessEvent, Action, Basis, Part
 
 pytestmark = pytest.mark.django_db
@@ -536,12 +542,68 @@ def test_a_domain_goal_needs_words(worker, place, data, message):
     assert not Goal.objects.exists()
 
 
+def test_a_domain_goal_says_whose_words_it_is_in(worker, place):
+    answered(place.episode, "dialog", dialog(d4="2", help4=True), by=place.worker)
+    body = worker.get(url(place, "person")).content.decode()
+    assert 'id="worded-4"' in body and 'name="worded_by"' in body
+    assert "Whose words is it in?" in body
+    worker.post(
+        url(place, "goal-from-domain"),
+        {
+            "domain": "4",
+            "episode": place.episode.pk,
+            "text": "Accommodation: a place with a garden",
+            "worded_by": "person",
+        },
+    )
+    assert Goal.objects.get().worded_by == "person"
+    response = worker.post(
+        url(place, "goal-from-domain"),
+        {"domain": "4", "episode": place.episode.pk, "text": "Accommodation: x", "worded_by": "?"},
+    )
+    assert "Choose whose words the goal is in from the list" in text(response)
+    assert Goal.objects.count() == 1
+    page = text(worker.get(url(place, "goal-from-domain", domain="4")))
+    assert "Whose words is the goal in?" in page
+
+
 def test_the_domain_goal_page_works_on_its_own(worker, place):
     page = worker.get(url(place, "goal-from-domain", domain="8"))
     assert page.status_code == 200
     assert 'value="Personal safety: "' in page.content.decode() or (
         "Personal safety: </textarea>" in page.content.decode()
     )
+
+
+# --- CollaboRATE after each review of the plan ---------------------------------------------------
+
+
+def test_collaborate_is_offered_on_the_outcomes_page_after_the_plan_is_agreed(worker, place):
+    version = place.save(about_me="Reviewed together")
+    page = text(worker.get(url(place, "person")))
+    assert "Due now" not in page
+    today = timezone.localdate()
+    care.record_plan_agreement(version=version, agreed_on=today, method="spoken", by=place.worker)
+    assert "CollaboRATE" not in text(worker.get(url(place, "person")))  # no wording here yet
+    load_collaborate_wording()
+    page = text(worker.get(url(place, "person")))
+    assert "Due now CollaboRATE Due Asked after each review of the plan" in page
+    assert f"version 1 was agreed on {today.day} {today:%B %Y}" in page
+    assert "best filled in by them on their own, in their portal" in page
+    # Completed with the key worker through the ordinary flow: about version 1, and not due again.
+    response = worker.post(
+        url(place, "start"), {"measure": "collaborate", "episode": place.episode.pk}
+    )
+    assert response.status_code == 302
+    started_response = Response.objects.get(questionnaire__name="collaborate")
+    assert started_response.plan_version == version
+    finish = worker.post(
+        url(place, "fill", started_response),
+        {"q-1": "9", "q-2": "9", "q-3": "9", "action": "finish"},
+    )
+    assert finish.status_code == 302
+    page = text(worker.get(url(place, "person")))
+    assert "Due now" not in page
 
 
 # --- Queries --------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ PAGES = [
     "portal:appointments",
     "portal:care-team",
     "portal:notes",
+    "portal:keeping-in-touch",
     "portal:sharing",
     "portal:who-has-looked",
 ]
