@@ -11,10 +11,10 @@ workforce, it adds:
   preferences of about half the people in care (mostly kept to, sometimes not). Each team has a
   culture drawn once (``_culture``): voluntary sector teams lean further towards the person's
   own words than statutory ones, so teams differ as they do;
-* **CollaboRATE** after about half the plan reviews (a version after the first), answered in the
-  few days after it, scored by the real engine. Its licensed wording is not shipped; the demo
-  lays placeholder wording over it (``DEMO_WORDING``, naming itself as such), so the measure can
-  be tried in the demo;
+* **CollaboRATE** after about half the plan versions the person agreed (recording the version it
+  is about), answered within the three weeks after, scored by the real engine. Its licensed
+  wording is not shipped; the demo lays placeholder wording over it (``DEMO_WORDING``, naming
+  itself as such), so the measure can be tried in the demo;
 * **experts by experience** for each voluntary sector organisation and the trust, with their
   consent, how they wish to be named and thanked, their roles, each organisation's hourly rates,
   and their involvements over the 18 months ('you said, we did' for over half, most of those
@@ -33,6 +33,7 @@ the demo's reserved domain, by which ``flush_coproduction`` finds them with thei
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
@@ -71,7 +72,14 @@ from alongside.core.dates import add_months
 from alongside.demo import data
 from alongside.demo.referrals import NOW, START
 from alongside.meetings.models import AgendaItem
-from alongside.organisations.models import Membership, OrganisationKind, Role, Team, TeamType
+from alongside.organisations.models import (
+    Alliance,
+    Membership,
+    OrganisationKind,
+    Role,
+    Team,
+    TeamType,
+)
 from alongside.outcomes import engine, registry
 from alongside.outcomes.models import Mode, Response, Score, Status
 
@@ -95,7 +103,7 @@ DEMO_WORDING = {
 }
 QUARTERS = 6
 REVIEW_SKIPPED = 0.15  # of a team's quarters, no review held
-COLLABORATE_AFTER_REVIEW = 0.5  # of plan reviews, the person answers CollaboRATE
+COLLABORATE_AFTER_REVIEW = 0.5  # of agreed plan versions, the person answers CollaboRATE
 PREFERENCES_STATED = 0.5  # of people in an episode, preferences stated
 _LATEST = data.REFERENCE_DATE - dt.timedelta(days=1)
 
@@ -348,7 +356,7 @@ class _Stage:
             versions, ["authorship", "person_present"], batch_size=BATCH_SIZE
         )
         self.counts["plan_versions_with_authorship"] = sum(1 for v in versions if v.authorship)
-        self.reviews_of_plans = [v for v in versions if v.number > 1]
+        self.agreed_versions = [v for v in versions if v.agreed_on is not None]
 
     def _goals(self) -> None:
         goals = list(Goal.objects.filter(episode_id__in=list(self.episodes)).order_by("pk"))
@@ -442,15 +450,17 @@ class _Stage:
             questionnaire = registry.load_wording(DEMO_WORDING)
         measure = registry.measure(questionnaire)
         workers = dict(
-            CarePlanVersion.objects.filter(
-                pk__in=[v.pk for v in self.reviews_of_plans]
-            ).values_list("pk", "created_by_id")
+            CarePlanVersion.objects.filter(pk__in=[v.pk for v in self.agreed_versions]).values_list(
+                "pk", "created_by_id"
+            )
         )
         responses: list[tuple[Response, Any]] = []
-        for version in self.reviews_of_plans:
+        for version in self.agreed_versions:
             episode = self.episodes[version.plan.episode_id]
-            completed = version.created_at + dt.timedelta(
-                days=self.rng.randint(0, 4), hours=self.rng.randint(0, 6)
+            # Asked once the person agreed the version, answered within the four weeks.
+            agreed = timezone.make_aware(dt.datetime.combine(version.agreed_on, dt.time(10)))
+            completed = max(agreed, version.created_at) + dt.timedelta(
+                days=self.rng.randint(0, 20), hours=self.rng.randint(0, 8)
             )
             if self.rng.random() >= COLLABORATE_AFTER_REVIEW or completed >= NOW:
                 continue
@@ -474,6 +484,7 @@ class _Stage:
                         questionnaire=questionnaire,
                         person_id=episode.person_id,
                         episode_id=episode.pk,
+                        plan_version=version,
                         status=Status.COMPLETED,
                         mode=Mode.WITH_PRACTITIONER,
                         answers=result.answers,
@@ -639,28 +650,46 @@ class _Stage:
     # --- reviews ------------------------------------------------------------------------------
 
     def _reviews(self) -> None:
+        """Quarterly reviews of each team that leads episodes; half-yearly ones of the trust,
+        each voluntary sector organisation and the alliance (as services and as the alliance)."""
         leading = set(
             Episode.objects.filter(lead_team__in=self.teams).values_list("lead_team_id", flat=True)
         )
-        reviews, ratings, actions, panels = [], [], [], []
+        trust = self.builder.organisations[data.TRUST.name]
+        everyone = [e for experts in self.experts_of.values() for e in experts]
+        subjects: list[tuple[dict, list[Expert], int, float, int]] = []
+        cultures: dict[int, list[float]] = defaultdict(list)
         for team in self.teams:
             if team.pk not in leading or team.pk not in self.leads:
                 continue
-            experts = self.experts_of.get(team.organisation_id) or self.experts_of.get(
-                self.builder.organisations[data.TRUST.name].pk, []
-            )
-            lead = self.leads[team.pk]
+            experts = self.experts_of.get(team.organisation_id) or self.experts_of[trust.pk]
             culture = self.culture[team.pk]
+            cultures[team.organisation_id].append(culture)
+            subjects.append(({"team": team}, experts, self.leads[team.pk], culture, 1))
+        for organisation_id, experts in self.experts_of.items():
+            if cultures[organisation_id]:
+                lead = experts[0].created_by_id
+                culture = statistics.mean(cultures[organisation_id])
+                subjects.append(({"organisation_id": organisation_id}, experts, lead, culture, 2))
+        alliance = (
+            Alliance.objects.filter(organisations__in=list(self.experts_of)).order_by("pk").first()
+        )
+        if alliance is not None and everyone:
+            culture = statistics.mean(c for group in cultures.values() for c in group)
+            lead = self.experts_of[trust.pk][0].created_by_id
+            subjects.append(({"alliance": alliance}, everyone, lead, culture, 2))
+        reviews, ratings, actions, panels = [], [], [], []
+        for subject, experts, lead, culture, every in subjects:
             gap = max(0.0, self.rng.gauss(0.9, 0.4))  # staff see more than experts do
             for index in reversed(range(QUARTERS)):
-                if self.rng.random() < REVIEW_SKIPPED:
+                if index % every or self.rng.random() < REVIEW_SKIPPED:
                     continue
                 end = _quarter_end(index)
                 held_on = _working_day(end - dt.timedelta(days=self.rng.randint(3, 25)))
                 panel = [e for e in experts if e.consent_on <= held_on]
                 panel = self.rng.sample(panel, min(len(panel), self.rng.randint(2, 3)))
                 review = Review(
-                    team=team,
+                    **subject,
                     held_on=held_on,
                     staff_raters=self.rng.randint(3, 9),
                     created_by_id=lead,
@@ -704,9 +733,7 @@ class _Stage:
                             due_on=due_on,
                             completed_on=min(due_on, _LATEST) if done else None,
                             completed_by_id=lead if done else None,
-                            what_changed="Done, and reported back to the peer forum"
-                            if done
-                            else "",
+                            what_changed=DONE if done else "",
                             created_at=review.created_at,
                         )
                     )

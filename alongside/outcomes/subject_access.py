@@ -24,7 +24,9 @@ def outcome_measures(person: Person) -> list[dict[str, Any]]:
     """Every response, in the order it was started."""
     rows = (
         Response.objects.filter(person=person)
-        .select_related("questionnaire", "started_by", "completed_by", "prompt_seen_by")
+        .select_related(
+            "questionnaire", "started_by", "completed_by", "prompt_seen_by", "plan_version"
+        )
         .prefetch_related(
             Prefetch("scores", queryset=Score.objects.order_by("id")),
             Prefetch(
@@ -44,6 +46,7 @@ def outcome_measures(person: Person) -> list[dict[str, Any]]:
             },
             "episode": r.episode_id,
             "contact": r.contact_id,
+            "plan_version": r.plan_version.number if r.plan_version_id else None,
             "status": coded(r.status, r.get_status_display()),
             "mode": coded(r.mode, r.get_mode_display()),
             "answers": r.answers,

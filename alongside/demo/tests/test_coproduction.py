@@ -28,8 +28,15 @@ def snapshot() -> dict[str, list]:
     return {
         "ratings": sorted(
             Rating.objects.values_list(
-                "review__team__name", "review__held_on", "raters", "characteristic", "score"
-            )
+                "review__team__name",
+                "review__organisation__name",
+                "review__alliance__name",
+                "review__held_on",
+                "raters",
+                "characteristic",
+                "score",
+            ),
+            key=repr,
         ),
         "experts": sorted(Expert.objects.values_list("email", "consent_on", "naming", "reward")),
         "involvements": sorted(
