@@ -15,9 +15,11 @@ place's localities take the deprivation profiles and ethnic diversity of Wyvern'
 than others; the people take ``data``'s shares of ethnicity, stated gender and age.
 
 People are made ``CHUNK_PEOPLE`` at a time, each chunk with everything that follows from them
-(their referrals, episodes of care, contacts, plans, intensity, key workers and outcome
-scores), and each chunk is written as one Parquet part per table (``contacts/part-0003.parquet``)
-before the next is made, so memory stays bounded however many people are asked for. Every key
+(their referrals, episodes of care, contacts, plans, intensity, key workers, outcome scores and
+their voice in their care: who wrote the plan, whose words the goals are in, whether they took
+part in decisions, contacts kept to their stated preferences, CollaboRATE), and each chunk is
+written as one Parquet part per table (``contacts/part-0003.parquet``) before the next is made,
+so memory stays bounded however many people are asked for. Every key
 is a random non-negative 63-bit integer, as a site's salted hash looks in a real extract. The
 same seed and number of people give exactly the same Parquet files: each chunk draws from its
 own generator seeded with (seed, chunk number), and every date counts back from
@@ -26,8 +28,10 @@ own generator seeded with (seed, chunk number), and every date counts back from
 What it simplifies, beside the live generator: a contact's team and practitioner, intensity
 changes and the number of contacts are drawn per episode rather than played out day by day;
 a follow-up that finds a signposted person did not connect closes the referral rather than
-returning it to triage; there is no free text, no goals or directory, only what the analysis
-tables hold.
+returning it to triage; contact preferences and whether they were kept are drawn, not worked
+out from the contact's mode and time; co-production reviews and experts by experience's
+involvements are drawn per team from a culture drawn once for it (``_coproduction_work``);
+there is no free text, no directory, only what the analysis tables hold.
 """
 
 from __future__ import annotations
@@ -69,6 +73,10 @@ CHUNKED = (
     "intensity",
     "allocations",
     "scores",
+    "goals",
+    "meeting_decisions",
+    "preference_checks",
+    "collaborate",
 )
 
 Progress = Callable[[int, int], object]
@@ -171,6 +179,7 @@ class Nation:
     staff_start: np.ndarray  # per team, into staff_key
     staff_count: np.ndarray
     staff_key: np.ndarray
+    team_culture: np.ndarray  # how far each team's work is co-produced, 0 to 1
 
     @property
     def team_provider(self) -> np.ndarray:
@@ -352,6 +361,7 @@ def build_nation(seed: int, people: int) -> Nation:
         staff_start=staff_start,
         staff_count=staff_count,
         staff_key=_keys(rng, int(staff_count.sum())),
+        team_culture=_team_culture(seed, roles),
     )
 
 
@@ -784,6 +794,7 @@ def _chunk(nation: Nation, seed: int, number: int, people: int) -> dict[str, pa.
         _care(
             rng, nation, r.take(np.flatnonzero(accepted)), referral_key[accepted],
             person_key[r.person[accepted]], locality[r.person[accepted]],
+            voice=np.random.default_rng([seed, number, _VOICE_STAGE]),
         )
     )  # fmt: skip
     return tables
@@ -831,7 +842,11 @@ def _care(
     referral_key: np.ndarray,
     person_key: np.ndarray,
     locality: np.ndarray,
+    *,
+    voice: np.random.Generator,
 ) -> dict[str, pa.Table]:
+    """Episodes and what follows from them. ``voice`` draws the person's voice in their care
+    (its own generator, so that adding it left every other table's rows as they were)."""
     e = r.person.size
     ep_key = _keys(rng, e)
     start = r.decided
@@ -963,8 +978,9 @@ def _care(
     minutes = np.maximum(5, np.round(minutes / 5) * 5).astype(np.int64)
     allocation = (at >= ch1[c_ep]).astype(int) + (at >= ch2[c_ep])
     practitioner = np.where(by_partner, partner_worker[c_ep], worker_key[c_ep, allocation])
+    contact_key = _keys(rng, c)
     contacts = {
-        "contact_key": pa.array(_keys(rng, c)),
+        "contact_key": pa.array(contact_key),
         "referral_key": pa.array(referral_key[c_ep]),
         "episode_key": pa.array(ep_key[c_ep]),
         "person_key": pa.array(person_key[c_ep]),
@@ -1015,12 +1031,17 @@ def _care(
     first_agreed = np.full(e, np.iinfo(np.int64).max)
     np.minimum.at(first_agreed, v_ep[agreed], agreed_day[agreed])
     first_agreed = np.where(first_agreed == np.iinfo(np.int64).max, -1, first_agreed)
+    culture = nation.team_culture[team]
+    sections, with_person, present = _plan_voice(voice, culture[v_ep])
     plans = {
         "episode_key": pa.array(ep_key[v_ep]),
         "number": pa.array(v_no.astype(np.int64)),
         "created_at": _timestamps(v_at),
         "agreed_on": _dates(agreed_day, days=True),
         "review_on": _dates(review_day, days=True),
+        "sections_recorded": pa.array(sections),
+        "sections_with_person": pa.array(with_person),
+        "person_present": present,
     }
 
     episodes = {
@@ -1060,7 +1081,11 @@ def _care(
         "intensity": _table("intensity", intensity),
         "allocations": _table("allocations", allocations),
         "scores": _table("scores", scores_table),
-    }
+        **_care_voice(
+            voice, culture, ep_key, person_key, start, end, v_ep, v_at, c_ep, at,
+            done, contact_key,
+        ),
+    }  # fmt: skip
 
 
 def _scores(
@@ -1139,6 +1164,246 @@ def _scores(
     )
     value = np.clip(np.round(value / step[s_m]) * step[s_m], low[s_m], high[s_m])
     return s_ep, s_m, s_at, np.round(value, 4)
+
+
+# --- co-production -------------------------------------------------------------------------------
+
+_VOICE_STAGE = 0x564F  # "VO": the person's voice in their care, per chunk
+_CULTURE_STAGE = 0x4355  # "CU": each team's co-production culture, drawn once
+_WORK_STAGE = 0x574B  # "WK": reviews and experts by experience's involvements
+#: How far a team's work is co-produced (0 to 1): voluntary sector teams lean further towards
+#: the person's own words than statutory ones, and teams differ within each kind.
+_CULTURE = {VCSE: (0.65, 0.15), SOCIAL: (0.45, 0.15), PCN: (0.45, 0.15)}
+_CULTURE_OTHERS = (0.4, 0.15)
+SECTIONS = 10  # a plan's sections and its actions, whose authorship is recorded
+UNRECORDED = 0.1  # of plan versions, goals and decisions: whether the person took part not said
+GOALS_PER_PLAN = (1, 4)  # from, up to (not including)
+GOAL_ENDED = 0.3
+MEETING_DECISION = 0.08  # of episodes, a locality meeting decided something about it
+NATIONAL_PREFERENCES_STATED = 0.5  # of people, contact preferences stated
+COLLABORATE_AFTER_REVIEW = 0.5
+REVIEW_QUARTERS = 6
+REVIEW_SKIPPED = 0.15
+EXPERTS_RATED = 0.9  # of reviews, experts by experience rated as well as staff
+INVOLVEMENTS_PER_MONTH = 1.2  # per team that leads episodes
+INVOLVEMENT_FOR_ORGANISATION = 0.2  # of involvements, for the organisation, not one team
+CHANGE_RECORDED = 0.55
+_CHARACTERISTICS = ["assets", "capabilities", "mutuality", "peer_support", "blurring",
+                    "facilitating"]  # fmt: skip
+_INVOLVEMENT_KINDS = ["strategic", "recruitment", "co_trainer", "peer_researcher",
+                      "service_design"]  # fmt: skip
+_LEADS = (CMHT, PCN, SOCIAL, VCSE, *SPECIALISTS)
+
+
+def _team_culture(seed: int, roles: np.ndarray) -> np.ndarray:
+    """Each team's co-production culture, 0 to 1 (its own generator: the nation's other draws
+    are as they were before it)."""
+    rng = np.random.default_rng([seed, _CULTURE_STAGE])
+    mean = np.array([_CULTURE.get(int(x), _CULTURE_OTHERS)[0] for x in roles])
+    spread = np.array([_CULTURE.get(int(x), _CULTURE_OTHERS)[1] for x in roles])
+    return np.clip(mean + spread * rng.normal(0, 1, mean.size), 0.05, 0.95)
+
+
+def _maybe(rng: np.random.Generator, yes: np.ndarray, unrecorded: float) -> pa.Array:
+    """Booleans, some of them not recorded (null)."""
+    return pa.array(yes, pa.bool_(), mask=rng.random(yes.size) < unrecorded)
+
+
+def _plan_voice(
+    rng: np.random.Generator, culture: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """For each plan version: sections with their author recorded, of them those written by or
+    with the person, and whether the person took part."""
+    recorded = rng.binomial(SECTIONS, 0.85, culture.size).astype(np.int64)
+    with_person = rng.binomial(recorded, np.clip(culture + 0.1, 0, 1)).astype(np.int64)
+    present = rng.random(culture.size) < np.clip(culture + 0.25, 0, 1)
+    return recorded, with_person, _maybe(rng, present, UNRECORDED)
+
+
+def _care_voice(
+    rng: np.random.Generator,
+    culture: np.ndarray,
+    ep_key: np.ndarray,
+    person_key: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    v_ep: np.ndarray,
+    v_at: np.ndarray,
+    c_ep: np.ndarray,
+    at: np.ndarray,
+    done: np.ndarray,
+    contact_key: np.ndarray,
+) -> dict[str, pa.Table]:
+    """The person's voice in their care, beside the episodes: goals and whose words they are
+    in, locality meeting decisions and whether the person took part, contacts judged against
+    the person's stated preferences, and CollaboRATE after some plan reviews."""
+    e = ep_key.size
+    lasts = np.where(end >= 0, end, REF)
+
+    # Goals: set when the first plan was written, a few ended since.
+    first = np.r_[True, v_ep[1:] != v_ep[:-1]] if v_ep.size else np.zeros(0, bool)
+    g_of = np.repeat(np.flatnonzero(first), rng.integers(*GOALS_PER_PLAN, first.sum()))
+    g_ep, g_at = v_ep[g_of], v_at[g_of] - 600
+    g_end = g_at + (rng.random(g_ep.size) * (lasts[g_ep] - g_at)).astype(np.int64)
+    g_end = np.maximum((g_end // _DAY) * _DAY + 15 * 3600, g_at + 3600)  # mid-afternoon
+    g_end = np.where((rng.random(g_ep.size) < GOAL_ENDED) & (g_end < REF), g_end, -1)
+    wording = np.where(
+        rng.random(g_ep.size) < culture[g_ep], 1, np.where(rng.random(g_ep.size) < 0.5, 2, 3)
+    )
+    wording[rng.random(g_ep.size) < UNRECORDED] = 0
+    goals = {
+        "episode_key": pa.array(ep_key[g_ep]),
+        "created_at": _timestamps(g_at),
+        "ended_at": _timestamps(g_end),
+        "worded_by": _labels(wording, ["", "person", "together", "practitioner"]),
+    }
+
+    # Locality meeting decisions about some episodes, while they were open.
+    d_ep = np.flatnonzero(rng.random(e) < MEETING_DECISION)
+    d_at = start[d_ep] + (rng.random(d_ep.size) * (lasts[d_ep] - start[d_ep])).astype(np.int64)
+    keep = d_at < REF
+    d_ep = d_ep[keep]
+    d_at = np.maximum((d_at[keep] // _DAY) * _DAY + 13 * 3600, start[d_ep])
+    decisions = {
+        "episode_key": pa.array(ep_key[d_ep]),
+        "meeting_at": _timestamps(d_at),
+        "person_present": _maybe(rng, rng.random(d_ep.size) < culture[d_ep] * 0.8, 2 * UNRECORDED),
+    }
+
+    # Contact preferences: about half the people state them, some weeks into their first
+    # episode; attended contacts since are judged against them (most kept to).
+    people, person = np.unique(person_key, return_inverse=True)
+    first_start = np.full(people.size, np.iinfo(np.int64).max)
+    np.minimum.at(first_start, person, start)
+    stated_at = first_start + (rng.uniform(1, 40, people.size) * _DAY).astype(np.int64)
+    stated = (rng.random(people.size) < NATIONAL_PREFERENCES_STATED) & (stated_at < REF)
+    c_person = person[c_ep]
+    judged = done & stated[c_person] & (at >= stated_at[c_person])
+    honoured = rng.random(c_ep.size) < np.clip(0.6 + 0.35 * culture[c_ep], 0, 1)
+    checks = {
+        "contact_key": pa.array(contact_key[judged]),
+        "episode_key": pa.array(ep_key[c_ep[judged]]),
+        "starts_at": _timestamps(at[judged]),
+        "preferences_stated_at": _timestamps(stated_at[c_person[judged]]),
+        "honoured": pa.array(honoured[judged]),
+    }
+
+    # CollaboRATE a few days after about half the plan reviews (versions after the first).
+    answered = ~first & (rng.random(v_ep.size) < COLLABORATE_AFTER_REVIEW)
+    r_ep = v_ep[answered]
+    r_at = v_at[answered] + (rng.uniform(0.2, 5, r_ep.size) * _DAY).astype(np.int64)
+    keep = r_at < np.minimum(lasts[r_ep], REF)
+    r_ep, r_at = r_ep[keep], r_at[keep]
+    top = rng.random(r_ep.size) < np.clip(0.15 + 0.45 * culture[r_ep], 0, 1)
+    total = np.where(top, 27.0, np.clip(np.round(rng.normal(13 + 10 * culture[r_ep], 4)), 0, 26))
+    collaborate = {
+        "episode_key": pa.array(ep_key[r_ep]),
+        "response_key": pa.array(_keys(rng, r_ep.size)),
+        "completed_at": _timestamps(r_at),
+        "top": pa.array(top),
+        "total": pa.array(total),
+    }
+    return {
+        "goals": _table("goals", goals),
+        "meeting_decisions": _table("meeting_decisions", decisions),
+        "preference_checks": _table("preference_checks", checks),
+        "collaborate": _table("collaborate", collaborate),
+    }
+
+
+def _coproduction_work(nation: Nation, seed: int) -> dict[str, pa.Table]:
+    """Each team that leads episodes: co-production reviews over the last six quarters (some
+    missed), rated by staff and, mostly, by experts by experience too, staff seeing more
+    co-production than the experts do; and experts by experience's involvements over the 18
+    months, 'you said, we did' recorded for over half. Which localities each team serves."""
+    rng = np.random.default_rng([seed, _WORK_STAGE])
+    culture = nation.team_culture
+    leads = np.flatnonzero(np.isin(nation.team_role, _LEADS))
+
+    # Reviews: one per team and quarter (the three months ending with the month before the
+    # reference date, then the three before those, …), on a day drawn within the quarter.
+    ref = data.REFERENCE_DATE
+    team_of, held = [], []
+    for q in range(REVIEW_QUARTERS):
+        month = ref.month - 3 * q  # the quarter ends the day before this month's first
+        after = (dt.date(ref.year + (month - 1) // 12, (month - 1) % 12 + 1, 1) - _EPOCH).days
+        for team in leads[rng.random(leads.size) >= REVIEW_SKIPPED]:
+            team_of.append(team)
+            held.append(after - 1 - int(rng.integers(0, 88)))
+    team_of_arr = np.array(team_of, np.int64)
+    held_arr = np.array(held, np.int64)
+    reviews = team_of_arr.size
+    review_key = _keys(rng, reviews)
+    experts_rated = rng.random(reviews) < EXPERTS_RATED
+    level = 1 + 4 * culture[team_of_arr]
+    gap = rng.uniform(0.2, 1.0, reviews)
+    k = len(_CHARACTERISTICS)
+    expert_scores = np.clip(np.round(level[:, None] + rng.normal(0, 0.7, (reviews, k))), 1, 5)
+    staff_scores = np.clip(
+        np.round((level + gap)[:, None] + rng.normal(0, 0.6, (reviews, k))), 1, 5
+    )
+    rows_review = np.r_[np.repeat(np.arange(reviews), k),
+                        np.repeat(np.flatnonzero(experts_rated), k)]  # fmt: skip
+    raters = np.r_[np.zeros(reviews * k, int), np.ones(experts_rated.sum() * k, int)]
+    characteristic = np.r_[
+        np.tile(np.arange(k), reviews), np.tile(np.arange(k), experts_rated.sum())
+    ]
+    score = np.r_[staff_scores.ravel(), expert_scores[experts_rated].ravel()].astype(np.int64)
+    ratings = {
+        "review_key": pa.array(review_key[rows_review]),
+        "team_key": pa.array(nation.team_key[team_of_arr[rows_review]]),
+        "held_on": _dates(held_arr[rows_review], days=True),
+        "raters": _labels(raters, ["staff", "experts"]),
+        "characteristic": _labels(characteristic, _CHARACTERISTICS),
+        "score": pa.array(score),
+    }
+
+    # Involvements: about ``INVOLVEMENTS_PER_MONTH`` a month for each team over the 18 months.
+    first_day, days = _REF_DAY - WINDOW_DAYS, WINDOW_DAYS
+    per_team = rng.poisson(INVOLVEMENTS_PER_MONTH * days / 30.4, leads.size)
+    i_team = np.repeat(leads, per_team)
+    n = i_team.size
+    i_day = first_day + rng.integers(0, days, n)
+    for_team = rng.random(n) >= INVOLVEMENT_FOR_ORGANISATION
+    changed_day = i_day + rng.geometric(1 / 30, n)
+    changed = (rng.random(n) < CHANGE_RECORDED * (0.7 + 0.6 * culture[i_team])) & (
+        changed_day < _REF_DAY
+    )
+    involvements = {
+        "involvement_key": pa.array(_keys(rng, n)),
+        "team_key": _arrow(nation.team_key[i_team], pa.int64(), ~for_team),
+        "organisation_key": pa.array(nation.organisation_key[i_team]),
+        "kind": _labels(rng.integers(0, len(_INVOLVEMENT_KINDS), n), _INVOLVEMENT_KINDS),
+        "involved_on": _dates(i_day, days=True),
+        "hours": pa.array(rng.choice([1.0, 1.5, 2.0, 3.0, 6.0], n)),
+        "changed": pa.array(changed),
+        "changed_on": _dates(np.where(changed, changed_day, -1), days=True),
+    }
+
+    # Localities: a community mental health team and a primary care network's practitioners
+    # serve their own locality; the place's other teams serve all four of its localities.
+    per_site = len(nation.locality_names) // SITES
+    serves_team, serves_locality = [], []
+    for team, role in enumerate(nation.team_role):
+        if role == BACK_OFFICE:
+            continue
+        if role in (CMHT, PCN):
+            own = nation.cmht if role == CMHT else nation.pcn
+            localities = [int(np.flatnonzero(own == team)[0])]
+        else:
+            site = int(nation.team_site[team])
+            localities = list(range(site * per_site, (site + 1) * per_site))
+        serves_team += [team] * len(localities)
+        serves_locality += localities
+    team_localities = {
+        "team_key": pa.array(nation.team_key[np.array(serves_team, np.int64)]),
+        "locality": _labels(np.array(serves_locality), nation.locality_names),
+    }
+    return {
+        "review_ratings": _table("review_ratings", ratings),
+        "involvements": _table("involvements", involvements),
+        "team_localities": _table("team_localities", team_localities),
+    }
 
 
 # --- the small tables ----------------------------------------------------------------------------
@@ -1427,6 +1692,7 @@ def write_national_extract(
             "teams": _teams_table(nation),
             "residents": _residents_table(nation, people),
             **_supervision_tables(nation, seed),
+            **_coproduction_work(nation, seed),
         }
         for name, table in small.items():
             _write(table, partial / f"{name}.parquet")

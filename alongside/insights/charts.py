@@ -128,9 +128,13 @@ class BarChart:
     #: A fixed top for the scale (100 for per cents), else one that fits the values.
     top: float | None = None
     summary: str = ""
+    #: Room for the labels, left of the bars (long labels, such as teams' names, need more).
+    label_space: int | None = None
 
     WIDTH = 480
     LEFT = 170
+    #: About how wide a character of a label is, at the chart's font size.
+    CHARACTER = 6.8
     RIGHT = 56
     TOP = 8
     BAR = 18
@@ -139,6 +143,8 @@ class BarChart:
     AXIS_SPACE = 30
 
     def __post_init__(self) -> None:
+        if self.label_space is not None:
+            self.LEFT = self.label_space
         values = [v for i in self.items for v in (i.value, i.high) if v is not None] + (
             [self.reference] if self.reference is not None else []
         )
@@ -198,6 +204,11 @@ class BarChart:
             ticks.append(Tick(self._x(value), value_text(value, self.unit)))
             value += self.step
         return ticks
+
+    @property
+    def label_chars(self) -> int:
+        """How many characters of a label fit left of the bars (longer ones are cut short)."""
+        return int((self.LEFT - 12) / self.CHARACTER)
 
     @property
     def reference_x(self) -> float | None:

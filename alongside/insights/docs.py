@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alongside.insights.metrics import IN_SCOPE_TEAM_TYPES, METRICS, SPELL_GAP_DAYS, WAIT_BANDS
+from alongside.insights.metrics import (
+    CARE_SIGNALS,
+    COMPONENTS,
+    COPRODUCTION_WINDOW_MONTHS,
+    IN_SCOPE_TEAM_TYPES,
+    METRICS,
+    SPELL_GAP_DAYS,
+    WAIT_BANDS,
+    Metric,
+)
 from alongside.insights.schema import DIMENSIONS, TABLES
 
 PATH = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
@@ -42,6 +51,74 @@ Conventions:
 """
 
 
+def _weight(value: float) -> str:
+    return f"{value:g}"
+
+
+def _further(metric: Metric) -> str:
+    """The further figures a metric gives beside its own, as each row of its figures names them."""
+    how = {
+        "mean": "the mean over the {unit} with one",
+        "known": "how many {unit} have one",
+        "sum": "the sum over the {unit}",
+    }
+    return "; ".join(
+        f"`{a.name}` ({a.label}: {how[a.how].format(unit=metric.unit)})" for a in metric.also
+    )
+
+
+def coproduction_index() -> str:
+    """How the co-production index is built: its components, weights and missing-data rules,
+    and the six signals of its care component."""
+    weights = ", ".join(f"{c.key} {_weight(c.weight)}" for c in COMPONENTS)
+    parts = [
+        "\n#### How the co-production index is built\n\n"
+        "**An indicator set, not a validated scale.** The index gathers three things the "
+        "platform records about co-production in a team's work. No study has shown that it "
+        "measures co-production as people experience it, or that a few points between two "
+        "teams is a real difference; it is only as good as what is recorded, and what is not "
+        "recorded is left out rather than counted against a team. Read it beside its "
+        "components and the team's co-production reviews, and use it to follow a team over "
+        "time rather than to rank teams.\n\n"
+        "| component | weight | what it is | when it is missing |\n"
+        "| --- | --- | --- | --- |\n"
+    ]
+    for c in COMPONENTS:
+        parts.append(f"| {c.title} (`{c.key}`) | {_weight(c.weight)} | {c.what} | {c.missing} |\n")
+    parts.append(
+        "\n- **The day and the window:** a team is evaluated on the period's last day; reviews "
+        f"and involvements count in the {COPRODUCTION_WINDOW_MONTHS} calendar months ending with "
+        "that day's month, to that day (for October 2026: 1 August to 31 October 2026).\n"
+        "- **A team's index:** 100 × the weighted mean of its components present, with the "
+        f"weights ({weights}) renormalised over them: without a review it is (0.4 × care + "
+        "0.2 × involvement) ÷ 0.6. A team has an index only when its care or its review "
+        "component is present. Components are shown on the same 0 to 100 scale (100 × the "
+        "component) and the index to one decimal place.\n"
+        "- **A group's** (the place, a provider type, a locality): the mean of its teams' "
+        "indices, and for each component the mean over the group's teams that have it. A team "
+        "belongs to each locality it serves.\n"
+        "- **Small numbers:** the numbers of teams, reviews and involvements are not about any "
+        "one person and are shown as they are. The care component and the index rest on "
+        "people's records: they are hidden where the open episodes beneath them are fewer than "
+        "the site's threshold, and those episodes are counted as any count is.\n"
+        "- **From the research extract:** `episodes`, `plan_versions`, `meeting_decisions`, "
+        "`goals`, `preference_checks`, `collaborate`, `review_ratings`, `involvements`, "
+        "`teams` and `team_localities` hold every input; `alongside metrics --engine duckdb "
+        "--extract DIR --metric coproduction_index --by all --exact --format json` gives each "
+        "team's index and components (broken down by team) and every group's.\n"
+        "\nThe six signals of the care component are those of the co-production pages "
+        "(`alongside/coproduction/signals.py`, a test holds the two to the same counts). Each "
+        "is pooled over the team's episodes open on the day (those that started before its end "
+        "and had not ended before its start): its share is what shows the person's voice over "
+        "what was counted.\n\n"
+        "| signal | what is counted | counted as the person's voice when |\n"
+        "| --- | --- | --- |\n"
+    )
+    for signal in CARE_SIGNALS:
+        parts.append(f"| {signal.title} (`{signal.key}`) | {signal.counted} | {signal.shown} |\n")
+    return "".join(parts)
+
+
 def render() -> str:
     parts = [INTRODUCTION]
     group = None
@@ -63,7 +140,10 @@ def render() -> str:
             f"- **Exclusions:** {metric.exclusions}\n"
             f"- **Breakdowns:** {breakdowns}\n"
             f"- **Source fields:** {', '.join(f'`{s}`' for s in metric.sources)}\n"
+            + (f"- **Further figures:** {_further(metric)}\n" if metric.also else "")
         )
+        if metric.key == "coproduction_index":
+            parts.append(coproduction_index())
     parts.append("\n## The analysis tables\n\n")
     parts.append(
         "The research extract's data dictionary (`data_dictionary.csv`) lists the same columns.\n"

@@ -5,13 +5,15 @@ live views, so an evaluator can run the same metrics on DuckDB or Spark and comb
 sites. What leaves the site:
 
 * every key of a person, referral, episode, contact, response, member of staff, supervision
-  agreement or supervision session is replaced by
-  a keyed hash (HMAC-SHA-256 with the site's secret salt, cut to a non-negative 64-bit integer),
-  so rows still join up, the same person has the same key in every extract from this site, and
-  no key can be traced back without the salt, which is never exported;
+  agreement or session, co-production review or involvement is replaced by a keyed hash
+  (HMAC-SHA-256 with the site's secret salt, cut to a non-negative 64-bit integer), so rows
+  still join up, the same person has the same key in every extract from this site, and no key
+  can be traced back without the salt, which is never exported;
 * no names, dates of birth (age bands instead), NHS numbers, addresses or postcodes (LSOA, IMD
-  decile and locality instead), phone numbers, email addresses or free text: the tables have no
-  such columns, and nothing but the columns listed in ``data_dictionary.csv`` is written;
+  decile and locality instead), phone numbers, email addresses or free text (not a goal's words,
+  a rating's evidence nor what an involvement changed, only whether it was recorded), and nothing
+  about who an expert by experience is: the tables have no such columns, and nothing but the
+  columns listed in ``data_dictionary.csv`` is written;
 * team and organisation keys and names are kept: they are not about a person, and an evaluator
   needs them to compare services.
 
@@ -57,6 +59,8 @@ KEY_KINDS: dict[str, str] = {
     "supervisor_key": "staff",
     "agreement_key": "agreement",
     "session_key": "session",
+    "review_key": "review",
+    "involvement_key": "involvement",
 }
 DICTIONARY = "data_dictionary.csv"
 CHUNK_ROWS = 50_000

@@ -1,12 +1,14 @@
 """The metric definitions, written once.
 
-Each metric builds a table of *units* — the people, referrals, spells, episodes, contacts or key
-workers it counts, one row each, already limited to its denominator — from the analysis tables
-in ``schema``. Every unit carries the groups a metric breaks down by (from its referral and the
-person), ``num`` (whether it is in the numerator) and, for distributions and means, ``value``.
-One aggregation turns units into figures, overall or per group, so a breakdown can never be
-defined differently from the headline. ``docs/metrics.md`` documents each definition and is
-checked against the ``Metric`` entries here by a test.
+Each metric builds a table of *units* — the people, referrals, spells, episodes, contacts, key
+workers or teams it counts, one row each, already limited to its denominator — from the analysis
+tables in ``schema``. Every unit carries the groups a metric breaks down by (from its referral and
+the person; a team's from the team, in each locality it serves), ``num`` (whether it is in the
+numerator) and, for distributions and means, ``value``. One aggregation turns units into
+figures, overall or per group, so a breakdown can never be defined differently from the
+headline; a metric may give further figures from its units beside its own (``Also``).
+``docs/metrics.md`` documents each definition and is checked against the ``Metric`` entries
+here by a test.
 
 All dates are days in England; a period is a run of whole days, both ends included.
 """
@@ -23,7 +25,7 @@ import ibis
 import ibis.expr.types as ir
 
 from alongside.insights.engines import Engine, Row
-from alongside.insights.schema import DIMENSIONS
+from alongside.insights.schema import DIMENSIONS, NOT_KNOWN
 
 Tables = dict[str, ir.Table]
 
@@ -102,6 +104,18 @@ Kind = Literal["count", "share", "distribution", "mean"]
 
 
 @dataclass(frozen=True)
+class Also:
+    """A further figure a metric gives beside its own, from one column of its units: the mean
+    of the values present (``mean``), how many units have a value (``known``), or their sum
+    (``sum``)."""
+
+    name: str
+    how: Literal["mean", "known", "sum"]
+    column: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Metric:
     key: str
     group: str
@@ -128,6 +142,15 @@ class Metric:
     numerator_label: str = "Counted"
     #: Higher is better (True), lower is better (False), or neither (None).
     higher_is_better: bool | None = None
+    #: Its units are teams, not people's records: a unit carries its team's key, organisation
+    #: and provider type, and belongs to each locality the team serves (``team_localities``).
+    team_units: bool = False
+    #: Further figures beside the metric's own (each in every row of its figures).
+    also: tuple[Also, ...] = ()
+
+    @property
+    def figure_names(self) -> tuple[str, ...]:
+        return (*FIGURES, *(a.name for a in self.also))
 
     @property
     def breakdowns(self) -> dict[str, str]:
@@ -566,6 +589,288 @@ def meta_supervision_coverage(t: Tables, period: Period) -> ir.Table:
     return _supervision_units(t, period, meta=True)
 
 
+# --- co-production --------------------------------------------------------------------------------
+
+#: Reviews and involvements count in the calendar months ending with the evaluated day's month.
+COPRODUCTION_WINDOW_MONTHS = 3
+#: An episode is expected to have an agreed plan once it has been open this long (days).
+PLAN_DUE_DAYS = 28
+#: CollaboRATE's name among the outcome measures.
+COLLABORATE = "collaborate"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One of the six signals of the person's voice in their care (``coproduction.signals``)."""
+
+    key: str
+    title: str
+    counted: str
+    shown: str
+
+
+CARE_SIGNALS: tuple[Signal, ...] = (
+    Signal(
+        "plan_agreed",
+        "Plan agreed by the person",
+        f"each episode open {PLAN_DUE_DAYS} days or more on the day",
+        "its plan's latest version written by the day was agreed by the person by the day "
+        "(an episode without a plan counts, as not agreed)",
+    ),
+    Signal(
+        "sections_with_person",
+        "Plan sections written by or with the person",
+        "each section (and the actions) of that latest version whose author was recorded",
+        "the person wrote it, or it was written together",
+    ),
+    Signal(
+        "goals_own_words",
+        "Goals in the person's own words",
+        "each goal set by the day and not ended by its end, whose wording was recorded",
+        "it is in the person's own words (not 'together', not the practitioner's)",
+    ),
+    Signal(
+        "present_at_decisions",
+        "Person present when decisions were made",
+        "each plan version written by the day, and each locality meeting decision about the "
+        "episode at a meeting that began by the day, where whether the person took part was "
+        "recorded",
+        "they took part",
+    ),
+    Signal(
+        "preferences_honoured",
+        "Contacts that kept to the person's stated preferences",
+        "each attended contact by the day, from when the person last stated their contact "
+        "preferences (before the day's end)",
+        "the contact kept to every preference stated: its mode, its time of day in England "
+        "(before 12 noon morning, 12 noon to 5pm afternoon, from 5pm evening) and no one else "
+        "joining when the person said no",
+    ),
+    Signal(
+        "collaborate_top",
+        "CollaboRATE top score (shared decision-making)",
+        "each completed CollaboRATE response by the day, with current scores",
+        "it got the top score (every answer 9)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component of the co-production index, with its weight and what happens when it is
+    missing."""
+
+    key: str
+    title: str
+    weight: float
+    what: str
+    missing: str
+
+
+COMPONENTS: tuple[Component, ...] = (
+    Component(
+        "care",
+        "The person's voice in their care",
+        0.4,
+        "The six signals below for the episodes the team leads that were open at some point of "
+        "the day, each pooled over the team (shown over counted, not an average of episodes); "
+        "the component is the mean of the shares of the signals with anything counted.",
+        "Missing when no signal has anything counted (nothing recorded, or no open episodes). "
+        "Something not recorded is left out of a signal, never counted against the team.",
+    ),
+    Component(
+        "review",
+        "Experts by experience's rating of the team",
+        0.4,
+        "The team's latest co-production review held in the window that experts by experience "
+        "rated: the mean of their ratings of the six core characteristics (1 to 5), as "
+        "(mean − 1) ÷ 4. If two such reviews were held on that day, their ratings are pooled.",
+        "Missing when the team has no review with experts' ratings in the window. Staff ratings "
+        "are not in the index: the index is about what people with lived experience see, and "
+        "staff mostly see more co-production than experts do; the co-production pages show "
+        "both and the gap.",
+    ),
+    Component(
+        "involvement",
+        "Experts by experience's involvement, and what changed",
+        0.2,
+        "Of the involvements of experts by experience in the team's work in the window, the "
+        "share with what changed because of them recorded by the day ('you said, we did').",
+        "Never missing: a team whose work no expert by experience took part in during the "
+        "window scores 0.",
+    ),
+)
+COMPONENT_WEIGHTS = {c.key: c.weight for c in COMPONENTS}
+
+
+def coproduction_window(day: dt.date) -> Period:
+    """The ``COPRODUCTION_WINDOW_MONTHS`` calendar months ending with ``day``'s month, to
+    ``day``."""
+    year, month = day.year, day.month - (COPRODUCTION_WINDOW_MONTHS - 1)
+    if month < 1:
+        year, month = year - 1, month + 12
+    return Period(dt.date(year, month, 1), day)
+
+
+def _voice_items(t: Tables, open_: ir.Table, day: dt.date, end: ir.TimestampScalar) -> ir.Table:
+    """Everything the six signals count for the episodes ``open_`` on ``day``, by its end: one
+    row per episode and signal (or plan version and signal), with how many were counted and how
+    many show the person's voice."""
+    v = t["plan_versions"]
+
+    def item(table: ir.Table, signal: str, shown: ir.Value, counted: ir.Value) -> ir.Table:
+        return table.select(
+            "episode_key",
+            signal=ibis.literal(signal, "string"),
+            shown=shown.cast("int64"),
+            counted=counted.cast("int64"),
+        )
+
+    one = ibis.literal(1, "int64")
+    written = v.filter(v.created_at < end)
+    latest_no = written.group_by("episode_key").aggregate(number=written.number.max())
+    latest = written.semi_join(latest_no, ["episode_key", "number"])
+    due = open_.filter(_days_between(_day(day), open_.started_at.date()) >= PLAN_DUE_DAYS)
+    due = due.left_join(latest, "episode_key").select(due.episode_key, latest.agreed_on)
+    agreed = due.agreed_on.notnull() & (due.agreed_on <= _day(day))
+
+    present = written.filter(written.person_present.notnull())
+    m = t["meeting_decisions"]
+    decided = m.filter(m.meeting_at < end, m.person_present.notnull())
+    g = t["goals"]
+    goals = g.filter(
+        g.created_at < end, g.ended_at.isnull() | (g.ended_at >= end), g.worded_by != ""
+    )
+    p = t["preference_checks"]
+    checks = p.filter(p.starts_at < end, p.preferences_stated_at < end)
+    c = t["collaborate"]
+    answers = c.filter(c.completed_at < end, c.top.notnull())
+    return ibis.union(
+        item(due, "plan_agreed", _flag(agreed), one),
+        item(latest, "sections_with_person", latest.sections_with_person, latest.sections_recorded),
+        item(present, "present_at_decisions", _flag(present.person_present), one),
+        item(decided, "present_at_decisions", _flag(decided.person_present), one),
+        item(goals, "goals_own_words", _flag(goals.worded_by == "person"), one),
+        item(checks, "preferences_honoured", _flag(checks.honoured), one),
+        item(answers, "collaborate_top", _flag(answers.top), one),
+        distinct=False,
+    )
+
+
+def _day_bounds(day: dt.date) -> tuple[ir.TimestampScalar, ir.TimestampScalar]:
+    start = ibis.timestamp(dt.datetime.combine(day, dt.time.min))
+    end = ibis.timestamp(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    return start, end
+
+
+def _open_on(t: Tables, day: dt.date) -> ir.Table:
+    """Episodes open at some point of ``day``: their key, lead team and start."""
+    start, end = _day_bounds(day)
+    e = t["episodes"]
+    open_ = e.filter(e.started_at < end, e.ended_at.isnull() | (e.ended_at >= start))
+    return open_.select("episode_key", "team_key", "started_at")
+
+
+def voice_counts(t: Tables, period: Period) -> ir.Table:
+    """Each lead team's six signals on the period's last day, pooled over its episodes open
+    then: ``team_key``, ``signal``, ``shown`` and ``counted`` (signals with nothing counted
+    left out)."""
+    day = period.end
+    open_ = _open_on(t, day)
+    items = _voice_items(t, open_, day, _day_bounds(day)[1])
+    items = items.inner_join(open_.select("episode_key", "team_key"), "episode_key")
+    per_signal = items.group_by(["team_key", "signal"]).aggregate(
+        shown=items.shown.sum(), counted=items.counted.sum()
+    )
+    return per_signal.filter(per_signal.counted > 0)
+
+
+def coproduction_teams(t: Tables, period: Period) -> ir.Table:
+    """Each team with its three components on the period's last day (0 to 100; care and review
+    missing as ``COMPONENTS`` says), the episodes its care component pools and its involvements
+    in the window: the teams that lead an episode open on the day, or have a review or an
+    involvement in the window."""
+    day = period.end
+    window = coproduction_window(day)
+    open_ = _open_on(t, day)
+    episodes = open_.group_by("team_key").aggregate(episodes=open_.count())
+    per_signal = voice_counts(t, period)
+    share = per_signal.shown.cast("float64") / per_signal.counted.cast("float64")
+    care = per_signal.group_by("team_key").aggregate(care=(share * 100.0).mean())
+
+    r = t["review_ratings"]
+    rated = r.filter(r.raters == "experts", _in(r.held_on, window))
+    last = rated.group_by("team_key").aggregate(held_on=rated.held_on.max())
+    latest = rated.semi_join(last, ["team_key", "held_on"])
+    review = latest.group_by("team_key").aggregate(
+        review=(latest.score.cast("float64").mean() - 1.0) / 4.0 * 100.0
+    )
+
+    i = t["involvements"]
+    involved = i.filter(i.team_key.notnull(), _in(i.involved_on, window))
+    changed = involved.changed & involved.changed_on.notnull() & (involved.changed_on <= _day(day))
+    involvement = involved.group_by("team_key").aggregate(
+        involvements=involved.count(), changes=_flag(changed).sum()
+    )
+
+    keys = ibis.union(
+        open_.select("team_key"),
+        last.select("team_key"),
+        involvement.select("team_key"),
+        distinct=True,
+    )
+    found = keys
+    for part in (care, review, involvement, episodes):
+        extra = [col for col in part.columns if col != "team_key"]
+        found = found.left_join(part, "team_key").select(*found.columns, *extra)
+    return found.mutate(
+        episodes=found.episodes.fill_null(0),
+        involvements=found.involvements.fill_null(0),
+        involvement=ibis.ifelse(
+            found.involvements.fill_null(0) > 0,
+            found.changes.cast("float64") / found.involvements.cast("float64") * 100.0,
+            0.0,
+        ),
+    ).drop("changes")
+
+
+def coproduction_index(t: Tables, period: Period) -> ir.Table:
+    """One unit per team with an index: the weighted mean of its components present (weights
+    renormalised over them), when its care or its review component is present."""
+    teams = coproduction_teams(t, period)
+    teams = teams.filter(teams.care.notnull() | teams.review.notnull())
+    w = COMPONENT_WEIGHTS
+    weights = (
+        ibis.ifelse(teams.care.notnull(), w["care"], 0.0)
+        + ibis.ifelse(teams.review.notnull(), w["review"], 0.0)
+        + w["involvement"]
+    )
+    weighted = (
+        teams.care.fill_null(0.0) * w["care"]
+        + teams.review.fill_null(0.0) * w["review"]
+        + teams.involvement * w["involvement"]
+    )
+    teams = teams.mutate(
+        value=weighted / weights, num=_flag(teams.care.notnull() & teams.review.notnull())
+    )
+    names = t["teams"]
+    named = teams.inner_join(names, "team_key")
+    return named.select(
+        "team_key",
+        "organisation_key",
+        "provider_type",
+        "care",
+        "review",
+        "involvement",
+        "episodes",
+        "involvements",
+        "value",
+        "num",
+        team=named.team_name.concat(" (", named.organisation_name, ")"),
+        referral_key=ibis.null("int64"),
+    )
+
+
 # --- the metric pack -----------------------------------------------------------------------------
 
 _REFERRAL_FIELDS = ("referrals.received_on", "referrals.adult", "referrals.team_type_code")
@@ -975,6 +1280,74 @@ METRICS: tuple[Metric, ...] = (
         value_label="days overdue",
         higher_is_better=False,
     ),
+    Metric(
+        key="coproduction_index",
+        group="Co-production",
+        title="Co-production index",
+        kind="mean",
+        unit="teams",
+        purpose="Whether care is co-produced, team by team: the person's voice in their own "
+        "care, what experts by experience say of the team in its co-production reviews, and "
+        "whether experts by experience take part in its work and see something change. An "
+        "indicator set built from what is recorded, not a validated scale: read it beside its "
+        "three components, and compare a team with itself over time rather than rank teams by "
+        "it.",
+        numerator="Teams with every component known (a care and a review component, besides "
+        "the involvement one every team has).",
+        denominator="Teams with an index on the period's last day: teams that lead an episode "
+        "open at some point of that day, or have a co-production review or an involvement of "
+        "experts by experience in the window, whose care or review component is present. A "
+        "team's index is 100 × the weighted mean of its components present, the weights (care "
+        "0.4, review 0.4, involvement 0.2) renormalised over them; a group's (the place, a "
+        "provider type, a locality) is the mean of its teams' indices, each component's the "
+        "mean over the teams that have it.",
+        period="The period's last day for the person's voice in care; the 3 calendar months "
+        "ending with that day's month, to that day, for reviews and involvements.",
+        exclusions="Teams with neither a care nor a review component (no index). What was not "
+        "recorded, left out of each signal. Staff ratings (they are on the co-production "
+        "pages, beside the experts'). Reviews of a whole organisation or alliance and "
+        "involvements for a whole organisation, which are no one team's. A team counts in each "
+        "locality it serves ('Not known' when it serves none), so localities' teams add up to "
+        "more than the place's. Indices are shown to one decimal place; group means are of the "
+        "unrounded team indices.",
+        sources=(
+            "episodes.started_at",
+            "episodes.ended_at",
+            "episodes.team_key",
+            "plan_versions.created_at",
+            "plan_versions.agreed_on",
+            "plan_versions.sections_recorded",
+            "plan_versions.sections_with_person",
+            "plan_versions.person_present",
+            "meeting_decisions.person_present",
+            "goals.worded_by",
+            "preference_checks.honoured",
+            "collaborate.top",
+            "review_ratings.raters",
+            "review_ratings.held_on",
+            "review_ratings.score",
+            "involvements.involved_on",
+            "involvements.changed",
+            "involvements.changed_on",
+            "team_localities.locality",
+        ),
+        build=coproduction_index,
+        dimensions=("provider_type", "locality"),
+        own_dimensions=(("team", "Team"),),
+        value_label="index, 0 to 100",
+        numerator_label="With every component",
+        higher_is_better=True,
+        team_units=True,
+        also=(
+            Also("care", "mean", "care", "The person's voice in their care"),
+            Also("care_teams", "known", "care", "Teams with a care component"),
+            Also("review", "mean", "review", "Experts by experience's rating"),
+            Also("review_teams", "known", "review", "Teams with a review component"),
+            Also("involvement", "mean", "involvement", "Involvement and what changed"),
+            Also("episodes", "sum", "episodes", "Open episodes"),
+            Also("involvements", "sum", "involvements", "Involvements in the window"),
+        ),
+    ),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
@@ -1019,7 +1392,15 @@ def units(
     breakdowns: Iterable[str | None] | None = None,
 ) -> ir.Table:
     """The metric's units with the grouping columns its breakdowns and filters need (all of
-    them when ``breakdowns`` is ``None``)."""
+    them when ``breakdowns`` is ``None``). Team units carry their own groups; the locality
+    filter keeps the teams that serve the locality."""
+    if metric.team_units:
+        found = filters.apply(metric.build(tables, period))
+        if filters.locality is not None:
+            served = tables["team_localities"]
+            served = served.filter(served.locality == filters.locality)
+            found = found.semi_join(served, "team_key")
+        return found
     needed: set[str] | None = None
     if breakdowns is not None:
         needed = {b for b in breakdowns if b is not None}
@@ -1046,6 +1427,11 @@ def aggregate(metric: Metric, units_: ir.Table, by: Sequence[str] = ()) -> ir.Ta
         figures["p90"] = u.value.quantile(0.9)
     if metric.kind == "mean":
         figures["mean"] = u.value.mean()
+    for also in metric.also:
+        column = u[also.column]
+        figures[also.name] = {"mean": column.mean, "known": column.count, "sum": column.sum}[
+            also.how
+        ]()
     keys = [*([metric.split_by] if metric.split_by else []), *by]
     return u.group_by(keys).aggregate(**figures) if keys else u.aggregate(**figures)
 
@@ -1054,6 +1440,7 @@ FIGURES = ("denominator", "numerator", "median", "p90", "mean")
 
 
 def _tidy(metric: Metric, rows: list[Row], by: str | None) -> list[Row]:
+    counts = {"denominator", "numerator", *(a.name for a in metric.also if a.how != "mean")}
     out = []
     for row in rows:
         figure: Row = {
@@ -1062,9 +1449,9 @@ def _tidy(metric: Metric, rows: list[Row], by: str | None) -> list[Row]:
             "dimension": by,
             "group": row.get(by) if by else None,
         }
-        for name in FIGURES:
+        for name in metric.figure_names:
             value = row.get(name)
-            if value is not None and name in ("denominator", "numerator"):
+            if value is not None and name in counts:
                 value = int(value)
             elif value is not None:
                 value = round(float(value), 2)
@@ -1090,10 +1477,12 @@ def compute_many(
     for by in breakdowns:
         if by is not None and by not in metric.breakdowns:
             raise ValueError(f"{metric.title} cannot be broken down by {by}.")
-    u = units(metric, engine.tables(), period, filters, breakdowns)
+    tables = engine.tables()
+    u = units(metric, tables, period, filters, breakdowns)
     parts = []
     for by in breakdowns:
-        figures = aggregate(metric, u, [by] if by else [])
+        grouped = _by_locality(u, tables, filters) if by == "locality" and metric.team_units else u
+        figures = aggregate(metric, grouped, [by] if by else [])
         parts.append(
             figures.mutate(
                 dimension=ibis.literal(by, "string"),
@@ -1102,7 +1491,7 @@ def compute_many(
                 *([metric.split_by] if metric.split_by else []),
                 "dimension",
                 "group",
-                *[c for c in figures.columns if c in FIGURES],
+                *[c for c in figures.columns if c in metric.figure_names],
             )
         )
     rows = engine.run(ibis.union(*parts) if len(parts) > 1 else parts[0])
@@ -1111,6 +1500,16 @@ def compute_many(
         mine = [r for r in rows if r["dimension"] == by]
         out += _tidy(metric, [{**r, **({by: r["group"]} if by else {})} for r in mine], by)
     return out
+
+
+def _by_locality(units_: ir.Table, tables: Tables, filters: Filters) -> ir.Table:
+    """Team units once for each locality their team serves ('Not known' for a team that serves
+    none), only the filtered locality's when there is one."""
+    served = tables["team_localities"]
+    if filters.locality is not None:
+        served = served.filter(served.locality == filters.locality)
+    joined = units_.left_join(served, "team_key")
+    return joined.select(*units_.columns, locality=joined.locality.fill_null(NOT_KNOWN))
 
 
 def compute(
@@ -1147,7 +1546,7 @@ def trend(
                 "split": None,
                 "dimension": None,
                 "group": None,
-                **dict.fromkeys(FIGURES),
+                **dict.fromkeys(metric.figure_names),
             }
         ]:
             out.append({**figure, "period": period})

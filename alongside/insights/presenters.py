@@ -415,6 +415,11 @@ class Shown:
 
 
 def shown(metric: Metric, row: Row, rule: Rule) -> Shown:
+    if metric.team_units:
+        # Counts of teams are shown as they are; what rests on few people's records is hidden.
+        safe = rule.teams_figure(row)
+        safe["_value"] = safe.get("mean")
+        return Shown(row, safe, None)
     safe = rule.figure(row)
     ci = interval(row, safe) if metric.kind != "count" else None
     if metric.kind == "count":
@@ -499,6 +504,13 @@ def headlines(
         unit = metric.unit
         if not row.get("denominator"):
             out.append(Headline("None", f"No {unit} to count in this month.", label))
+            continue
+        if metric.team_units:
+            parts = [
+                f"{a.name} {_tenth_text(safe.get(a.name))}" for a in metric.also if a.how == "mean"
+            ]
+            detail = f"Mean of {denominator} {unit}, 0 to 100; " + ", ".join(parts)
+            out.append(Headline(_tenth_text(safe.get("mean")), detail, label))
             continue
         if metric.kind == "count":
             out.append(Headline(denominator, unit[:1].upper() + unit[1:], label))
@@ -597,7 +609,12 @@ def overview_page(figures: Figures, selection: Selection, rule: Rule) -> Overvie
     for metric in metrics.METRICS:
         found = figures.headline(metric)
         everything += found
-        href = f"{reverse('insights:metric', kwargs={'key': metric.key})}?{selection.query}"
+        page = (
+            reverse("insights:coproduction")
+            if metric.team_units
+            else reverse("insights:metric", kwargs={"key": metric.key})
+        )
+        href = f"{page}?{selection.query}"
         groups.setdefault(metric.group, []).append(
             Card(metric, href, headlines(metric, found, rule, titles))
         )
@@ -893,3 +910,297 @@ def representation_page(figures: Figures, selection: Selection, rule: Rule) -> R
         reached += sum(r["reached"] for r in rows)
         tables.append(representation_table(dimension, rows, selection, rule))
     return RepresentationPage(tables=tables, residents_known=known, nothing=reached == 0)
+
+
+# --- the co-production index --------------------------------------------------------------------
+
+INDEX_KEY = "coproduction_index"
+#: The trend's length: quarters (three calendar months) ending with the chosen month.
+INDEX_QUARTERS = 8
+#: The index page's breakdowns, in the order the page shows them.
+INDEX_BREAKDOWNS = ("team", "provider_type", "locality")
+#: Short headings for the components in tables and cards.
+COMPONENT_HEADINGS = {
+    "care": "Person's voice in care",
+    "review": "Experts' rating",
+    "involvement": "Involvement, what changed",
+}
+
+
+def index_metric() -> Metric:
+    return metrics.BY_KEY[INDEX_KEY]
+
+
+def _month_back(period: Period, months: int) -> Period:
+    """The whole calendar month ``months`` before the one ``period`` ends in."""
+    index = period.end.year * 12 + period.end.month - 1 - months
+    return Period.month(index // 12, index % 12 + 1)
+
+
+def index_quarters(period: Period, covered: Period) -> list[Period]:
+    """The ``INDEX_QUARTERS`` quarters (three calendar months each) ending with the chosen
+    month, oldest first, from the first the data covers."""
+    out = []
+    for back in range(INDEX_QUARTERS - 1, -1, -1):
+        last = _month_back(period, 3 * back)
+        out.append(Period(_month_back(last, 2).start, last.end))
+    return [q for q in out if q.end >= covered.start] or [period]
+
+
+def quarter_label(quarter: Period, *, short: bool = False) -> str:
+    if short:
+        return f"{quarter.start:%b}–{quarter.end:%b}"
+    if quarter.start.year == quarter.end.year:
+        return f"{quarter.start:%B} to {quarter.end:%B %Y}"
+    return f"{quarter.start:%B %Y} to {quarter.end:%B %Y}"
+
+
+def index_figures(figures: Figures) -> list[Row]:
+    """The index overall and by team, provider type and locality, in one query (cached)."""
+    return cached(
+        figures._parts("index", INDEX_KEY),
+        lambda: metrics.compute_many(
+            figures.engine,
+            index_metric(),
+            figures.period,
+            [None, *INDEX_BREAKDOWNS],
+            filters=figures.filters,
+        ),
+    )
+
+
+def index_trend(figures: Figures, quarters: list[Period]) -> list[Row]:
+    return cached(
+        (*figures._parts("index-quarters", INDEX_KEY), len(quarters), quarters[0].start),
+        lambda: metrics.trend(figures.engine, index_metric(), quarters, filters=figures.filters),
+    )
+
+
+def _tenth(value: object) -> Cell:
+    """An index or a component as shown: always to one decimal place ('54.0')."""
+    if value is None or value == HIDDEN:
+        return value  # type: ignore[return-value]
+    return f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
+def _tenth_text(value: object) -> str:
+    shown = _tenth(value)
+    return "–" if shown is None else str(shown)
+
+
+def _component_cells(safe: Row) -> list[Cell]:
+    return [_tenth(safe.get(key)) for key in COMPONENT_HEADINGS]
+
+
+def _component_columns() -> list[Column]:
+    return [Column(heading) for heading in COMPONENT_HEADINGS.values()]
+
+
+def _index_value(safe: Row) -> float | None:
+    return _number(safe.get("mean"))
+
+
+def index_trend_table(rows: list[Row], selection: Selection, rule: Rule) -> Table:
+    quarters = [row["period"] for row in rows]
+    cells: list[list[Cell]] = []
+    values: list[float | None] = []
+    for row in rows:
+        safe = rule.teams_figure(row)
+        cells.append(
+            [
+                quarter_label(row["period"]),
+                safe.get("denominator") or 0,
+                _tenth(safe.get("mean")),
+                *_component_cells(safe),
+            ]
+        )
+        values.append(_index_value(safe))
+    first, last = quarter_label(quarters[0]), quarter_label(quarters[-1])
+    chart = LineChart(
+        chart_id=_chart_id(INDEX_KEY, "trend"),
+        title="Co-production index by quarter",
+        labels=[quarter_label(q, short=True) for q in quarters],
+        sublabels=[
+            str(q.end.year) if i == 0 or q.end.year != quarters[i - 1].end.year else ""
+            for i, q in enumerate(quarters)
+        ],
+        long_labels=[quarter_label(q) for q in quarters],
+        values=values,
+        top=100.0,
+        summary=f"The index on the last day of each quarter, from {first} to {last}",
+    )
+    return Table(
+        slug="trend",
+        heading=f"Over the last {len(quarters)} quarters",
+        caption="Co-production index by quarter (on each quarter's last day)",
+        columns=[
+            Column("Quarter", numeric=False),
+            Column("Teams"),
+            Column("Index"),
+            *_component_columns(),
+        ],
+        rows=cells,
+        csv_href=csv_href("insights:coproduction-csv", selection, table="trend"),
+        chart=chart,
+    )
+
+
+def index_breakdown_table(
+    dimension: str, rows: list[Row], overall: list[Row], selection: Selection, rule: Rule
+) -> Table:
+    metric = index_metric()
+    heading = metric.breakdowns[dimension]
+    order = _order(dimension)
+    ordered = sorted(rows, key=lambda r: order(r.get("group")))
+    cells: list[list[Cell]] = []
+    items: list[Item] = []
+    for row in ordered:
+        safe = rule.teams_figure(row)
+        group = group_label(dimension, row.get("group"))
+        if dimension == "team":
+            cells.append(
+                [
+                    group,
+                    _tenth(safe.get("mean")),
+                    *_component_cells(safe),
+                    safe.get("episodes"),
+                    safe.get("involvements"),
+                ]
+            )
+        else:
+            cells.append(
+                [
+                    group,
+                    safe.get("denominator"),
+                    _tenth(safe.get("mean")),
+                    *_component_cells(safe),
+                    safe.get("care_teams"),
+                    safe.get("review_teams"),
+                ]
+            )
+        # A team's bar is labelled with its name (the table gives its organisation too).
+        short = group.rsplit(" (", 1)[0] if dimension == "team" and group.endswith(")") else group
+        items.append(Item(label=short, value=_index_value(safe)))
+    if dimension == "team":
+        extra = [Column("Open episodes"), Column("Involvements")]
+        columns = [Column(heading, numeric=False), Column("Index"), *_component_columns(), *extra]
+    else:
+        extra = [Column("Teams with care"), Column("Teams with a review")]
+        columns = [
+            Column(heading, numeric=False),
+            Column("Teams"),
+            Column("Index"),
+            *_component_columns(),
+            *extra,
+        ]
+    reference = _index_value(rule.teams_figure(overall[0])) if overall else None
+    lower = f"{heading[:1].lower()}{heading[1:]}"
+    chart = BarChart(
+        chart_id=_chart_id(INDEX_KEY, dimension),
+        title=f"Co-production index by {lower}",
+        items=items,
+        top=100.0,
+        reference=reference,
+        reference_label=(
+            "The index for these filters" if selection.filters.any else "The place's index"
+        ),
+        summary=f"The index for each {lower}, {selection.period.label}",
+        label_space=250 if dimension == "team" else None,
+    )
+    slug = f"by-{dimension}"
+    return Table(
+        slug=slug,
+        heading=f"By {lower}",
+        caption=f"Co-production index by {lower}, {selection.period.label}",
+        columns=columns,
+        rows=cells,
+        csv_href=csv_href("insights:coproduction-csv", selection, table=slug),
+        chart=chart if items else None,
+    )
+
+
+@dataclass
+class IndexCard:
+    title: str
+    figure: str
+    detail: str
+
+
+@dataclass
+class IndexPage:
+    metric: Metric
+    cards: list[IndexCard]
+    components: list[metrics.Component]
+    signals: tuple[metrics.Signal, ...]
+    window: Period
+    trend: Table
+    breakdowns: list[Table]
+    nothing: bool
+    hidden: bool
+
+
+def _index_cards(row: Row | None, rule: Rule) -> list[IndexCard]:
+    if row is None or not row.get("denominator"):
+        return [IndexCard("Co-production index", "None", "No team has an index on this day.")]
+    safe = rule.teams_figure(row)
+    teams = safe["denominator"]
+    cards = [
+        IndexCard(
+            "Co-production index",
+            _tenth_text(safe.get("mean")),
+            f"The mean of {teams} team{'s' if teams != 1 else ''}' indices, 0 to 100; "
+            f"{safe['numerator']} with every component known.",
+        )
+    ]
+    known = {
+        "care": safe.get("care_teams"),
+        "review": safe.get("review_teams"),
+        "involvement": teams,
+    }
+    for component in metrics.COMPONENTS:
+        have = known[component.key] or 0
+        which = (
+            "no team has one"
+            if not have
+            else "the one team with it"
+            if have == 1
+            else f"the mean of the {have} teams with it"
+        )
+        cards.append(
+            IndexCard(
+                component.title,
+                _tenth_text(safe.get(component.key)),
+                f"Weight {component.weight:g}; {which}.",
+            )
+        )
+    return cards
+
+
+def index_page(figures: Figures, selection: Selection, rule: Rule) -> IndexPage:
+    metric = index_metric()
+    found = index_figures(figures)
+    overall = [r for r in found if r["dimension"] is None]
+    quarters = index_quarters(selection.period, selection.covered)
+    tables = [
+        index_breakdown_table(
+            dim, [r for r in found if r["dimension"] == dim], overall, selection, rule
+        )
+        for dim in INDEX_BREAKDOWNS
+    ]
+    hidden = any(HIDDEN in row for table in tables for row in table.rows)
+    return IndexPage(
+        metric=metric,
+        cards=_index_cards(overall[0] if overall else None, rule),
+        components=list(metrics.COMPONENTS),
+        signals=metrics.CARE_SIGNALS,
+        window=metrics.coproduction_window(selection.period.end),
+        trend=index_trend_table(index_trend(figures, quarters), selection, rule),
+        breakdowns=tables,
+        nothing=empty(overall),
+        hidden=hidden,
+    )
+
+
+def index_tables(figures: Figures, selection: Selection, rule: Rule) -> dict[str, Table]:
+    page = index_page(figures, selection, rule)
+    return {t.slug: t for t in (page.trend, *page.breakdowns)}

@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.types as ir
 
 #: Bumped when a column is added, removed or changes meaning; an extract records it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 NOT_KNOWN = "Not known"
 
@@ -244,6 +244,24 @@ PLAN_VERSIONS = Table(
         C("created_at", "timestamp", "When the version was written.", False),
         C("agreed_on", "date", "The day the person agreed this version, if they have."),
         C("review_on", "date", "The review date this version set, if any."),
+        C(
+            "sections_recorded",
+            "int64",
+            "How many of this version's sections (and its actions) have their author recorded.",
+            False,
+        ),
+        C(
+            "sections_with_person",
+            "int64",
+            "Of those, how many the person wrote, or wrote together with their key worker.",
+            False,
+        ),
+        C(
+            "person_present",
+            "boolean",
+            "Whether the person took part in writing or reviewing this version; empty when not "
+            "recorded.",
+        ),
     ),
     hashed=("episode_key",),
 )
@@ -376,6 +394,142 @@ SUPERVISION_ATTENDANCE = Table(
     hashed=("session_key", "supervisee_key", "supervisor_key"),
 )
 
+# --- co-production ------------------------------------------------------------------------------
+
+GOALS = Table(
+    "goals",
+    "One row per goal of an episode (its words are not in the extract): when it was set, "
+    "when it ended, and whose words it is in.",
+    (
+        C("episode_key", "int64", "The episode.", False),
+        C("created_at", "timestamp", "When the goal was set.", False),
+        C("ended_at", "timestamp", "When it ended (reached, replaced or let go), if it has."),
+        C(
+            "worded_by",
+            "string",
+            "Whose words it is in: person, together or practitioner; '' when not recorded.",
+            False,
+        ),
+    ),
+    hashed=("episode_key",),
+)
+
+MEETING_DECISIONS = Table(
+    "meeting_decisions",
+    "One row per decision an integrated locality meeting made about an open episode, and "
+    "whether the person (or their advocate) took part.",
+    (
+        C("episode_key", "int64", "The episode decided about.", False),
+        C("meeting_at", "timestamp", "When the meeting began.", False),
+        C(
+            "person_present",
+            "boolean",
+            "Whether the person or their advocate took part when it was decided; empty when "
+            "not recorded.",
+        ),
+    ),
+    hashed=("episode_key",),
+)
+
+PREFERENCE_CHECKS = Table(
+    "preference_checks",
+    "One row per attended contact of a person who has stated their contact preferences (the "
+    "modes and times of day that suit them, and whether others may join), held at or after "
+    "they last stated them: whether the contact kept to every preference stated. Times of day "
+    "are in England: before 12 noon morning, 12 noon to 5pm afternoon, from 5pm evening. Only "
+    "the person's current preferences are kept, so a contact is judged against them.",
+    (
+        C("contact_key", "int64", "The contact.", False),
+        C("episode_key", "int64", "The episode it belongs to.", False),
+        C("starts_at", "timestamp", "When the contact began.", False),
+        C(
+            "preferences_stated_at",
+            "timestamp",
+            "When the person last stated their contact preferences.",
+            False,
+        ),
+        C(
+            "honoured",
+            "boolean",
+            "The contact kept to every preference stated: its mode, the time of day it began, "
+            "and no one else joining when the person said no.",
+            False,
+        ),
+    ),
+    hashed=("contact_key", "episode_key"),
+)
+
+COLLABORATE = Table(
+    "collaborate",
+    "One row per completed CollaboRATE response (shared decision-making, three questions "
+    "answered 0 to 9) with current scores: a corrected response's retired scores are left out.",
+    (
+        C("episode_key", "int64", "The episode it was completed in.", False),
+        C("response_key", "int64", "The response.", False),
+        C("completed_at", "timestamp", "When it was completed.", False),
+        C("top", "boolean", "It got the top score (every answer 9); empty without that score."),
+        C("total", "float64", "The total score, 0 to 27; empty without that score."),
+    ),
+    hashed=("episode_key", "response_key"),
+)
+
+REVIEW_RATINGS = Table(
+    "review_ratings",
+    "One row per rating in a co-production review of a team: staff and experts by experience "
+    "each rate the six core characteristics of co-production from 1 (not yet) to 5 "
+    "(embedded). Reviews of a whole organisation or alliance are not in it.",
+    (
+        C("review_key", "int64", "The review.", False),
+        C("team_key", "int64", "The team reviewed.", False),
+        C("held_on", "date", "The day the review was held.", False),
+        C("raters", "string", "Who rated: staff or experts (experts by experience).", False),
+        C(
+            "characteristic",
+            "string",
+            "assets, capabilities, mutuality, peer_support, blurring or facilitating.",
+            False,
+        ),
+        C("score", "int64", "The rating, 1 to 5.", False),
+    ),
+    hashed=("review_key",),
+)
+
+INVOLVEMENTS = Table(
+    "involvements",
+    "One row per piece of work an expert by experience took part in (who they are is not in "
+    "the extract), and whether what changed because of it was recorded ('you said, we did').",
+    (
+        C("involvement_key", "int64", "The involvement.", False),
+        C(
+            "team_key",
+            "int64",
+            "The team the work was for; empty when it was for the whole organisation.",
+        ),
+        C("organisation_key", "int64", "The organisation the work was for.", False),
+        C(
+            "kind",
+            "string",
+            "strategic, recruitment, co_trainer, peer_researcher or service_design.",
+            False,
+        ),
+        C("involved_on", "date", "The day of the work.", False),
+        C("hours", "float64", "How many hours it took.", False),
+        C("changed", "boolean", "What changed because of it is recorded.", False),
+        C("changed_on", "date", "The day that change was recorded, if it has been."),
+    ),
+    hashed=("involvement_key",),
+)
+
+TEAM_LOCALITIES = Table(
+    "team_localities",
+    "Which localities each team serves: a row per team and locality (a team may serve several, "
+    "or none).",
+    (
+        C("team_key", "int64", "The team.", False),
+        C("locality", "string", "A locality it serves.", False),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -392,6 +546,13 @@ TABLES: dict[str, Table] = {
         RESIDENTS,
         SUPERVISION_TERMS,
         SUPERVISION_ATTENDANCE,
+        GOALS,
+        MEETING_DECISIONS,
+        PREFERENCE_CHECKS,
+        COLLABORATE,
+        REVIEW_RATINGS,
+        INVOLVEMENTS,
+        TEAM_LOCALITIES,
     )
 }
 

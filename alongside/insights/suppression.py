@@ -4,7 +4,9 @@ The default is the rule NHS England publishes for mental health statistics below
 a count below 5 is hidden and every other count is rounded to the nearest 5, so that no count can
 be worked back from the others. A share is worked out from the unrounded counts and shown to the
 nearest whole per cent, and is hidden with either of its counts; a median, percentile or mean is
-hidden when it rests on fewer than the threshold. A site may set its own rule in
+hidden when it rests on fewer than the threshold. Figures of teams (the co-production index)
+show their counts of teams as they are and hide what rests on fewer people's records than the
+threshold (``Rule.teams_figure``). A site may set its own rule in
 ``ALONGSIDE_SUPPRESSION`` (``{"below": 5, "round_to": 5}``); ``round_to`` of 1 means no rounding.
 """
 
@@ -69,6 +71,25 @@ class Rule:
         for name in ("median", "p90", "mean"):
             if shown.get(name) is not None and small:
                 shown[name] = HIDDEN
+        return shown
+
+    def teams_figure(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A figure of teams (the co-production index) made safe to show. Counts of teams,
+        reviews and involvements are not about any one person and are shown as they are; the
+        open episodes beneath the care component are a count of people's records, shown as
+        :meth:`count` shows one, and the care component and the index, which rest on them, are
+        hidden when those episodes are fewer than the threshold (but some)."""
+        shown = dict(row)
+        denominator, numerator = row.get("denominator"), row.get("numerator")
+        shown["share"] = (
+            round(100 * numerator / denominator) if denominator and numerator is not None else None
+        )
+        episodes = row.get("episodes")
+        shown["episodes"] = self.count(episodes)
+        if self.hides(episodes):
+            for name in ("mean", "care"):
+                if shown.get(name) is not None:
+                    shown[name] = HIDDEN
         return shown
 
 

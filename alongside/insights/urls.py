@@ -13,6 +13,8 @@ urlpatterns = [
         views.representation_csv,
         name="representation-csv",
     ),
+    path("coproduction/", views.coproduction, name="coproduction"),
+    path("coproduction/<slug:table>.csv", views.coproduction_csv, name="coproduction-csv"),
     path("team/<int:team_id>/", views.team, name="team"),
     path("<slug:key>/", views.metric, name="metric"),
     path("<slug:key>/<slug:table>.csv", views.table_csv, name="table-csv"),

@@ -1,5 +1,5 @@
-"""The dashboards: an overview of every metric, a page per metric, the representation page, and
-a CSV of every table on them.
+"""The dashboards: an overview of every metric, a page per metric, the representation page, the
+co-production index's page, and a CSV of every table on them.
 
 They show aggregates only, suppressed with the site's rule, so they declare ``no_person_data``;
 they are open to team leads, analysts (commissioners and alliance leads), organisation
@@ -120,11 +120,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     return _timed(request, response, started)
 
 
+def _to_index_page(
+    request: HttpRequest, name: str = "insights:coproduction", **kwargs: str
+) -> HttpResponse:
+    """A metric of teams has its own page: the generic one's links lead there."""
+    query = request.GET.urlencode()
+    return redirect(reverse(name, kwargs=kwargs or None) + (f"?{query}" if query else ""))
+
+
 @no_person_data
 @dashboards
 def metric(request: HttpRequest, key: str) -> HttpResponse:
     started = time.perf_counter()
     measure = _metric(key)
+    if measure.team_units:
+        return _to_index_page(request)
     context = _context(request)
     page = None
     if context.selection is not None and context.figures is not None:
@@ -177,6 +187,8 @@ def overview_csv(request: HttpRequest) -> HttpResponse:
 @dashboards
 def table_csv(request: HttpRequest, key: str, table: str) -> HttpResponse:
     measure = _metric(key)
+    if measure.team_units:
+        return _to_index_page(request, "insights:coproduction-csv", table=table)
     context = _context(request)
     if context.selection is None or context.figures is None:
         return _csv_refused(context)
@@ -198,6 +210,44 @@ def representation_csv(request: HttpRequest, dimension: str) -> HttpResponse:
     rows = context.figures.representation(dimension)
     table = presenters.representation_table(dimension, rows, context.selection, context.rule)
     return _csv(table, _file_name(context.selection, "representation", dimension))
+
+
+@no_person_data
+@dashboards
+def coproduction(request: HttpRequest) -> HttpResponse:
+    """The co-production index: the place's (or the filters'), its components beside it, by
+    team, provider type and locality, and over the last eight quarters."""
+    started = time.perf_counter()
+    context = _context(request)
+    page = None
+    if context.selection is not None and context.figures is not None:
+        page = presenters.index_page(context.figures, context.selection, context.rule)
+    overview_href = reverse("insights:overview")
+    if context.selection is not None:
+        overview_href += f"?{context.selection.query}"
+    response = render(
+        request,
+        "insights/coproduction.jinja",
+        context.page(
+            metric=presenters.index_metric(),
+            page=page,
+            back_link={"href": overview_href, "text": "All measures"},
+        ),
+    )
+    return _timed(request, response, started)
+
+
+@no_person_data
+@dashboards
+def coproduction_csv(request: HttpRequest, table: str) -> HttpResponse:
+    context = _context(request)
+    if context.selection is None or context.figures is None:
+        return _csv_refused(context)
+    tables = presenters.index_tables(context.figures, context.selection, context.rule)
+    found = tables.get(table)
+    if found is None:
+        raise Http404("The co-production index has no such table")
+    return _csv(found, _file_name(context.selection, "coproduction-index", table))
 
 
 @no_person_data

@@ -164,6 +164,42 @@ def test_supervision_is_a_workforces_with_gaps(extract, figures):
         assert row["median"] > 0, key
 
 
+def test_coproduction_differs_by_team_and_the_index_has_figures(extract, figures):
+    directory, rows = extract
+    for name in ("goals", "meeting_decisions", "preference_checks", "collaborate",
+                 "review_ratings", "involvements", "team_localities"):  # fmt: skip
+        assert rows[name] > 0, name
+    plans = pq.read_table(directory / "plan_versions").to_pylist()
+    assert all(0 <= p["sections_with_person"] <= p["sections_recorded"] <= 10 for p in plans)
+    assert {p["person_present"] for p in plans} == {True, False, None}
+    goals = pq.read_table(directory / "goals", columns=["worded_by"]).column(0).to_pylist()
+    assert set(goals) == {"", "person", "together", "practitioner"}
+    ratings = pq.read_table(directory / "review_ratings.parquet").to_pylist()
+    assert {r["score"] for r in ratings} <= {1, 2, 3, 4, 5}
+    mean = {
+        raters: sum(r["score"] for r in ratings if r["raters"] == raters)
+        / sum(1 for r in ratings if r["raters"] == raters)
+        for raters in ("staff", "experts")
+    }
+    assert mean["staff"] > mean["experts"]  # staff see more co-production than experts do
+    assert max(r["held_on"] for r in ratings) < data.REFERENCE_DATE
+    involvements = pq.read_table(directory / "involvements.parquet").to_pylist()
+    assert all(
+        (i["changed_on"] is not None) == i["changed"]
+        and (i["changed_on"] or i["involved_on"]) >= i["involved_on"]
+        for i in involvements
+    )
+    served = pq.read_table(directory / "team_localities.parquet").to_pylist()
+    teams = {t["team_key"] for t in pq.read_table(directory / "teams.parquet").to_pylist()}
+    assert {s["team_key"] for s in served} <= teams
+    index = figures[("coproduction_index", None)]
+    assert index["denominator"] > 100
+    assert index["numerator"] < index["denominator"]
+    assert 20 < index["mean"] < 80
+    assert 0 < index["involvement"] < 100
+    assert index["care_teams"] > 50 and index["review_teams"] > 50
+
+
 def test_the_same_seed_writes_the_same_files(extract, tmp_path, monkeypatch):
     directory, rows = extract
     again = tmp_path / "again"

@@ -6,14 +6,38 @@ import datetime as dt
 import json
 import re
 import shutil
+from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
 
 from alongside.accounts.models import User
-from alongside.care.models import ASSESSMENT_KINDS, DIRECT_MODES, INTERVENTION_KINDS
+from alongside.care.models import (
+    ASSESSMENT_KINDS,
+    DIRECT_MODES,
+    INTERVENTION_KINDS,
+    Authorship,
+    CarePlanVersion,
+    ContactPreferences,
+    Episode,
+    Goal,
+    Mode,
+    TimeOfDay,
+)
+from alongside.coproduction.models import (
+    Characteristic,
+    Expert,
+    Involvement,
+    Raters,
+    Rating,
+    Review,
+    Reward,
+    RoleKind,
+)
 from alongside.demo.generator import flush, generate
 from alongside.insights import metrics
 from alongside.insights.engines import (
@@ -34,10 +58,17 @@ from alongside.organisations.models import (
     Role,
     Team,
 )
+from alongside.outcomes import registry
+from alongside.outcomes.tests.factories import answered
 from alongside.people.models import Person
 from alongside.referrals.models import MHSDS_SOURCE_CODES, Referral
 from alongside.supervision import services
 from alongside.supervision.models import Kind, SupervisionAgreement
+
+#: Every test here, even one that reads only the extract, asks for the test database: run alone,
+#: a test without the mark would leave the module's place to be written to (and flushed from)
+#: the database the settings name.
+pytestmark = pytest.mark.django_db
 
 SALT = b"a test salt"
 OCTOBER = metrics.Period.month(2026, 10)
@@ -87,11 +118,90 @@ def _supervision_unless_generated() -> None:
     held(meta, Kind.META, dt.date(2026, 8, 1), supervisor)
 
 
+def _coproduction_unless_generated() -> None:
+    """The person's voice in care, team reviews and experts' involvements for the engines to
+    agree on, if the demo generator wrote none: who wrote plan sections, presence, goals'
+    wording, contact preferences and CollaboRATE in open episodes; reviews (rated by experts
+    by experience for most teams) and involvements, some with what changed, in the three
+    months to October 2026."""
+    day = dt.date(2026, 10, 31)
+    open_ = list(
+        Episode.objects.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__date__gte=day), started_at__date__lte=day
+        ).order_by("pk")
+    )
+    teams = sorted({e.lead_team for e in open_}, key=lambda t: t.pk)
+    author = User.objects.order_by("pk").first()
+    if not CarePlanVersion.objects.exclude(authorship={}).exists():
+        whose = (Authorship.PERSON, Authorship.TOGETHER, Authorship.PRACTITIONER)
+        for n, version in enumerate(
+            CarePlanVersion.objects.filter(plan__episode__in=open_).order_by("pk")
+        ):
+            version.authorship = {"about_me": whose[n % 3], "strengths": whose[(n + 1) % 3]}
+            version.person_present = (True, False, None)[n % 3]
+            version.save(update_fields=["authorship", "person_present"])
+        for n, goal in enumerate(Goal.objects.filter(episode__in=open_).order_by("pk")):
+            goal.worded_by = ("", *whose)[n % 4]
+            goal.save(update_fields=["worded_by"])
+        for n, episode in enumerate(open_[::3]):
+            ContactPreferences.objects.get_or_create(
+                person=episode.person,
+                defaults={
+                    "modes": [Mode.FACE_TO_FACE, Mode.VIDEO][: 1 + n % 2],
+                    "times": [TimeOfDay.MORNING] if n % 2 else [],
+                    "others_may_join": (None, False)[n % 2],
+                    "updated_at": episode.started_at + dt.timedelta(days=7),
+                    "updated_by": author,
+                },
+            )
+        registry.load_wording(
+            {
+                "wordingFor": "collaborate",
+                "version": "1",
+                "licence": "Synthetic wording for tests",
+                "items": {str(n): {"text": f"Question {n}"} for n in (1, 2, 3)},
+            }
+        )
+        for n, episode in enumerate(open_[:12]):
+            answers = ["9", "9", "9"] if n % 3 else ["9", "7", "8"]
+            answered(episode, "collaborate", answers, by=author,
+                     at=timezone.make_aware(dt.datetime(2026, 10, 1 + n, 11)))  # fmt: skip
+    if not Review.objects.filter(team__isnull=False).exists():
+        for n, team in enumerate(teams):
+            review = Review.objects.create(
+                team=team, held_on=dt.date(2026, 9, 1 + n), staff_raters=3, created_by=author
+            )
+            raters = (Raters.STAFF, Raters.EXPERTS) if n % 4 else (Raters.STAFF,)
+            for rater in raters:
+                for k, characteristic in enumerate(Characteristic):
+                    Rating.objects.create(
+                        review=review, raters=rater, characteristic=characteristic,
+                        score=1 + (n + k + (rater == Raters.STAFF)) % 5, evidence="Examples",
+                        recorded_by=author,
+                    )  # fmt: skip
+    if not Involvement.objects.exists():
+        expert = Expert.objects.create(
+            given_name="Sam", family_name="Okafor", organisation=teams[0].organisation,
+            consent_on=dt.date(2025, 1, 1), created_by=author,
+        )  # fmt: skip
+        for n, team in enumerate(teams[::2]):
+            for k in range(1 + n % 3):
+                Involvement.objects.create(
+                    expert=expert, kind=RoleKind.SERVICE_DESIGN,
+                    on=dt.date(2026, 8, 5 + 7 * k + n), hours=Decimal("2"), team=team,
+                    organisation=team.organisation, what="Service design",
+                    changed="The letter changed" if (n + k) % 2 else "",
+                    changed_on=dt.date(2026, 10, 1) if (n + k) % 2 else None,
+                    reward=Reward.NONE, recorded_by=author,
+                )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def place(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         generate(11, 400)
         _supervision_unless_generated()
+        _coproduction_unless_generated()
         directory = tmp_path_factory.mktemp("extract") / "wyvern"
         result = write_extract(directory, salt=SALT)
         try:
@@ -135,17 +245,19 @@ def test_postgres_and_duckdb_and_spark_give_identical_figures(place, live_pack):
     assert len(live_pack) > 300
     live = {_key(r): r for r in live_pack}
     assert _same_figures(live, {_key(r): r for r in duck})
-    # Spark plans each query for seconds: every metric, overall and by two dimensions.
+    # Spark plans each query for seconds: every metric, overall and by two dimensions (the
+    # co-production index by team).
+    on_spark = ("ethnic_group", "wait_band", "team")
     spark: list = []
     with spark_session() as session:
         engine = SparkEngine(place.directory, session)
         for metric in metrics.METRICS:
-            wanted = [None, *[d for d in ("ethnic_group", "wait_band") if d in metric.breakdowns]]
+            wanted = [None, *[d for d in on_spark if d in metric.breakdowns]]
             spark += metrics.compute_many(engine, metric, OCTOBER, wanted)
     assert _same_figures(
-        {_key(r): r for r in spark},
-        {k: v for k, v in live.items() if k[2] in ("None", "ethnic_group", "wait_band")},
+        {_key(r): r for r in spark}, {k: v for k, v in live.items() if k[2] in ("None", *on_spark)}
     )
+    index = metrics.BY_KEY["coproduction_index"]
     # and the figures are not trivially empty
     headline = {r["metric"]: r for r in live_pack if r["dimension"] is None}
     assert headline["access_nhs"]["denominator"] > 0
@@ -153,6 +265,12 @@ def test_postgres_and_duckdb_and_spark_give_identical_figures(place, live_pack):
     assert headline["did_not_attend"]["numerator"] > 0
     assert headline["supervision_coverage"]["denominator"] > 0
     assert headline["meta_supervision_coverage"]["denominator"] > 0
+    coproduction = headline["coproduction_index"]
+    assert coproduction["numerator"] > 0 and coproduction["denominator"] > coproduction["numerator"]
+    assert coproduction["care_teams"] > 0 and coproduction["review_teams"] > 0
+    assert 0 < coproduction["involvement"] < 100
+    by_team = [r for r in live_pack if r["metric"] == index.key and r["dimension"] == "team"]
+    assert len(by_team) == coproduction["denominator"]
 
 
 @pytest.mark.django_db

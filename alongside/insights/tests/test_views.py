@@ -118,8 +118,10 @@ def test_the_roles_that_oversee_services_open_the_dashboards(client, place, role
         OVERVIEW,
         reverse("insights:metric", kwargs={"key": "self_referrals"}),
         reverse("insights:representation"),
+        reverse("insights:coproduction"),
         reverse("insights:overview-csv"),
         reverse("insights:table-csv", kwargs={"key": "bounces", "table": "trend"}),
+        reverse("insights:coproduction-csv", kwargs={"table": "by-team"}),
     ):
         assert client.get(url).status_code == 200, url
 
@@ -130,6 +132,7 @@ def test_other_roles_are_refused(client, place, role):
     assert client.get(OVERVIEW).status_code == 403
     url = reverse("insights:table-csv", kwargs={"key": "bounces", "table": "trend"})
     assert client.get(url).status_code == 403
+    assert client.get(reverse("insights:coproduction")).status_code == 403
 
 
 def test_someone_not_signed_in_is_sent_to_sign_in(client):
@@ -148,7 +151,7 @@ def test_an_ended_role_no_longer_opens_them(client, place):
 
 def test_every_insights_view_declares_it_shows_no_person_data():
     ours = [(route, p) for route, ns, p in app_patterns() if ns == "insights"]
-    assert len(ours) == 7
+    assert len(ours) == 9
     assert {declaration(p.callback) for _route, p in ours} == {"no_person_data"}
     undeclared = [route for route, _ns, p in app_patterns() if declaration(p.callback) is None]
     assert undeclared == []

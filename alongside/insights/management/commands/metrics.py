@@ -92,7 +92,10 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
             rows = self._rows(engine, chosen, period, options["by"], filters)
         rule = suppression.NONE if options["exact"] else suppression.site_rule()
-        shown = [rule.figure(row) for row in rows]
+        shown = [
+            rule.teams_figure(row) if metrics.BY_KEY[row["metric"]].team_units else rule.figure(row)
+            for row in rows
+        ]
         self._print(shown, options["format"], period, engine_name, rule)
 
     def _metrics(self, key: str | None) -> list[metrics.Metric]:
@@ -142,7 +145,8 @@ class Command(BaseCommand):
         engine: str,
         rule: suppression.Rule,
     ) -> None:
-        fields = [*COLUMNS, *STATS]
+        extras = {name: None for row in rows for name in metrics.BY_KEY[row["metric"]].figure_names}
+        fields = [*COLUMNS, *STATS, *[name for name in extras if name not in (*COLUMNS, *STATS)]]
         if form == "json":
             out = {"period": [period.start.isoformat(), period.end.isoformat()], "rows": rows}
             self.stdout.write(json.dumps(out, indent=2, default=str))
