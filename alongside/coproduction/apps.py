@@ -12,6 +12,12 @@ class CoproductionConfig(AppConfig):
 
         TeamLinks.add("coproduction:team", "Co-production reviews")
 
+        # The person's voice in their own care, as a part of their record's navigation.
+        from alongside.sharing.models import Part
+        from alongside.sharing.presenters import RecordNavigation
+
+        RecordNavigation.add("coproduction:voice", Part.PLAN, "Their voice")
+
         # A register entry the person linked to their record, as a section of their subject
         # access export.
         from alongside.coproduction import subject_access as sections

@@ -47,6 +47,7 @@ from alongside.care.models import (
 from alongside.care.models import Outcome as ContactOutcome
 from alongside.meetings.models import AgendaItem
 from alongside.outcomes.models import Score, Status
+from alongside.people.models import Person
 
 #: An episode is expected to have an agreed plan once it has been open this long.
 PLAN_DUE_DAYS = 28
@@ -155,11 +156,31 @@ def episode_signals(
 ) -> dict[int, tuple[Episode, Signals]]:
     """Each episode open on the day (today) in these lead teams: the episode and its signals."""
     day = day or timezone.localdate()
-    end = _end_of(day)
     episodes = {
         e.pk: e
         for e in Episode.objects.filter(open_episodes(team_ids, day)).select_related("person")
     }
+    return signals_of(episodes, day)
+
+
+def person_signals(person: Person, day: dt.date | None = None) -> list[tuple[Episode, Signals]]:
+    """Each of the person's episodes, newest first, with its signals: as on the day (today) for
+    an open one, as on its last day for one that has ended."""
+    day = day or timezone.localdate()
+    found = []
+    for episode in (
+        Episode.objects.filter(person=person, started_at__lt=_end_of(day))
+        .select_related("lead_team__organisation")
+        .order_by("-started_at", "-pk")
+    ):
+        last = min(day, timezone.localdate(episode.ended_at)) if episode.ended_at else day
+        found.append(signals_of({episode.pk: episode}, last)[episode.pk])
+    return found
+
+
+def signals_of(episodes: Mapping[int, Episode], day: dt.date) -> dict[int, tuple[Episode, Signals]]:
+    """These episodes' signals as on the day."""
+    end = _end_of(day)
     found = {pk: Signals() for pk in episodes}
     ids = list(episodes)
 

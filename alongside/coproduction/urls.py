@@ -1,11 +1,12 @@
 from django.urls import path
 
-from alongside.coproduction import register_views, views
+from alongside.coproduction import person_views, register_views, views
 
 app_name = "coproduction"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("people/<int:person_id>/voice/", person_views.voice, name="voice"),
     path("teams/<int:team_id>/", views.subject_page, name="team"),
     path("services/<int:organisation_id>/", views.subject_page, name="organisation"),
     path("alliances/<int:alliance_id>/", views.subject_page, name="alliance"),

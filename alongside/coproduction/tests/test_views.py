@@ -101,14 +101,41 @@ def date_post(name: str, day: dt.date) -> dict[str, str]:
     }
 
 
-def test_every_coproduction_page_declares_it_reaches_no_persons_record():
-    routes = [
-        (route, declaration(p.callback))
+def test_every_coproduction_page_declares_what_it_reaches():
+    routes = {
+        route: declaration(p.callback)
         for route, namespace, p in app_patterns()
         if namespace == "coproduction"
-    ]
-    assert len(routes) >= 25
-    assert {kind for _route, kind in routes} == {"no_person_data"}
+    }
+    assert len(routes) >= 26
+    # The person's voice in their care is part of their record; nothing else reaches one.
+    voice = "coproduction/people/<int:person_id>/voice/"
+    assert routes.pop(voice) == "person_data"
+    assert set(routes.values()) == {"no_person_data"}
+
+
+def test_the_persons_voice_is_a_part_of_their_record_for_those_who_may_read_the_plan(client, place):
+    from alongside.care import services as care
+    from alongside.care.models import Authorship
+    from alongside.care.tests.factories import EpisodeFactory, allocate
+
+    episode = EpisodeFactory(lead_team=place.team)
+    allocate(episode, place.care_partner)
+    care.add_goal(episode=episode, text="Allotment", by=place.care_partner,
+                  worded_by=Authorship.PERSON)  # fmt: skip
+    url = f"/coproduction/people/{episode.person_id}/voice/"
+    client.force_login(place.care_partner)
+    page = text(client.get(url))
+    assert "Community Connectors (Wyvern Mind)" in page
+    row = page[page.index("Goals in the person's own words") :]
+    row = row[: row.index("</tr>")]
+    assert re.findall(r"</span>([^<]*)</td>", row) == ["1", "1", "100%"]
+    assert 'href="/coproduction/people/' in page  # in the record's navigation
+    assert AccessEvent.objects.filter(
+        user=place.care_partner, person_id=episode.person_id, part="plan", allowed=True
+    ).exists()
+    client.force_login(place.outsider)
+    assert client.get(url).status_code == 404
 
 
 def test_the_team_links_to_its_coproduction_page(place):
