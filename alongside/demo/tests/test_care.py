@@ -32,7 +32,7 @@ from alongside.care.models import (
     PlanNote,
     RatedBy,
 )
-from alongside.demo.care import GAP_DAYS, build_key_working, flush_key_working
+from alongside.demo.care import GAP_DAYS, build_key_working
 from alongside.demo.generator import _HISTORY_TRIGGERS, PlaceBuilder, flush
 from alongside.demo.referrals import NOW
 from alongside.referrals.models import Referral
@@ -54,7 +54,6 @@ def build(seed: int, people: int) -> dict[str, int]:
 
 
 def remove() -> None:
-    flush_key_working(Episode.objects.all())
     flush()
 
 
