@@ -81,7 +81,7 @@ from alongside.organisations.models import (
     TeamType,
 )
 from alongside.outcomes import engine, registry
-from alongside.outcomes.models import Mode, Response, Score, Status
+from alongside.outcomes.models import Mode, Questionnaire, Response, Score, Status
 
 if TYPE_CHECKING:
     from alongside.demo.generator import PlaceBuilder
@@ -232,7 +232,12 @@ def flush_coproduction(
     experts = Expert.objects.filter(
         Q(organisation__in=organisations) | Q(email__iendswith=data.DOMAIN_SUFFIX)
     )
+    # The placeholder wording goes too: a site's own licensed wording is left alone.
+    unworded = Questionnaire.objects.filter(name=COLLABORATE, wording=DEMO_WORDING).update(
+        wording={}
+    )
     return {
+        "collaborate_placeholder_wording": unworded,
         "review_actions": ReviewAction.objects.filter(review__in=reviews).delete()[0],
         "ratings": Rating.objects.filter(review__in=reviews).delete()[0],
         "reviews": reviews.delete()[0],

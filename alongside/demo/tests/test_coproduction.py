@@ -14,6 +14,7 @@ from alongside.coproduction.models import Expert, Involvement, Raters, Rating, R
 from alongside.coproduction.signals import team_signals
 from alongside.demo import data
 from alongside.demo.generator import PlaceBuilder, flush
+from alongside.outcomes import registry
 from alongside.outcomes.models import Response, Score
 
 SMALL = 300
@@ -120,5 +121,7 @@ def test_the_same_seed_gives_the_same_rows_and_flush_removes_them(place):
     flush()
     assert not Review.objects.exists() and not Expert.objects.exists()
     assert not ContactPreferences.objects.exists()
+    # The placeholder CollaboRATE wording is the demo's: it goes with the place.
+    assert registry.current("collaborate").wording == {}
     assert build(11) == counts
     assert snapshot() == first
