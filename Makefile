@@ -14,7 +14,7 @@ VENV := .venv
 ALONGSIDE := $(VENV)/bin/alongside
 UV_VERSION := 0.13.9
 
-.PHONY: help setup demo serve test lint format bench clean
+.PHONY: help setup demo serve test pytest lint format bench clean
 
 help:
 	@echo "make demo    install what is needed, load a synthetic place and serve it on http://127.0.0.1:$(PORT)"
@@ -55,9 +55,16 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The suite runs on every core (at most 4), a test file to a worker, each worker on a test
+# database of its own on the embedded server.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadfile
+
 test: lint
 	$(VENV)/bin/alongside makemigrations --check --dry-run > /dev/null
-	$(VENV)/bin/pytest
+	$(MAKE) --no-print-directory pytest
+
+pytest: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks

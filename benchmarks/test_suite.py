@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.process import ROOT, measure
+from benchmarks.process import measure
 from benchmarks.report import write_section
 
 
 def run() -> None:
-    result = measure([str(ROOT / ".venv" / "bin" / "pytest"), "-q", "-p", "no:randomly"])
+    # The same run as `make test` (its pytest step, with the Makefile's PYTEST_ARGS).
+    result = measure(["make", "--no-print-directory", "pytest"])
     summary = [line for line in result.output.splitlines() if re.search(r"\d+ passed", line)]
     line = summary[-1].strip("= ") if summary else "no summary line"
     print(f"{result.seconds:.0f} s: {line}")
