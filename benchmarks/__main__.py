@@ -20,6 +20,7 @@ BENCHMARKS = [
     "caseload_review",
     "outcomes",
     "insights_county",
+    "coproduction_county",
     "insights_national",
 ]
 
