@@ -32,7 +32,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from alongside.care.models import (
@@ -188,6 +188,7 @@ def signals_of(episodes: Mapping[int, Episode], day: dt.date) -> dict[int, tuple
     for version in (
         CarePlanVersion.objects.filter(plan__episode_id__in=ids, created_at__lt=end)
         .select_related("plan")
+        .only("plan__episode_id", "number", "authorship", "person_present", "agreed_on")
         .order_by("plan_id", "number")
     ):
         episode_id = version.plan.episode_id
@@ -239,17 +240,16 @@ def _preferences(
     }
     if not preferences:
         return
+    # Only contacts since the preferences were stated, and only what the check reads.
     contacts = Contact.objects.filter(
         episode_id__in=[pk for pk, e in episodes.items() if e.person_id in preferences],
         outcome=ContactOutcome.ATTENDED,
         starts_at__lt=end,
-    ).select_related("episode")
+        starts_at__gte=F("episode__person__contact_preferences__updated_at"),
+    ).only("episode_id", "starts_at", "mode", "others_present")
     for contact in contacts:
-        stated = preferences[contact.episode.person_id]
-        if contact.starts_at >= stated.updated_at:
-            found[contact.episode_id].counts["preferences_honoured"].add(
-                stated.honoured_by(contact)
-            )
+        stated = preferences[episodes[contact.episode_id].person_id]
+        found[contact.episode_id].counts["preferences_honoured"].add(stated.honoured_by(contact))
 
 
 def _collaborate(ids: Iterable[int], found: dict[int, Signals], end: dt.datetime) -> None:
