@@ -17,7 +17,8 @@ def run() -> None:
     write_section(
         "test_suite",
         "Test suite",
-        "The whole pytest suite as `make test` runs it (browser tests included), on the "
-        "embedded PostgreSQL; lint not included.\n\n"
+        "The whole pytest suite as `make test` runs it (`make pytest`: browser tests included, "
+        "in parallel workers as the Makefile's PYTEST_ARGS say), on the embedded PostgreSQL; "
+        "lint not included.\n\n"
         f"| tests | time |\n| --- | --- |\n| {line} | {result.seconds:.0f} s |",
     )
