@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "alongside.accounts.middleware.TwoFactorMiddleware",
     "alongside.accounts.middleware.SessionActivityMiddleware",
+    # Deny by default: every view's declared permission is checked before it runs.
+    "alongside.sharing.middleware.PermissionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -1,13 +1,15 @@
-"""What the access check and the audit write cost on each request for a person's record.
+"""What the permission check, the access policy and the audit write cost on each request.
 
 The person page (``/people/<id>/``) is requested in-process through Django's test client, as the
-demo key worker, for people whose record they may open: once as built (policy decision plus an
-audit row per request), and once in the same run with the check and the audit replaced by a plain
-fetch of the person. The difference is the overhead. Server time only: no network, no browser.
+demo key worker, for people whose record they may open, three ways in the same run: as built
+(the permission middleware, the policy's decision and an audit row), without the permission check
+(the door as it was before permissions were declared: policy and audit only), and with neither
+(a plain fetch of the person). The differences are the overheads. Server time only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import statistics
@@ -37,13 +39,21 @@ def _without_access_check():
     from alongside.sharing import access, policy
     from alongside.sharing.models import Basis
 
-    def allow(request, person_id, part, action):
+    def allow(request, person_id, part, action, **_kwargs):
         return Person.objects.filter(pk=person_id).first(), policy.Decision(True, Basis.CONSENT)
 
     with (
         mock.patch.object(access, "_decide", allow),
         mock.patch.object(access, "_audit", lambda *a, **k: None),
     ):
+        yield
+
+
+@contextmanager
+def _without_permission_check():
+    from alongside.sharing.middleware import PermissionMiddleware
+
+    with mock.patch.object(PermissionMiddleware, "process_view", lambda *a, **k: None):
         yield
 
 
@@ -79,12 +89,16 @@ def run() -> None:
     _timings(client, urls[:20])  # warm up
     rows = []
     results = {}
-    for label, context in (("with access check and audit", None), ("without", True)):
+    ways = (
+        ("permission check, policy and audit", []),
+        ("policy and audit, no permission check", [_without_permission_check]),
+        ("no check at all", [_without_permission_check, _without_access_check]),
+    )
+    for label, patches in ways:
         before = AccessEvent.objects.count()
-        if context:
-            with _without_access_check():
-                times = _timings(client, urls)
-        else:
+        with contextlib.ExitStack() as stack:
+            for patch in patches:
+                stack.enter_context(patch())
             times = _timings(client, urls)
         written = AccessEvent.objects.count() - before
         results[label] = times
@@ -93,9 +107,12 @@ def run() -> None:
             f"| {written} |"
         )
         print(rows[-1], flush=True)
-    overhead = statistics.median(results["with access check and audit"]) - statistics.median(
-        results["without"]
+    median = {label: statistics.median(times) for label, times in results.items()}
+    permission = (
+        median["permission check, policy and audit"]
+        - median["policy and audit, no permission check"]
     )
+    policy_and_audit = median["policy and audit, no permission check"] - median["no check at all"]
     shutil.rmtree(data_dir, ignore_errors=True)
     write_section(
         "access_overhead",
@@ -104,5 +121,6 @@ def run() -> None:
         "Django's test client on the demo place, both ways in the same run (server time only).\n\n"
         "| person page | median | 95th percentile | audit rows written |\n"
         "| --- | --- | --- | --- |\n" + "\n".join(rows) + "\n\n"
-        f"Overhead of the decision and the audit row: {overhead:.2f} ms per request (median).",
+        f"Overhead of the permission check: {permission:.2f} ms per request (median); of the "
+        f"policy's decision and the audit row: {policy_and_audit:.2f} ms.",
     )

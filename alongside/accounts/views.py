@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +19,8 @@ from django.views.decorators.http import require_GET
 from alongside.accounts import lockout, two_factor
 from alongside.accounts.forms import CodeForm, PasswordChangeForm, SignInForm
 from alongside.accounts.two_factor import Step, step_url
-from alongside.core.access import no_person_data
+from alongside.core.access import PUBLIC, no_person_data, requires
+from alongside.organisations.permissions import Permission
 
 
 def next_url(request: HttpRequest, default: str = "home") -> str:
@@ -35,6 +35,7 @@ def next_url(request: HttpRequest, default: str = "home") -> str:
 
 class SignInView(auth_views.LoginView):
     no_person_data = True
+    permission = PUBLIC
     template_name = "accounts/sign_in.jinja"
     authentication_form = SignInForm
     redirect_authenticated_user = True
@@ -56,11 +57,12 @@ class SignInView(auth_views.LoginView):
 
 class SignOutView(auth_views.LogoutView):
     no_person_data = True
+    permission = PUBLIC
 
 
 @no_person_data
+@requires(Permission.USE_ACCOUNT)
 @never_cache
-@login_required
 def two_factor_code(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: the code from the user's authenticator app."""
     user = request.user
@@ -89,8 +91,8 @@ def two_factor_code(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
+@requires(Permission.USE_ACCOUNT)
 @never_cache
-@login_required
 def two_factor_set_up(request: HttpRequest) -> HttpResponse:
     """Set up (or replace) an authenticator app: scan the QR code, then enter a first code."""
     user = request.user
@@ -123,8 +125,8 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
+@requires(Permission.USE_ACCOUNT)
 @require_GET
-@login_required
 def account(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own account: two-factor sign-in and password."""
     return render(
@@ -140,6 +142,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     no_person_data = True
+    permission = frozenset({Permission.USE_ACCOUNT})
     template_name = "accounts/password_change.jinja"
     form_class = PasswordChangeForm
     success_url = reverse_lazy("accounts:account")

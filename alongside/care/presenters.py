@@ -27,7 +27,13 @@ from alongside.care.models import (
     TimeOfDay,
     time_of_day,
 )
-from alongside.care.queries import NOT_SEEN_WEEKS, IntensityStep, NoteReader, WorkerCaseload
+from alongside.care.queries import (
+    NOT_SEEN_WEEKS,
+    IntensityStep,
+    NoteReader,
+    WorkerCaseload,
+    allocation_history,
+)
 from alongside.core import formats
 from alongside.referrals.models import ClosureReason
 
@@ -652,4 +658,23 @@ def preference_warning(
         f"{what} not what {person_name} said suits them: it {was} "
         f"{_and(preference_gaps(preferences, contact))}. If that was not their choice, talk "
         "with them about what would suit them next time."
+    )
+
+
+def discharge_summary(episode: Episode) -> DischargeSummary:
+    """The discharge summary of an ended episode, as staff print it and the person reads it."""
+    history = list(allocation_history(episode))
+    person = episode.person
+    referral = episode.referral
+    if person.registered_gp_practice_id:
+        practice = person.registered_gp_practice.name
+    elif referral.gp_practice_id:
+        practice = referral.gp_practice.name
+    else:
+        practice = referral.gp_practice_name or "Not known"
+    return DischargeSummary(
+        episode,
+        key_worker=history[-1].key_worker if history else None,
+        attended=episode.contacts.filter(outcome=Outcome.ATTENDED).count(),
+        gp_practice=practice,
     )

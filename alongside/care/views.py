@@ -25,14 +25,13 @@ from django.utils import timezone
 
 from alongside.care import forms, hooks, presenters, queries, services
 from alongside.care.bases import CARE_TEAM_CHANGE, CARE_TEAM_VIEW
-from alongside.care.models import Episode, Outcome
-from alongside.core.access import user_passes_or_403
+from alongside.care.models import Episode
 from alongside.organisations.models import Team
-from alongside.sharing import policy
+from alongside.organisations.permissions import Permission, has_permission
 from alongside.sharing.access import (
     Access,
-    no_person_data,
     person_data,
+    person_list,
     record_list_view,
     serve,
 )
@@ -43,7 +42,7 @@ CONTACTS_PAGE_SIZE = 50
 
 
 def works_with_people(user: Any) -> bool:
-    return policy.care_memberships(user).exists()
+    return has_permission(user, Permission.WORK_WITH_PEOPLE)
 
 
 def may_see(request: HttpRequest, access: Access, part: Part) -> bool:
@@ -522,24 +521,6 @@ def care_team_leave(request: HttpRequest, access: Access) -> HttpResponse:
 # --- Discharge ---------------------------------------------------------------------------------
 
 
-def _summary(episode: Episode) -> presenters.DischargeSummary:
-    history = list(queries.allocation_history(episode))
-    person = episode.person
-    referral = episode.referral
-    if person.registered_gp_practice_id:
-        practice = person.registered_gp_practice.name
-    elif referral.gp_practice_id:
-        practice = referral.gp_practice.name
-    else:
-        practice = referral.gp_practice_name or "Not known"
-    return presenters.DischargeSummary(
-        episode,
-        key_worker=history[-1].key_worker if history else None,
-        attended=episode.contacts.filter(outcome=Outcome.ATTENDED).count(),
-        gp_practice=practice,
-    )
-
-
 def _render_summary(
     request: HttpRequest, access: Access, episode: Episode, *, just_discharged: bool
 ) -> HttpResponse:
@@ -548,7 +529,7 @@ def _render_summary(
         "care/discharge_summary.jinja",
         {
             "person": access.person,
-            "summary": _summary(episode),
+            "summary": presenters.discharge_summary(episode),
             "episode": episode,
             "just_discharged": just_discharged,
             "printed_at": timezone.now(),
@@ -623,8 +604,7 @@ def discharge_summary(request: HttpRequest, access: Access) -> HttpResponse:
 # --- Caseloads ---------------------------------------------------------------------------------
 
 
-@no_person_data
-@user_passes_or_403(works_with_people)
+@person_list(Permission.WORK_WITH_PEOPLE)
 def caseload(request: HttpRequest) -> HttpResponse:
     """The signed-in key worker's caseload: everyone they are key worker for now, with when they
     were last seen, the next appointment, the plan's review date and what needs attention."""
@@ -650,8 +630,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@no_person_data
-@user_passes_or_403(works_with_people)
+@person_list(Permission.LEAD_TEAM)
 def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
     """A team lead's (or supervisor's) view of the team's caseloads: size and intensity mix per
     key worker, people not seen in N weeks, people waiting for allocation, and reallocation.

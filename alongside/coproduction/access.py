@@ -33,11 +33,6 @@ from alongside.organisations.models import Alliance, Membership, Organisation, R
 TEAM_ROLES = (Role.PRACTITIONER, Role.COORDINATOR, Role.SUPERVISOR, Role.TEAM_LEAD)
 
 
-def is_staff(user: Any) -> bool:
-    """Someone with a role in a team now (or a system administrator)."""
-    return bool(user.is_superuser or Membership.objects.active().filter(user=user).exists())
-
-
 class Rights:
     """What one user may do, worked out once from their current memberships."""
 

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alongside.coproduction import presenters, queries, services
-from alongside.coproduction.access import Rights, is_staff
+from alongside.coproduction.access import Rights
 from alongside.coproduction.forms import (
     ChangeForm,
     EndRoleForm,
@@ -51,12 +51,13 @@ from alongside.coproduction.models import (
 )
 from alongside.coproduction.views import nav_items, overview_back
 from alongside.core import formats
-from alongside.core.access import no_person_data, user_passes_or_403
+from alongside.core.access import no_person_data, requires
 from alongside.core.dates import add_months
 from alongside.core.validators import normalise_nhs_number
 from alongside.organisations.models import Locality, Organisation, Team
+from alongside.organisations.permissions import Permission
 from alongside.sharing import policy
-from alongside.sharing.access import record_list_view
+from alongside.sharing.access import person_list, record_list_view
 
 
 def _register_back() -> dict[str, str]:
@@ -89,7 +90,7 @@ def _managed_expert(request: HttpRequest, expert_id: int) -> tuple[Expert, Right
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def register(request: HttpRequest) -> HttpResponse:
     rights = _rights_for_register(request)
     today = timezone.localdate()
@@ -135,7 +136,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def expert(request: HttpRequest, expert_id: int) -> HttpResponse:
     rights = _rights_for_register(request)
     found = get_object_or_404(Expert.objects.select_related("organisation"), pk=expert_id)
@@ -198,7 +199,7 @@ def expert(request: HttpRequest, expert_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def new_expert(request: HttpRequest) -> HttpResponse:
     rights = Rights(request.user)
     if not rights.manages_a_register:
@@ -237,7 +238,7 @@ def new_expert(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def edit_expert(request: HttpRequest, expert_id: int) -> HttpResponse:
     found, rights = _managed_expert(request, expert_id)
     form = ExpertForm(
@@ -282,8 +283,7 @@ def edit_expert(request: HttpRequest, expert_id: int) -> HttpResponse:
 # --- Linking to their own record ---------------------------------------------------------------
 
 
-@no_person_data
-@user_passes_or_403(is_staff)
+@person_list(Permission.TAKE_PART_IN_COPRODUCTION)
 def link(request: HttpRequest, expert_id: int) -> HttpResponse:
     """Link an expert by experience to their own Person record, only when they choose to: found
     by exact NHS number among the records the user may already open; or unlink it."""
@@ -354,7 +354,7 @@ def link(request: HttpRequest, expert_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def add_role(request: HttpRequest, expert_id: int) -> HttpResponse:
     found, _rights = _managed_expert(request, expert_id)
     teams = Team.objects.order_by("name")
@@ -385,7 +385,7 @@ def add_role(request: HttpRequest, expert_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def end_role(request: HttpRequest, role_id: int) -> HttpResponse:
     role = get_object_or_404(ExpertRole.objects.select_related("expert"), pk=role_id)
     found, _rights = _managed_expert(request, role.expert_id)
@@ -418,7 +418,7 @@ def end_role(request: HttpRequest, role_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def record_involvement(request: HttpRequest, expert_id: int) -> HttpResponse:
     rights = _rights_for_register(request)
     if not rights.records_involvements:
@@ -459,7 +459,7 @@ def record_involvement(request: HttpRequest, expert_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def record_change(request: HttpRequest, involvement_id: int) -> HttpResponse:
     rights = Rights(request.user)
     involvement = get_object_or_404(
@@ -498,7 +498,7 @@ def record_change(request: HttpRequest, involvement_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def you_said_we_did(request: HttpRequest) -> HttpResponse:
     """What changed because of what experts by experience said: for a team, the teams of a
     locality, or the whole place. Experts are named as they asked to be."""
@@ -570,7 +570,7 @@ def _payment_organisations(rights: Rights) -> list[Organisation]:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def rates(request: HttpRequest) -> HttpResponse:
     rights = _payment_rights(request)
     today = timezone.localdate()
@@ -696,7 +696,7 @@ def _filter_query(chosen: queries.PaymentsFilter, all_ids: tuple[int, ...]) -> s
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def payments(request: HttpRequest) -> HttpResponse:
     """What is owed to experts by experience, by expert and month, for the organisations the
     user handles; each group marked paid once finance has paid it; the CSV for finance."""
@@ -747,7 +747,7 @@ def payments(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def payments_csv(request: HttpRequest) -> HttpResponse:
     """One row per involvement earning payment or vouchers, and a totals row, for finance."""
     rights = _payment_rights(request)
@@ -765,7 +765,7 @@ def payments_csv(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def mark_paid(request: HttpRequest) -> HttpResponse:
     """Mark one expert's unpaid involvements in one month (of the filtered organisations) paid."""
     rights = _payment_rights(request)

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alongside.coproduction import presenters, queries, services, signals
-from alongside.coproduction.access import Rights, is_staff
+from alongside.coproduction.access import Rights
 from alongside.coproduction.forms import (
     ActionForm,
     CompleteActionForm,
@@ -32,8 +32,9 @@ from alongside.coproduction.models import Expert, Raters, Review, ReviewAction
 from alongside.coproduction.queries import ALLIANCE, ORGANISATION, TEAM, Subject
 from alongside.coproduction.signals import Signals
 from alongside.core import formats
-from alongside.core.access import no_person_data, user_passes_or_403
+from alongside.core.access import no_person_data, requires
 from alongside.organisations.models import Membership, Role
+from alongside.organisations.permissions import Permission
 
 #: The sections of the overview, in order.
 SECTIONS = (
@@ -92,7 +93,7 @@ def _subject_back(subject: Subject) -> dict[str, str]:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def overview(request: HttpRequest) -> HttpResponse:
     rights = Rights(request.user)
     subjects = queries.expected_subjects(*rights.visible_subjects())
@@ -120,7 +121,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def subject_page(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     """A team's, service's or alliance's co-production: the latest review's ratings side by side
     with the gap, the evidence, the trend across reviews, the actions and every review."""
@@ -187,7 +188,7 @@ def subject_page(request: HttpRequest, **kwargs: Any) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def open_review(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     rights = Rights(request.user)
     subject = _subject(kwargs, rights)
@@ -226,7 +227,7 @@ def open_review(request: HttpRequest, **kwargs: Any) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def review_page(request: HttpRequest, review_id: int) -> HttpResponse:
     rights = Rights(request.user)
     review, subject = _review(review_id, rights)
@@ -311,7 +312,7 @@ def _initial_ratings(review: Review, raters: str) -> dict[str, Any]:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def rate(request: HttpRequest, review_id: int, raters: str) -> HttpResponse:
     """One group's rating of all six characteristics: staff (anyone in the team, or who records
     its reviews) or experts by experience (recorded by the team's lead with the experts)."""
@@ -391,7 +392,7 @@ def _owners(subject: Subject) -> dict[int, str]:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def add_action(request: HttpRequest, review_id: int) -> HttpResponse:
     rights = Rights(request.user)
     review, subject = _review(review_id, rights)
@@ -428,7 +429,7 @@ def add_action(request: HttpRequest, review_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.TAKE_PART_IN_COPRODUCTION)
 def complete_action(request: HttpRequest, action_id: int) -> HttpResponse:
     rights = Rights(request.user)
     action = get_object_or_404(ReviewAction.objects.select_related("owner"), pk=action_id)

@@ -32,15 +32,5 @@ def managed_organizations(user: Any) -> QuerySet[DirectoryOrganization]:
     return DirectoryOrganization.objects.filter(organisation_id__in=organisation_ids)
 
 
-def can_manage_directory(user: Any) -> bool:
-    """System administrators, and organisation administrators (whose organisation may have no
-    entries yet: their page says so)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return is_system_admin(user) or (
-        Membership.objects.active().filter(user=user, role=Role.ORG_ADMIN).exists()
-    )
-
-
 def managed_services(user: Any) -> QuerySet[Service]:
     return Service.objects.filter(organization__in=managed_organizations(user))

@@ -20,7 +20,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from alongside.core.access import no_person_data
+from alongside.core.access import no_person_data, public
 from alongside.core.validators import normalise_postcode
 from alongside.directory.interchange import serialise
 from alongside.directory.interchange.exporter import services_with_details
@@ -78,7 +78,7 @@ def api_view(view: Callable[..., Any]) -> Callable[..., JsonResponse]:
         except NotFound as missing:
             return problem(404, "Not found", str(missing))
 
-    return no_person_data(require_GET(wrapped))
+    return no_person_data(public(require_GET(wrapped)))
 
 
 # --- parameters --------------------------------------------------------------------------------

@@ -21,10 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from alongside.core.access import no_person_data, user_passes_or_403
+from alongside.core.access import no_person_data, public, requires
 from alongside.directory import queries, services
 from alongside.directory.access import (
-    can_manage_directory,
     is_staff_member,
     managed_organizations,
     managed_services,
@@ -32,6 +31,7 @@ from alongside.directory.access import (
 from alongside.directory.forms import ServiceForm, ServiceSearchForm
 from alongside.directory.models import Service, ServiceStatus
 from alongside.directory.presenters import ServicePresenter
+from alongside.organisations.permissions import Permission
 
 PAGE_SIZE = 20
 REVIEW_MONTHS_DAYS = 183  # six months
@@ -50,6 +50,7 @@ def _page_links(request: HttpRequest, page: Page) -> dict:
 
 
 @no_person_data
+@public
 def search(request: HttpRequest) -> HttpResponse:
     form = ServiceSearchForm(request.GET or None)
     searched = bool(request.GET) and form.is_valid()
@@ -77,6 +78,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
+@public
 def service(request: HttpRequest, service_id: UUID) -> HttpResponse:
     staff = is_staff_member(request.user)
     services_shown = Service.objects.all()
@@ -109,7 +111,7 @@ def _review_due(today: dt.date) -> dt.date:
 
 
 @no_person_data
-@user_passes_or_403(can_manage_directory)
+@requires(Permission.MANAGE_DIRECTORY)
 def manage(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     organisations = managed_organizations(request.user)
@@ -127,7 +129,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(can_manage_directory)
+@requires(Permission.MANAGE_DIRECTORY)
 def edit(request: HttpRequest, service_id: UUID) -> HttpResponse:
     found = get_object_or_404(managed_services(request.user), pk=service_id)
     if request.method == "POST":
@@ -154,8 +156,8 @@ def edit(request: HttpRequest, service_id: UUID) -> HttpResponse:
 
 
 @no_person_data
+@requires(Permission.MANAGE_DIRECTORY)
 @require_POST
-@user_passes_or_403(can_manage_directory)
 def mark_reviewed(request: HttpRequest, service_id: UUID) -> HttpResponse:
     found = get_object_or_404(managed_services(request.user), pk=service_id)
     services.confirm_service_reviewed(service=found)

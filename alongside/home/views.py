@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from alongside.core.access import no_person_data
+from alongside.core.access import no_person_data, public
 from alongside.home.presenters import HomePresenter
 from alongside.home.queries import home_data, is_portal_user
 
 
 @no_person_data
+@public
 def home(request: HttpRequest) -> HttpResponse:
     """The public start page for visitors; for a signed-in user, their home page: a section for
     each role they hold.

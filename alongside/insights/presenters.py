@@ -37,7 +37,6 @@ from alongside.insights.suppression import HIDDEN, Rule
 from alongside.organisations.models import Locality, Membership, Role
 
 #: Who may open the dashboards: aggregates only, so the roles that oversee services.
-DASHBOARD_ROLES = (Role.TEAM_LEAD, Role.ANALYST, Role.ORG_ADMIN, Role.PRIVACY_LEAD)
 
 #: The overview's groups, in the order the Community Mental Health Framework's story goes.
 GROUPS = ("Access", "Waiting times", "No wrong door", "Care", "Outcomes")
@@ -50,13 +49,6 @@ TREND_MONTHS = 12
 
 
 # --- who, and their defaults -------------------------------------------------------------------
-
-
-def may_see_dashboards(user: Any) -> bool:
-    """Whether the user holds, in any team, a role that may see the dashboards."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return Membership.objects.active().filter(user=user, role__in=DASHBOARD_ROLES).exists()
 
 
 def led_team(user: Any) -> int | None:

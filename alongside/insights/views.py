@@ -16,15 +16,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from alongside.core.access import no_person_data, user_passes_or_403
+from alongside.core.access import no_person_data, requires
 from alongside.insights import presenters
 from alongside.insights.engines import PostgresEngine
 from alongside.insights.forms import FilterForm
 from alongside.insights.metrics import BY_KEY, Metric
 from alongside.insights.schema import RESIDENT_DIMENSIONS
 from alongside.insights.suppression import Rule, site_rule
-
-dashboards = user_passes_or_403(presenters.may_see_dashboards)
+from alongside.organisations.permissions import Permission
 
 
 @dataclass
@@ -109,7 +108,7 @@ def _file_name(selection: presenters.Selection, *parts: str) -> str:
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def overview(request: HttpRequest) -> HttpResponse:
     started = time.perf_counter()
     context = _context(request)
@@ -129,7 +128,7 @@ def _to_index_page(
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def metric(request: HttpRequest, key: str) -> HttpResponse:
     started = time.perf_counter()
     measure = _metric(key)
@@ -155,7 +154,7 @@ def metric(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def representation(request: HttpRequest) -> HttpResponse:
     started = time.perf_counter()
     context = _context(request)
@@ -174,7 +173,7 @@ def representation(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def overview_csv(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     if context.selection is None or context.figures is None:
@@ -184,7 +183,7 @@ def overview_csv(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def table_csv(request: HttpRequest, key: str, table: str) -> HttpResponse:
     measure = _metric(key)
     if measure.team_units:
@@ -200,7 +199,7 @@ def table_csv(request: HttpRequest, key: str, table: str) -> HttpResponse:
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def representation_csv(request: HttpRequest, dimension: str) -> HttpResponse:
     if dimension not in RESIDENT_DIMENSIONS:
         raise Http404("Representation is not known by this dimension")
@@ -213,7 +212,7 @@ def representation_csv(request: HttpRequest, dimension: str) -> HttpResponse:
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def coproduction(request: HttpRequest) -> HttpResponse:
     """The co-production index: the place's (or the filters'), its components beside it, by
     team, provider type and locality, and over the last eight quarters."""
@@ -238,7 +237,7 @@ def coproduction(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def coproduction_csv(request: HttpRequest, table: str) -> HttpResponse:
     context = _context(request)
     if context.selection is None or context.figures is None:
@@ -251,7 +250,7 @@ def coproduction_csv(request: HttpRequest, table: str) -> HttpResponse:
 
 
 @no_person_data
-@dashboards
+@requires(Permission.SEE_DASHBOARDS)
 def team(request: HttpRequest, team_id: int) -> HttpResponse:
     """A team's dashboards: the overview filtered to the team (a link for ``care.hooks``)."""
     return redirect(f"{reverse('insights:overview')}?team={team_id}")

@@ -24,13 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from alongside.core.access import no_person_data, user_passes_or_403
+from alongside.core.access import no_person_data, requires, user_passes_or_403
 from alongside.meetings import presenters, queries, services
 from alongside.meetings.forms import AttendeeForm, DecisionForm, EpisodeItemForm, ScheduleForm
 from alongside.meetings.models import AgendaItem, LocalityMeeting
+from alongside.organisations.permissions import Permission
 from alongside.people.models import Person
 from alongside.sharing import policy
-from alongside.sharing.access import Access, record_list_view, serve
+from alongside.sharing.access import Access, person_list, record_list_view, serve
 from alongside.sharing.models import Action, Part
 
 takes_part = user_passes_or_403(queries.works_in_localities)
@@ -70,6 +71,7 @@ def _back_to(meeting: LocalityMeeting, anchor: str = "") -> str:
 
 
 @no_person_data
+@requires(Permission.TAKE_PART_IN_MEETINGS)
 @takes_part
 def meeting_list(request: HttpRequest) -> HttpResponse:
     upcoming, recent = queries.upcoming_and_recent(request.user, timezone.now())
@@ -89,6 +91,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
+@requires(Permission.SCHEDULE_MEETINGS)
 @user_passes_or_403(queries.may_schedule)
 def schedule(request: HttpRequest) -> HttpResponse:
     form = ScheduleForm(request.POST if request.method == "POST" else None, user=request.user)
@@ -129,7 +132,7 @@ def _meeting_page(
     )
 
 
-@no_person_data
+@person_list(Permission.TAKE_PART_IN_MEETINGS)
 @takes_part
 def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, meeting_id)
@@ -137,6 +140,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @no_person_data
+@requires(Permission.TAKE_PART_IN_MEETINGS)
 @require_POST
 @takes_part
 def add_attendee(request: HttpRequest, meeting_id: int) -> HttpResponse:
@@ -156,6 +160,7 @@ def add_attendee(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @no_person_data
+@requires(Permission.TAKE_PART_IN_MEETINGS)
 @require_POST
 @takes_part
 def remove_attendee(request: HttpRequest, meeting_id: int, attendee_id: int) -> HttpResponse:
@@ -166,7 +171,7 @@ def remove_attendee(request: HttpRequest, meeting_id: int, attendee_id: int) -> 
     return redirect(_back_to(meeting, "attendees"))
 
 
-@no_person_data
+@person_list(Permission.TAKE_PART_IN_MEETINGS)
 @require_POST
 @takes_part
 def add_referrals(request: HttpRequest, meeting_id: int) -> HttpResponse:
@@ -181,7 +186,7 @@ def add_referrals(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return redirect(_back_to(meeting, "agenda"))
 
 
-@no_person_data
+@person_list(Permission.TAKE_PART_IN_MEETINGS)
 @takes_part
 def add_episode(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, meeting_id)
@@ -209,7 +214,7 @@ def add_episode(request: HttpRequest, meeting_id: int) -> HttpResponse:
     )
 
 
-@no_person_data
+@person_list(Permission.TAKE_PART_IN_MEETINGS)
 @takes_part
 def decide(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
     """The meeting's decision on one item. Anyone taking part who may see the person sees the
@@ -295,13 +300,13 @@ def _print(request: HttpRequest, meeting_id: int, template: str) -> HttpResponse
     )
 
 
-@no_person_data
+@person_list(Permission.TAKE_PART_IN_MEETINGS)
 @takes_part
 def print_agenda(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return _print(request, meeting_id, "meetings/print_agenda.jinja")
 
 
-@no_person_data
+@person_list(Permission.TAKE_PART_IN_MEETINGS)
 @takes_part
 def print_decisions(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return _print(request, meeting_id, "meetings/print_decisions.jinja")

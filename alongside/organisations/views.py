@@ -8,15 +8,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from alongside.core.access import no_person_data, superuser_required
+from alongside.core.access import no_person_data, requires
 from alongside.organisations import queries, services
 from alongside.organisations.forms import OrganisationForm
 from alongside.organisations.models import Organisation
+from alongside.organisations.permissions import Permission
 from alongside.organisations.presenters import OrganisationListPresenter
 
 
 @no_person_data
-@superuser_required
+@requires(Permission.ADMINISTER_ORGANISATIONS)
 def organisation_list(request: HttpRequest) -> HttpResponse:
     presenter = OrganisationListPresenter(queries.organisations_with_team_counts())
     return render(
@@ -27,7 +28,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@superuser_required
+@requires(Permission.ADMINISTER_ORGANISATIONS)
 def add_organisation(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -42,7 +43,7 @@ def add_organisation(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@superuser_required
+@requires(Permission.ADMINISTER_ORGANISATIONS)
 def change_organisation(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     heading = f"Change {organisation.name}"  # before the form applies the new values

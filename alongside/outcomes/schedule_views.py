@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,8 +22,9 @@ from alongside.care.hooks import Reminder, Tag
 from alongside.care.models import Episode
 from alongside.care.queries import teams_led_by
 from alongside.core import formats
-from alongside.core.access import user_passes_or_403
+from alongside.core.access import requires
 from alongside.organisations.models import Team
+from alongside.organisations.permissions import Permission
 from alongside.outcomes import registry, schedule, services
 from alongside.outcomes.models import MeasureSchedule
 from alongside.outcomes.schedule_forms import ScheduleForm
@@ -35,10 +35,6 @@ TAG_COLOURS = {
     schedule.DueState.DUE: "nhsuk-tag--yellow",
     schedule.DueState.SOON: "nhsuk-tag--grey",
 }
-
-
-def leads_a_team(user: Any) -> bool:
-    return teams_led_by(user).exists()
 
 
 def _team_led_by(request: HttpRequest, team_id: int) -> Team:
@@ -108,7 +104,7 @@ class ScheduleRow:
 
 
 @no_person_data
-@user_passes_or_403(leads_a_team)
+@requires(Permission.LEAD_TEAM)
 def team(request: HttpRequest, team_id: int) -> HttpResponse:
     """The measures the team asks for and when, and a form to add one or change one
     (``?measure=`` chooses the one to change)."""
@@ -150,7 +146,7 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(leads_a_team)
+@requires(Permission.LEAD_TEAM)
 def remove(request: HttpRequest, team_id: int, schedule_id: int) -> HttpResponse:
     """Stop asking for a measure: a page to confirm, then (POST) remove the schedule. Responses
     already given are kept."""

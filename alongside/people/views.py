@@ -17,29 +17,31 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from alongside.core.access import user_passes_or_403
-from alongside.organisations.models import Organisation, Role
-from alongside.organisations.queries import has_active_role
+from alongside.core.access import requires
+from alongside.organisations.models import Organisation
+from alongside.organisations.permissions import Permission, has_permission
 from alongside.people import queries, services
 from alongside.people.forms import PersonForm, PersonSearchForm
 from alongside.people.presenters import PersonPresenter
 from alongside.sharing import policy
 from alongside.sharing import services as sharing_services
-from alongside.sharing.access import Access, no_person_data, person_data, record_list_view
+from alongside.sharing.access import (
+    RECORD_OR_PRIVACY,
+    Access,
+    no_person_data,
+    person_data,
+    person_list,
+    record_list_view,
+)
 from alongside.sharing.models import SHAREABLE_PARTS, Part
 from alongside.sharing.presenters import RecordNavigation
 
 #: The roles that may register a new person.
-REGISTERING_ROLES = (Role.COORDINATOR, Role.TEAM_LEAD)
 PAGE_SIZE = 25
 
 
 def can_register_people(user: Any) -> bool:
-    return has_active_role(user, REGISTERING_ROLES)
-
-
-def works_with_people(user: Any) -> bool:
-    return policy.care_memberships(user).exists()
+    return has_permission(user, Permission.REGISTER_PEOPLE)
 
 
 def _care_organisation(user: Any) -> Organisation:
@@ -48,7 +50,7 @@ def _care_organisation(user: Any) -> Organisation:
 
 
 @no_person_data
-@user_passes_or_403(can_register_people)
+@requires(Permission.REGISTER_PEOPLE)
 def add_person(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -84,8 +86,7 @@ def add_person(request: HttpRequest) -> HttpResponse:
     )
 
 
-@no_person_data
-@user_passes_or_403(works_with_people)
+@person_list(Permission.WORK_WITH_PEOPLE)
 def people_list(request: HttpRequest) -> HttpResponse:
     """The people this user can reach, with a search by name or NHS number (sent by POST)."""
     form = PersonSearchForm(request.POST if request.method == "POST" else None)
@@ -109,7 +110,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@person_data(Part.DETAILS)
+@person_data(Part.DETAILS, permissions=RECORD_OR_PRIVACY)
 def record(request: HttpRequest, access: Access) -> HttpResponse:
     return render(
         request,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("measures/<int:response_id>/check/", measure_views.check, name="measure-check"),
     path("measures/<int:response_id>/done/", measure_views.done, name="measure-done"),
     path("appointments/", views.appointments, name="appointments"),
+    path("discharge-summary/", views.discharge_summary, name="discharge-summary"),
     path("care-team/", views.care_team, name="care-team"),
     path("next-time/", views.notes, name="notes"),
     path("keeping-in-touch/", views.keeping_in_touch, name="keeping-in-touch"),

@@ -22,12 +22,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from alongside.accounts import lockout
+from alongside.care import presenters as care_presenters
+from alongside.care import queries as care_queries
 from alongside.care import services as care_services
 from alongside.care.forms import ContactPreferencesForm
 from alongside.care.models import RatedBy
 from alongside.care.presenters import PreferencesPresenter
 from alongside.care.queries import contact_preferences
 from alongside.core import formats
+from alongside.core.access import public
 from alongside.portal import measure_views, presenters, queries, services
 from alongside.portal.forms import (
     AccountForm,
@@ -153,7 +156,33 @@ def appointments(request: HttpRequest, access: Access) -> HttpResponse:
             episode=queries.current_episode(person),
             upcoming=[presenters.appointment(c) for c in queries.upcoming_contacts(person)],
             past=[presenters.appointment(c) for c in queries.past_contacts(person)],
+            discharged=any(
+                e.ended_at is not None and e.discharge_summary
+                for e in care_queries.episodes_of(person)[:1]
+            ),
         ),
+    )
+
+
+@own_record(Part.CONTACTS)
+def discharge_summary(request: HttpRequest, access: Access) -> HttpResponse:
+    """The person's own discharge summary of their latest ended episode, to read and print."""
+    ended = [e for e in care_queries.episodes_of(access.person) if e.ended_at is not None]
+    if not ended or not ended[0].discharge_summary:  # newest first
+        return render(request, "portal/no_discharge_summary.jinja", _page("portal:appointments"))
+    episode = ended[0]
+    return render(
+        request,
+        "care/discharge_summary.jinja",
+        {
+            "person": access.person,
+            "summary": care_presenters.discharge_summary(episode),
+            "episode": episode,
+            "just_discharged": False,
+            "for_person": True,
+            "printed_at": timezone.now(),
+            "back_href": reverse("portal:appointments"),
+        },
     )
 
 
@@ -408,6 +437,7 @@ def _join_blocked(request: HttpRequest, invitation: PortalInvitation) -> HttpRes
 
 
 @no_person_data
+@public
 @never_cache
 def join_link(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the invitation. The token moves into the session at once, so the pages that
@@ -423,6 +453,7 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @no_person_data
+@public
 @never_cache
 def join(request: HttpRequest) -> HttpResponse:
     """Confirm the date of birth, then choose a username and password."""
@@ -508,6 +539,7 @@ def _choose_account(request: HttpRequest, invitation: PortalInvitation) -> HttpR
 
 
 @no_person_data
+@public
 def sign_in_help(request: HttpRequest) -> HttpResponse:
     """How a person signs in to see their own care: a password, or a code by email."""
     if request.user.is_authenticated:
@@ -529,6 +561,7 @@ class _Who:
 
 
 @no_person_data
+@public
 @never_cache
 def code_request(request: HttpRequest) -> HttpResponse:
     """Ask for a one-time code by email. The answer is the same whether or not an account
@@ -559,6 +592,7 @@ def code_request(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
+@public
 @never_cache
 def code_enter(request: HttpRequest) -> HttpResponse:
     """Enter the code from the email. 5 wrong codes make it void (and count towards the same

@@ -22,7 +22,9 @@ from alongside.accounts.models import User
 from alongside.referrals.models import Referral
 from alongside.sharing import audit, policy
 from alongside.sharing.access import (
+    STAFF_RECORD_PAGES,
     Access,
+    audit_refusal,
     client_address,
     record_list_view,
     serve,
@@ -127,7 +129,21 @@ def referral_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View
                 _audit_unlinked(request, referral, part, wanted, allowed)
                 return view(request, granted, *args, **kwargs)
 
+        def refused(request: HttpRequest, kwargs: dict[str, Any]) -> None:
+            """Audit a refusal by the permission check: a look at the linked record, or at a
+            referral not yet linked."""
+            wanted = wanted_action(request, action)
+            referral = (
+                Referral.objects.select_related("team").filter(pk=kwargs["referral_id"]).first()
+            )
+            if referral is not None and referral.person_id is None:
+                _audit_unlinked(request, referral, part, wanted, False)
+            elif referral is not None:
+                audit_refusal(request, referral.person_id, part=part, action=wanted)
+
         wrapped.person_data = (part, action)  # type: ignore[attr-defined]
+        wrapped.permission = STAFF_RECORD_PAGES  # type: ignore[attr-defined]
+        wrapped.on_refused = refused  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

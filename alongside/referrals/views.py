@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alongside.core import formats
-from alongside.core.access import user_passes_or_403
+from alongside.core.access import requires
 from alongside.organisations.models import Team
+from alongside.organisations.permissions import Permission
 from alongside.people.models import Person
 from alongside.referrals import forms, queries, services
 from alongside.referrals.access import ReferralAccess, record_referral_list_view, referral_data
@@ -37,15 +38,12 @@ from alongside.sharing.access import (
     client_address,
     no_person_data,
     person_data,
+    person_list,
 )
 from alongside.sharing.models import Action, Basis, Part
 from alongside.sharing.presenters import RecordNavigation
 
 PAGE_SIZE = 50
-
-
-def works_with_people(user: Any) -> bool:
-    return policy.care_memberships(user).exists()
 
 
 def my_teams(user: Any) -> list[Team]:
@@ -57,8 +55,7 @@ def my_teams(user: Any) -> list[Team]:
 # --- Worklists ---------------------------------------------------------------------------------
 
 
-@no_person_data
-@user_passes_or_403(works_with_people)
+@person_list(Permission.WORK_WITH_PEOPLE)
 def worklists(request: HttpRequest) -> HttpResponse:
     """Referrals waiting for triage, follow-ups due, and accepted people waiting for their first
     and second contact: for the user's teams, filterable, oldest first."""
@@ -148,7 +145,7 @@ def _refer(request: HttpRequest, *, person: Person | None, back: str) -> HttpRes
 
 
 @no_person_data
-@user_passes_or_403(works_with_people)
+@requires(Permission.WORK_WITH_PEOPLE)
 def refer(request: HttpRequest) -> HttpResponse:
     """A referral for someone not (knowingly) known here: triage matches them to a record."""
     return _refer(request, person=None, back=reverse("home"))

@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from alongside.accounts.models import User
 from alongside.core.access import declaration, no_person_data
+from alongside.organisations.permissions import Permission
 from alongside.people.models import Person
 from alongside.sharing import audit, policy
 from alongside.sharing.models import AccessEvent, Action, Basis, Part
@@ -34,6 +35,7 @@ __all__ = [
     "open_record",
     "own_record",
     "person_data",
+    "person_list",
     "serve",
     "wanted_action",
 ]
@@ -81,6 +83,7 @@ def open_record(
     part: Part,
     action: Action = Action.VIEW,
     route: str | None = None,
+    portal: bool = False,
 ) -> Access:
     """Decide and audit in one step; return the access or raise ``Http404``.
 
@@ -88,10 +91,11 @@ def open_record(
     roll back, call ``refuse_without_basis`` first, outside it, so that a refusal stays on record
     (the decorators below and the admin do).
     """
-    person, decision = _decide(request, person_id, part, action)
+    person, decision = _decide(request, person_id, part, action, portal=portal)
     _audit(request, person_id, part, action, decision, route)
     if not decision.allowed or person is None:
         raise Http404("No record you may see")
+    request.people_named_through_policy = True  # for the access matrix
     return Access(person, part, action, decision.basis, decision.organisation_id)
 
 
@@ -102,14 +106,19 @@ def serve(
     action: Action,
     view: View,
     *args: Any,
+    portal: bool = False,
     **kwargs: Any,
 ) -> HttpResponse:
     """Open the record and run the view. A look is audited on its own; a change is audited in
     one transaction with the change, and a refused change is audited before any transaction
-    opens, so the refusal is kept."""
+    opens, so the refusal is kept. ``portal``: the person's own door (the basis SELF counts
+    there, and only there)."""
     if action == Action.VIEW:
-        return view(request, open_record(request, person_id, part=part), *args, **kwargs)
-    person, decision = refuse_without_basis(request, person_id, part=part, action=action)
+        access = open_record(request, person_id, part=part, portal=portal)
+        return view(request, access, *args, **kwargs)
+    person, decision = refuse_without_basis(
+        request, person_id, part=part, action=action, portal=portal
+    )
     with transaction.atomic():
         _audit(request, person_id, part, action, decision, None)
         access = Access(person, part, action, decision.basis, decision.organisation_id)
@@ -117,11 +126,17 @@ def serve(
 
 
 def refuse_without_basis(
-    request: HttpRequest, person_id: int, *, part: Part, action: Action, route: str | None = None
+    request: HttpRequest,
+    person_id: int,
+    *,
+    part: Part,
+    action: Action,
+    route: str | None = None,
+    portal: bool = False,
 ) -> tuple[Person, policy.Decision]:
     """Decide; a refusal is audited at once (outside any business transaction) and raised as
     ``Http404``. An allowed decision is returned for the caller to audit with its change."""
-    person, decision = _decide(request, person_id, part, action)
+    person, decision = _decide(request, person_id, part, action, portal=portal)
     if not decision.allowed or person is None:
         _audit(request, person_id, part, action, decision, route)
         raise Http404("No record you may see")
@@ -129,13 +144,23 @@ def refuse_without_basis(
 
 
 def _decide(
-    request: HttpRequest, person_id: int, part: Part, action: Action
+    request: HttpRequest, person_id: int, part: Part, action: Action, *, portal: bool = False
 ) -> tuple[Person | None, policy.Decision]:
+    """The policy's decision, with one rule of the door on top: a staff page never opens the
+    user's own record, whatever basis they hold (their door is the portal, which shows what
+    the person may see and change, not what staff may)."""
     user = request.user
     person = Person.objects.filter(pk=person_id).first()
-    if person is None:
+    if person is None or (not portal and person.user_id is not None and person.user_id == user.pk):
         return None, policy.Decision(False, Basis.NONE, policy.acting_organisation_id(user))
     return person, policy.decide(user, person, part, action)
+
+
+def audit_refusal(request: HttpRequest, person_id: int, *, part: Part, action: Action) -> None:
+    """Audit a refusal made before any basis was asked: the user's role may not open the page
+    at all (the caller answers with the same 404 as a record that does not exist)."""
+    decision = policy.Decision(False, Basis.NONE, policy.acting_organisation_id(request.user))
+    _audit(request, person_id, part, action, decision, None)
 
 
 def _audit(
@@ -168,6 +193,7 @@ def record_list_view(request: HttpRequest, people: Iterable[Person | int]) -> No
     the basis of each row comes from one query per basis rather than one decision per person.
     """
     user = request.user
+    request.people_named_through_policy = True  # for the access matrix
     remaining = {person if isinstance(person, int) else person.pk for person in people}
     organisation_id = policy.acting_organisation_id(user)
     rows = []
@@ -206,9 +232,24 @@ def wanted_action(request: HttpRequest, action: Action) -> Action:
     return Action.VIEW
 
 
-def person_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View], View]:
-    """For a view whose URL names a person (``person_id``). The view gets ``access`` instead.
+#: Who may open a staff page about a person's record, unless it says otherwise.
+STAFF_RECORD_PAGES = frozenset({Permission.WORK_WITH_PEOPLE})
+#: Pages a privacy lead opens too (details, sharing choices), and those only they open (the
+#: audit: who has looked, the history of changes, the subject access export).
+RECORD_OR_PRIVACY = frozenset({Permission.WORK_WITH_PEOPLE, Permission.REVIEW_PRIVACY})
+PRIVACY = frozenset({Permission.REVIEW_PRIVACY})
 
+
+def person_data(
+    part: Part,
+    *,
+    action: Action = Action.VIEW,
+    permissions: frozenset[Permission] = STAFF_RECORD_PAGES,
+) -> Callable[[View], View]:
+    """For a staff view whose URL names a person (``person_id``). The view gets ``access``.
+
+    Only users holding one of ``permissions`` may open it (checked by the permission
+    middleware, which audits a refusal as a refused look at ``part``); then the policy decides.
     GET (and HEAD) is a look at ``part``; any other method is ``action`` (``CHANGE`` for a form
     that saves), and runs in one transaction with its audit row. An ``EXPORT`` view is an export
     whatever the method.
@@ -226,7 +267,26 @@ def person_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View],
             )
 
         wrapped.person_data = (part, action)  # type: ignore[attr-defined]
+        wrapped.permission = frozenset(permissions)  # type: ignore[attr-defined]
         return wrapped
+
+    return decorator
+
+
+def person_list(*permissions: Permission) -> Callable[[View], View]:
+    """For a view that names people in a list (a caseload, a worklist, an agenda, supervision).
+
+    Like a record page it needs a permission (any of ``permissions``); the people it names must
+    come from ``policy.visible_people`` and be audited with ``record_list_view``, which the
+    access matrix checks for every such view.
+    """
+    if not permissions:
+        raise ValueError("person_list() needs at least one permission")
+
+    def decorator(view: View) -> View:
+        view.person_list = True  # type: ignore[attr-defined]
+        view.permission = frozenset(permissions)  # type: ignore[attr-defined]
+        return view
 
     return decorator
 
@@ -245,10 +305,18 @@ def own_record(part: Part, *, action: Action = Action.VIEW) -> Callable[[View], 
             if person_id is None:
                 raise Http404("No record is linked to this account")
             return serve(
-                request, person_id, part, wanted_action(request, action), view, *args, **kwargs
+                request,
+                person_id,
+                part,
+                wanted_action(request, action),
+                view,
+                *args,
+                portal=True,
+                **kwargs,
             )
 
         wrapped.own_record = (part, action)  # type: ignore[attr-defined]
+        wrapped.permission = frozenset({Permission.USE_PORTAL})  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

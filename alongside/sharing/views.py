@@ -11,11 +11,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from alongside.core.access import user_passes_or_403
+from alongside.core.access import requires
 from alongside.core.validators import normalise_nhs_number
+from alongside.organisations.permissions import Permission
 from alongside.people.models import Person
-from alongside.sharing import policy, queries, services, subject_access
-from alongside.sharing.access import Access, client_address, no_person_data, person_data
+from alongside.sharing import queries, services, subject_access
+from alongside.sharing.access import (
+    PRIVACY,
+    RECORD_OR_PRIVACY,
+    Access,
+    client_address,
+    no_person_data,
+    person_data,
+)
 from alongside.sharing.forms import (
     AuditSearchForm,
     BreakGlassForm,
@@ -37,7 +45,7 @@ def _record_context(request: HttpRequest, access: Access, **extra: Any) -> dict[
     }
 
 
-@person_data(Part.SHARING)
+@person_data(Part.SHARING, permissions=RECORD_OR_PRIVACY)
 def consents(request: HttpRequest, access: Access) -> HttpResponse:
     person = access.person
     may_change = access.may(request.user, Part.SHARING, Action.CHANGE)
@@ -113,19 +121,19 @@ def withdraw_consent(request: HttpRequest, access: Access, consent_id: int) -> H
     )
 
 
-@person_data(Part.AUDIT)
+@person_data(Part.AUDIT, permissions=PRIVACY)
 def looks(request: HttpRequest, access: Access) -> HttpResponse:
     rows = access_rows(queries.looks_at(access.person, include_own=True)[:200])
     return render(request, "sharing/looks.jinja", _record_context(request, access, rows=rows))
 
 
-@person_data(Part.AUDIT)
+@person_data(Part.AUDIT, permissions=PRIVACY)
 def history(request: HttpRequest, access: Access) -> HttpResponse:
     rows = history_rows(queries.record_history(access.person))
     return render(request, "sharing/history.jinja", _record_context(request, access, rows=rows))
 
 
-@person_data(Part.DETAILS, action=Action.EXPORT)
+@person_data(Part.DETAILS, action=Action.EXPORT, permissions=PRIVACY)
 def export(request: HttpRequest, access: Access) -> HttpResponse:
     document = subject_access.export(access.person)
     response = HttpResponse(
@@ -136,12 +144,8 @@ def export(request: HttpRequest, access: Access) -> HttpResponse:
     return response
 
 
-def _works_with_people(user: Any) -> bool:
-    return policy.care_memberships(user).exists()
-
-
 @no_person_data
-@user_passes_or_403(_works_with_people)
+@requires(Permission.WORK_WITH_PEOPLE)
 def break_glass(request: HttpRequest) -> HttpResponse:
     """Open a record the user has no basis for: NHS number and a reason, nothing to browse."""
     form = BreakGlassForm(request.POST if request.method == "POST" else None)
@@ -191,12 +195,8 @@ def _privacy_organisations(request: HttpRequest) -> list[int]:
     return organisations
 
 
-def _is_privacy_lead(user: Any) -> bool:
-    return bool(queries.privacy_lead_organisation_ids(user))
-
-
 @no_person_data
-@user_passes_or_403(_is_privacy_lead)
+@requires(Permission.REVIEW_PRIVACY)
 def privacy(request: HttpRequest) -> HttpResponse:
     """The privacy lead's page: break-glass to review, and the audit search (by POST)."""
     organisations = _privacy_organisations(request)
@@ -217,7 +217,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(_is_privacy_lead)
+@requires(Permission.REVIEW_PRIVACY)
 def review_break_glass(request: HttpRequest, grant_id: int) -> HttpResponse:
     organisations = _privacy_organisations(request)
     grant = (

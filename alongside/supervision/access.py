@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from alongside.accounts.models import User
 from alongside.organisations.models import Membership, Organisation, Role, Team
+from alongside.organisations.permissions import Permission, has_permission
 
 #: Roles that may make and end agreements for the members of their team.
 TEAM_MANAGERS = (Role.TEAM_LEAD, Role.SUPERVISOR)
@@ -22,16 +23,8 @@ SUPERVISING = (Role.SUPERVISOR, Role.TEAM_LEAD)
 PLACE_WIDE = (Role.ANALYST,)
 
 
-def is_staff(user: Any) -> bool:
-    """Someone with a role in a team now (or a system administrator)."""
-    return bool(user.is_superuser or Membership.objects.active().filter(user=user).exists())
-
-
 def has_oversight(user: Any) -> bool:
-    return bool(
-        user.is_superuser
-        or Membership.objects.active().filter(user=user, role__in=OVERSIGHT).exists()
-    )
+    return has_permission(user, Permission.OVERSEE_SUPERVISION)
 
 
 def managed_members(user: User) -> QuerySet[Membership]:
@@ -81,15 +74,6 @@ class Scope:
     value: str
     name: str
     team_ids: frozenset[int] | None
-
-
-def sees_coverage(user: Any) -> bool:
-    """Team leads, organisation administrators, analysts (commissioners) and system
-    administrators."""
-    if user.is_superuser:
-        return True
-    roles = (Role.TEAM_LEAD, Role.ORG_ADMIN, *PLACE_WIDE)
-    return Membership.objects.active().filter(user=user, role__in=roles).exists()
 
 
 def coverage_scopes(user: User) -> list[Scope]:

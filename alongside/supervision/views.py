@@ -36,10 +36,11 @@ from django.views.decorators.http import require_POST
 from alongside.accounts.models import User
 from alongside.care.models import Episode
 from alongside.core import formats
-from alongside.core.access import no_person_data, user_passes_or_403
+from alongside.core.access import no_person_data, requires
 from alongside.organisations.models import Membership, Role, Team
+from alongside.organisations.permissions import Permission
 from alongside.sharing import policy
-from alongside.sharing.access import Access, open_record, person_data, record_list_view
+from alongside.sharing.access import Access, open_record, person_data, person_list, record_list_view
 from alongside.sharing.models import Part
 from alongside.sharing.presenters import RecordNavigation
 from alongside.supervision import coverage, presenters, queries, services
@@ -47,10 +48,8 @@ from alongside.supervision.access import (
     SUPERVISING,
     coverage_scopes,
     has_oversight,
-    is_staff,
     managed_members,
     may_manage,
-    sees_coverage,
     tree_scopes,
 )
 from alongside.supervision.forms import AgreementForm, EndAgreementForm, SessionForms
@@ -96,7 +95,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.USE_SUPERVISION)
 def agreements(request: HttpRequest) -> HttpResponse:
     """The user's own agreements (as supervisee and as supervisor) and, for team leads,
     supervisors and organisation administrators, those of the people they manage."""
@@ -157,7 +156,7 @@ def _agreement_initial(request: HttpRequest, supervisees: dict[int, str]) -> dic
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.USE_SUPERVISION)
 def new_agreement(request: HttpRequest) -> HttpResponse:
     user = request.user
     supervisees = presenters.people_labels(managed_members(user))
@@ -199,7 +198,7 @@ def new_agreement(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.USE_SUPERVISION)
 def end_agreement(request: HttpRequest, agreement_id: int) -> HttpResponse:
     agreement = get_object_or_404(
         SupervisionAgreement.objects.select_related("supervisee", "supervisor").prefetch_related(
@@ -239,7 +238,7 @@ def end_agreement(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(has_oversight)
+@requires(Permission.OVERSEE_SUPERVISION)
 def tree(request: HttpRequest) -> HttpResponse:
     """Who supervises whom, from the top: for a team, an organisation or the place."""
     teams, organisations = tree_scopes(request.user)
@@ -293,7 +292,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(sees_coverage)
+@requires(Permission.SEE_SUPERVISION_COVERAGE)
 def coverage_page(request: HttpRequest) -> HttpResponse:
     """Supervision coverage today for a team, an organisation or the place: the share of
     supervisees supervised within their agreement, meta-supervision of supervisors, the split by
@@ -335,7 +334,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(is_staff)
+@requires(Permission.USE_SUPERVISION)
 def sessions(request: HttpRequest) -> HttpResponse:
     """Sessions the user led or attended, newest first."""
     user = request.user
@@ -397,8 +396,7 @@ def _posted_cases(forms: SessionForms) -> tuple[dict[int, Episode], dict[int, Us
     return Episode.objects.in_bulk(episode_ids), User.objects.in_bulk(user_ids)
 
 
-@no_person_data
-@user_passes_or_403(is_staff)
+@person_list(Permission.USE_SUPERVISION)
 def new_session(request: HttpRequest) -> HttpResponse:
     """Record a session: the supervisor is the user; attendees from their current supervisees;
     people discussed from the attendees' caseloads (prefilled from the caseload review's
@@ -491,8 +489,7 @@ def _opened(request: HttpRequest, discussions: list[CaseDiscussion], attended: b
     return shown
 
 
-@no_person_data
-@user_passes_or_403(is_staff)
+@person_list(Permission.USE_SUPERVISION)
 def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
     user = request.user
     session = _session_for(user, session_id)
@@ -533,8 +530,8 @@ def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @no_person_data
+@requires(Permission.USE_SUPERVISION)
 @require_POST
-@user_passes_or_403(is_staff)
 def complete_action(request: HttpRequest, action_id: int) -> HttpResponse:
     user = request.user
     action = get_object_or_404(
@@ -553,8 +550,7 @@ def complete_action(request: HttpRequest, action_id: int) -> HttpResponse:
 # --- Caseload review --------------------------------------------------------------------------
 
 
-@no_person_data
-@user_passes_or_403(is_staff)
+@person_list(Permission.USE_SUPERVISION)
 def review(request: HttpRequest) -> HttpResponse:
     """Each current supervisee's caseload with the signals that call for a discussion; the
     cases ticked go to the session form."""

@@ -24,32 +24,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from alongside.core import formats
-from alongside.core.access import no_person_data, user_passes_or_403
+from alongside.core.access import no_person_data, requires
 from alongside.organisations.models import Locality, Membership, Organisation, Role, Team
+from alongside.organisations.permissions import Permission, has_permission
 from alongside.sharing import policy
-from alongside.sharing.access import record_list_view
+from alongside.sharing.access import person_list, record_list_view
 from alongside.workforce import forms, presenters, queries, services
 from alongside.workforce.models import Vacancy
-
-PLACE_ROLES = (Role.ANALYST, Role.ORG_ADMIN)
 
 
 def sees_place(user: Any) -> bool:
     """Analysts (commissioners), organisation administrators and system administrators."""
-    if user.is_superuser:
-        return True
-    return Membership.objects.active().filter(user=user, role__in=PLACE_ROLES).exists()
+    return has_permission(user, Permission.SEE_PLACE_WORKFORCE)
 
 
 def leads(user: Any, team: Team) -> bool:
     return Membership.objects.active().filter(user=user, team=team, role=Role.TEAM_LEAD).exists()
-
-
-def sees_a_team(user: Any) -> bool:
-    return (
-        sees_place(user)
-        or Membership.objects.active().filter(user=user, role=Role.TEAM_LEAD).exists()
-    )
 
 
 def _team(request: HttpRequest, team_id: int, *, change: bool = False) -> Team:
@@ -72,8 +62,7 @@ def _members(team: Team) -> QuerySet[Membership]:
 # --- The team's page -----------------------------------------------------------------------------
 
 
-@no_person_data
-@user_passes_or_403(sees_a_team)
+@person_list(Permission.SEE_TEAM_WORKFORCE)
 def team(request: HttpRequest, team_id: int) -> HttpResponse:
     """A team's people in post, WTE, vacancies, caseload per WTE and its trend, and who lacks
     training their role requires (or has it expiring within 60 days)."""
@@ -162,7 +151,7 @@ def _place_teams() -> QuerySet[Team]:
 
 
 @no_person_data
-@user_passes_or_403(sees_place)
+@requires(Permission.SEE_PLACE_WORKFORCE)
 def place(request: HttpRequest) -> HttpResponse:
     """The place's workforce: by organisation, team, role and locality, and its trend."""
     work = queries.Workforce(_place_teams())
@@ -249,7 +238,7 @@ def _org_ids(work: queries.Workforce) -> list[int]:
 
 
 @no_person_data
-@user_passes_or_403(sees_place)
+@requires(Permission.SEE_PLACE_WORKFORCE)
 def commissioners(request: HttpRequest) -> HttpResponse:
     """NHS and VCSE side by side: people, WTE, vacancies and caseload per WTE, and the trend."""
     work = queries.Workforce(_place_teams())
@@ -323,7 +312,7 @@ def _post(request: HttpRequest) -> Any:
 
 
 @no_person_data
-@user_passes_or_403(sees_a_team)
+@requires(Permission.SEE_TEAM_WORKFORCE)
 def training_new(request: HttpRequest, team_id: int) -> HttpResponse:
     """Record a training completion for someone in the team."""
     team = _team(request, team_id, change=True)
@@ -346,7 +335,7 @@ def training_new(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(sees_a_team)
+@requires(Permission.SEE_TEAM_WORKFORCE)
 def wte(request: HttpRequest, team_id: int) -> HttpResponse:
     """Set the whole-time equivalent of a post in the team."""
     team = _team(request, team_id, change=True)
@@ -369,7 +358,7 @@ def wte(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(sees_a_team)
+@requires(Permission.SEE_TEAM_WORKFORCE)
 def vacancy_new(request: HttpRequest, team_id: int) -> HttpResponse:
     """Record a vacant post in the team."""
     team = _team(request, team_id, change=True)
@@ -392,7 +381,7 @@ def vacancy_new(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @no_person_data
-@user_passes_or_403(sees_a_team)
+@requires(Permission.SEE_TEAM_WORKFORCE)
 def vacancy_filled(request: HttpRequest, team_id: int, vacancy_id: int) -> HttpResponse:
     """Record that a vacancy was filled."""
     team = _team(request, team_id, change=True)

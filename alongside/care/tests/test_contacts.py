@@ -281,7 +281,12 @@ def test_the_person_reads_only_the_notes_shared_with_them(client, episode, worke
     episode.person.user = person_user
     episode.person.save()
     client.force_login(person_user)
-    response = client.get(url("care:contacts", episode))
+    # The staff page is not the person's door, whatever the policy would grant them.
+    assert client.get(url("care:contacts", episode)).status_code == 404
+    event = AccessEvent.objects.filter(user=person_user).latest("id")
+    assert (event.basis, event.allowed) == (Basis.NONE, False)
+    # Their appointments in the portal show the notes shared with them, and no other.
+    response = client.get(reverse("portal:appointments"))
     event = AccessEvent.objects.filter(user=person_user).latest("id")
     assert event.basis == Basis.SELF
     body = response.content.decode()

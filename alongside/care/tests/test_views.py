@@ -118,11 +118,15 @@ def test_the_person_prints_their_own_discharge_summary(client, episode):
     episode.person.user = person_user
     episode.person.save()
     client.force_login(person_user)
-    response = client.get(url("care:discharge-summary", episode))
+    # The person's door is the portal; the staff page about their record is not theirs.
+    assert client.get(url("care:discharge-summary", episode)).status_code == 404
+    assert "discharge summary" in client.get(reverse("portal:appointments")).content.decode()
+    response = client.get(reverse("portal:discharge-summary"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "You reached your goals." in body
     assert "OFFICIAL-SENSITIVE" in body
+    assert "Back to your appointments" in body
 
 
 def test_the_caseload_links_to_the_team_caseloads_of_a_lead(client, episode):

@@ -111,6 +111,8 @@ def test_every_coproduction_page_declares_what_it_reaches():
     # The person's voice in their care is part of their record; nothing else reaches one.
     voice = "coproduction/people/<int:person_id>/voice/"
     assert routes.pop(voice) == "person_data"
+    # Linking an expert to their own record finds the record through the policy: a list of one.
+    assert routes.pop("coproduction/experts/<int:expert_id>/link/") == "person_list"
     assert set(routes.values()) == {"no_person_data"}
 
 

@@ -30,7 +30,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from alongside.core.access import no_person_data
+from alongside.core.access import no_person_data, public
 from alongside.referrals import services
 from alongside.referrals.self_referral import limits, steps
 from alongside.referrals.self_referral.forms import MINIMUM_AGE, SendForm
@@ -69,6 +69,7 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 
 @no_person_data
+@public
 @journey_page
 def start(request: HttpRequest) -> HttpResponse:
     return render(
@@ -83,6 +84,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
+@public
 @journey_page
 def question(request: HttpRequest, step: str) -> HttpResponse:
     """One question page: show the answers given so far, keep new ones, go on."""
@@ -111,6 +113,7 @@ def question(request: HttpRequest, step: str) -> HttpResponse:
 
 
 @no_person_data
+@public
 @journey_page
 def consent_needed(request: HttpRequest) -> HttpResponse:
     return render(
@@ -121,6 +124,7 @@ def consent_needed(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
+@public
 @journey_page
 def check(request: HttpRequest) -> HttpResponse:
     """Check your answers, and send them."""
@@ -170,6 +174,7 @@ def check(request: HttpRequest) -> HttpResponse:
 
 
 @no_person_data
+@public
 @journey_page
 def sent(request: HttpRequest) -> HttpResponse:
     done = finished(request.session)
