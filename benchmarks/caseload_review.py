@@ -210,6 +210,7 @@ class _Place:
         from alongside.accounts.models import User
         from alongside.organisations.models import (
             Membership,
+            MembershipStatus,
             Organisation,
             OrganisationKind,
             Role,
@@ -256,7 +257,13 @@ class _Place:
                 for n in range(SUPERVISEES + 1)
             )
             Membership.objects.bulk_create(
-                Membership(user=u, team=self.team, role=role, started_on=since)
+                Membership(
+                    user=u,
+                    team=self.team,
+                    role=role,
+                    started_on=since,
+                    status=MembershipStatus.APPROVED,
+                )
                 for u, role in [
                     (supervisor, Role.SUPERVISOR),
                     *((u, Role.PRACTITIONER) for u in workers),

@@ -55,6 +55,7 @@ class _Place:
         from alongside.accounts.models import User
         from alongside.organisations.models import (
             Membership,
+            MembershipStatus,
             Organisation,
             OrganisationKind,
             Role,
@@ -81,16 +82,34 @@ class _Place:
         self.lead = users[0]
         since = dt.date(2023, 1, 1)
         memberships = [
-            Membership(user=self.lead, team=self.team, role=Role.TEAM_LEAD, started_on=since)
+            Membership(
+                user=self.lead,
+                team=self.team,
+                role=Role.TEAM_LEAD,
+                started_on=since,
+                status=MembershipStatus.APPROVED,
+            )
         ]
         team_workers = [users[1], users[2], users[3]]
         others = users[4:]
         memberships += [
-            Membership(user=u, team=self.team, role=Role.PRACTITIONER, started_on=since)
+            Membership(
+                user=u,
+                team=self.team,
+                role=Role.PRACTITIONER,
+                started_on=since,
+                status=MembershipStatus.APPROVED,
+            )
             for u in team_workers
         ]
         memberships += [
-            Membership(user=u, team=teams[1 + n // 2], role=Role.PRACTITIONER, started_on=since)
+            Membership(
+                user=u,
+                team=teams[1 + n // 2],
+                role=Role.PRACTITIONER,
+                started_on=since,
+                status=MembershipStatus.APPROVED,
+            )
             for n, u in enumerate(others)
         ]
         Membership.objects.bulk_create(memberships)

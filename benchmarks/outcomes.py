@@ -114,6 +114,7 @@ class _Place:
         from alongside.accounts.models import User
         from alongside.organisations.models import (
             Membership,
+            MembershipStatus,
             Organisation,
             OrganisationKind,
             Role,
@@ -135,7 +136,11 @@ class _Place:
         )
         Membership.objects.bulk_create(
             Membership(
-                user=u, team=self.team, role=Role.PRACTITIONER, started_on=dt.date(2020, 1, 1)
+                user=u,
+                team=self.team,
+                role=Role.PRACTITIONER,
+                started_on=dt.date(2020, 1, 1),
+                status=MembershipStatus.APPROVED,
             )
             for u in (self.worker, others)
         )

@@ -70,6 +70,10 @@ SESSION_LINK = {
 }
 AGREEMENTS_LINK = {"href": reverse_lazy("supervision:agreements"), "text": "Supervision agreements"}
 TREE_LINK = {"href": reverse_lazy("supervision:tree"), "text": "Who supervises whom"}
+APPROVALS_LINK = {
+    "href": reverse_lazy("organisations:waiting-memberships"),
+    "text": "Memberships waiting for approval",
+}
 
 #: Roles with a section of their own, one per membership (analyst and organisation administrator
 #: sections are made once each, below); any other role gets a plain summary.
@@ -339,6 +343,7 @@ class HomePresenter:
             figures=[Figure("Break-glass access to review", formats.number(waiting))],
             links=[
                 {"href": reverse("sharing:privacy"), "text": "Review access and search the audit"},
+                APPROVALS_LINK,
                 INSIGHTS_LINK,
             ],
         )
@@ -539,7 +544,14 @@ class HomePresenter:
             ),
             tables=[Table(f"Teams of {organisation.name}", head, rows)] if rows else [],
             empty_text="" if rows else "This organisation has no teams yet.",
-            links=[DIRECTORY_LINK, INSIGHTS_LINK, WORKFORCE_LINK, AGREEMENTS_LINK, TREE_LINK],
+            links=[
+                DIRECTORY_LINK,
+                APPROVALS_LINK,
+                INSIGHTS_LINK,
+                WORKFORCE_LINK,
+                AGREEMENTS_LINK,
+                TREE_LINK,
+            ],
         )
 
     def system_admin(self) -> Section:
@@ -569,6 +581,7 @@ class HomePresenter:
             ],
             links=[
                 {"href": reverse("organisations:list"), "text": "Manage organisations"},
+                APPROVALS_LINK,
                 DIRECTORY_LINK,
                 {"href": reverse("admin:index"), "text": "Open the Django administration site"},
             ],

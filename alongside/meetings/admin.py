@@ -1,7 +1,9 @@
-"""The meetings in the admin: to look up a meeting and who attended, read only.
+"""The meetings in the admin: to look up a meeting and which staff attended, read only.
 
 Agendas are left out: they name people, and people's records are reached only through the
-sharing module. Meetings are scheduled and changed on the meeting pages, through the services.
+sharing module. So are the meeting's notes (free text that may name someone) and the names of
+guests without an account (a guest may be a carer or the person themself). Meetings are
+scheduled and changed on the meeting pages, through the services.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from alongside.meetings.models import Attendee, LocalityMeeting
+from alongside.meetings.models import LocalityMeeting
 
 
 class ReadOnly:
@@ -26,19 +28,13 @@ class ReadOnly:
         return False
 
 
-class AttendeeInline(ReadOnly, admin.TabularInline):
-    model = Attendee
-    fields = ("name", "organisation", "role", "user")
-    extra = 0
-
-
 @admin.register(LocalityMeeting)
 class LocalityMeetingAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("starts_at", "locality", "place", "chair", "item_count")
     list_filter = ("locality",)
     date_hierarchy = "starts_at"
-    fields = ("locality", "starts_at", "place", "chair", "notes", "created_by", "created_at")
-    inlines = [AttendeeInline]
+    fields = ("locality", "starts_at", "place", "chair", "attendees", "created_by", "created_at")
+    readonly_fields = ("attendees",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LocalityMeeting]:
         return (
@@ -47,6 +43,15 @@ class LocalityMeetingAdmin(ReadOnly, admin.ModelAdmin):
             .select_related("locality", "chair")
             .annotate(item_count=Count("agenda_items"))
         )
+
+    @admin.display(description="attendees")
+    def attendees(self, obj: LocalityMeeting) -> str:
+        staff = [a for a in obj.attendees.select_related("user", "organisation") if a.user_id]
+        guests = obj.attendees.filter(user__isnull=True).count()
+        names = [f"{a.user.display_name} ({a.organisation.name})" for a in staff]
+        if guests:
+            names.append(f"{guests} guest{'s' if guests > 1 else ''} without an account")
+        return "; ".join(names) or "None recorded"
 
     @admin.display(description="agenda items", ordering="item_count")
     def item_count(self, obj: LocalityMeeting) -> int:

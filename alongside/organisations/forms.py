@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from alongside.core.forms import NhsModelForm, RadioSelect, Select
+from alongside.core.forms import NhsForm, NhsModelForm, RadioSelect, Select, Textarea
 from alongside.organisations.models import Organisation, OrganisationKind
 
 
@@ -54,3 +54,29 @@ class OrganisationForm(NhsModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["kind"].choices = OrganisationKind.choices
+
+
+class MembershipDecisionForm(NhsForm):
+    """Approve or refuse a membership waiting for approval."""
+
+    decision = forms.ChoiceField(
+        choices=[
+            ("approve", "Approve: the role is in force from now"),
+            ("refuse", "Refuse: the role is never in force"),
+        ],
+        label="Your decision",
+        widget=RadioSelect,
+        error_messages={"required": "Select whether to approve or refuse the membership"},
+    )
+    reason = forms.CharField(
+        label="Why it is refused",
+        required=False,
+        widget=Textarea,
+        help_text="Needed if you refuse it. The person who asked for it will see this.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("decision") == "refuse" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Enter why the membership is refused")
+        return cleaned

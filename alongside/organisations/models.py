@@ -5,9 +5,13 @@ The base of the pathway: every other app refers to these, and these refer to not
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from alongside.core.validators import validate_ods_code
 
@@ -186,13 +190,40 @@ class Role(models.TextChoices):
     PRIVACY_LEAD = "privacy_lead", "Privacy lead (Caldicott guardian)"
 
 
+class MembershipStatus(models.TextChoices):
+    """Whether a membership is in force. One asked for waits for a second person's approval and
+    grants nothing until then; a refused one never grants anything."""
+
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
 class MembershipQuerySet(models.QuerySet):
+    def approved(self) -> MembershipQuerySet:
+        """Memberships that were approved, whether or not they have ended since."""
+        return self.filter(status=MembershipStatus.APPROVED)
+
     def active(self) -> MembershipQuerySet:
-        return self.filter(ended_on__isnull=True)
+        """Memberships in force: approved and not ended. Every role check reads these."""
+        return self.approved().filter(ended_on__isnull=True)
+
+    def pending(self) -> MembershipQuerySet:
+        return self.filter(status=MembershipStatus.PENDING)
 
 
+_DECIDED = models.Q(decided_by__isnull=False)
+
+
+@pghistory.track()
 class Membership(models.Model):
-    """A user's role in a team. A user may hold several (a team lead who also supervises)."""
+    """A user's role in a team. A user may hold several (a team lead who also supervises).
+
+    Made through ``organisations.services``: whoever asks for it (``created_by``) cannot approve
+    it, nor can its member (``decided_by`` is someone else; the database refuses otherwise). A
+    membership with no maker recorded was made before approvals were kept, or by the synthetic
+    data generator. Every insert and update is kept in the history table by the database.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -202,6 +233,28 @@ class Membership(models.Model):
     job_title = models.CharField(max_length=120, blank=True)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who asked for the membership.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who approved or refused it.",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -210,7 +263,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "team", "role"],
-                condition=models.Q(ended_on__isnull=True),
+                condition=models.Q(ended_on__isnull=True) & ~models.Q(status="refused"),
                 name="membership_unique_active_role",
                 violation_error_message="This person already has this role in this team.",
             ),
@@ -223,7 +276,62 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="membership_role_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MembershipStatus.values),
+                name="membership_status_valid",
+            ),
+            # The two-person rule: neither the member nor whoever asked decides.
+            models.CheckConstraint(
+                condition=~_DECIDED | ~models.Q(decided_by=models.F("user")),
+                name="membership_not_decided_by_its_member",
+                violation_error_message="No one can approve their own membership.",
+            ),
+            models.CheckConstraint(
+                condition=~_DECIDED
+                | models.Q(created_by__isnull=True)
+                | ~models.Q(decided_by=models.F("created_by")),
+                name="membership_not_decided_by_its_maker",
+                violation_error_message="A membership must be approved by someone other "
+                "than the person who asked for it.",
+            ),
+            # A membership someone asked for is approved only by a named second person.
+            models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | models.Q(created_by__isnull=True)
+                | _DECIDED,
+                name="membership_approved_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="pending")
+                | models.Q(decided_by__isnull=True, decided_at__isnull=True),
+                name="membership_pending_undecided",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="refused")
+                | models.Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="membership_refusal_decided",
+            ),
+            models.CheckConstraint(
+                condition=~_DECIDED | models.Q(decided_at__isnull=False),
+                name="membership_decision_dated",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(status="approved"),
+                name="membership_ended_only_if_approved",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()}, {self.team}"
+
+    def clean(self) -> None:
+        # A person's own portal account never holds a staff role.
+        accounts = get_user_model().objects.filter(pk=self.user_id, person__isnull=False)
+        if self.user_id and accounts.exists():
+            raise ValidationError(
+                {"user": "This is a person's own portal account: it cannot have a staff role."}
+            )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == MembershipStatus.PENDING

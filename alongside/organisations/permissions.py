@@ -41,6 +41,7 @@ class Permission(StrEnum):
     MANAGE_DIRECTORY = "manage_directory", "Manage the service directory"
     REVIEW_PRIVACY = "review_privacy", "Review access, break-glass and subject access requests"
     ADMINISTER_ORGANISATIONS = "administer_organisations", "Add and change organisations"
+    DECIDE_MEMBERSHIPS = "decide_memberships", "Approve or refuse memberships others asked for"
 
     def __new__(cls, value: str, label: str = "") -> Permission:
         member = str.__new__(cls, value)
@@ -89,8 +90,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         P.SEE_TEAM_WORKFORCE,
         P.SEE_PLACE_WORKFORCE,
         P.MANAGE_DIRECTORY,
+        P.DECIDE_MEMBERSHIPS,
     },
-    Role.PRIVACY_LEAD: _EVERY_STAFF_ROLE | {P.SEE_DASHBOARDS, P.REVIEW_PRIVACY},
+    Role.PRIVACY_LEAD: _EVERY_STAFF_ROLE
+    | {P.SEE_DASHBOARDS, P.REVIEW_PRIVACY, P.DECIDE_MEMBERSHIPS},
     PERSON: frozenset({P.USE_ACCOUNT, P.USE_PORTAL}),
     SYSTEM_ADMIN: _EVERY_STAFF_ROLE
     | {
@@ -100,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         P.SEE_PLACE_WORKFORCE,
         P.MANAGE_DIRECTORY,
         P.ADMINISTER_ORGANISATIONS,
+        P.DECIDE_MEMBERSHIPS,
     },
 }
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from alongside.accounts.models import User
-from alongside.organisations.models import Membership, Organisation, Team
+from alongside.organisations import access
+from alongside.organisations.models import Membership, MembershipStatus, Organisation, Team
 
 
 def active_memberships(user: User) -> QuerySet[Membership]:
@@ -57,7 +59,8 @@ def teams_with_member_counts(organisation_ids: Iterable[int]) -> QuerySet[Team]:
         .annotate(
             member_count=Count(
                 "memberships__user",
-                filter=Q(memberships__ended_on__isnull=True),
+                filter=Q(memberships__status=MembershipStatus.APPROVED)
+                & Q(memberships__ended_on__isnull=True),
                 distinct=True,
             )
         )
@@ -83,3 +86,55 @@ def system_administrators() -> QuerySet[User]:
     return User.objects.filter(is_active=True, is_superuser=True).order_by(
         "last_name", "first_name", "username"
     )
+
+
+def waiting_memberships(user: User) -> QuerySet[Membership]:
+    """The memberships waiting for approval that ``user`` sees on the approvals page, oldest
+    request first, with who they are for and who asked."""
+    return (
+        access.memberships_to_decide(user)
+        .select_related("user", "team__organisation", "created_by")
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    """One row of a membership's history: when, by whom (if known), and what changed."""
+
+    at: Any
+    by: User | None
+    what: str
+    changes: dict[str, list[Any]]
+
+
+def membership_history(membership: Membership) -> list[MembershipChange]:
+    """Every insert and update of the membership as the database's history triggers stored it,
+    oldest first: made, approved or refused, changed, ended."""
+    import pghistory.models
+
+    events = pghistory.models.MiddlewareEvents.objects.tracks(membership).order_by(
+        "pgh_created_at", "pgh_id"
+    )
+    rows = []
+    for event in events:
+        diff = event.pgh_diff or {}
+        rows.append(
+            MembershipChange(
+                at=event.pgh_created_at,
+                by=event.user,
+                what=_history_label(event.pgh_label, event.pgh_data, diff),
+                changes=diff,
+            )
+        )
+    return rows
+
+
+def _history_label(label: str, data: dict[str, Any], diff: dict[str, list[Any]]) -> str:
+    if label == "insert":
+        return "Asked for" if data.get("status") == "pending" else "Made"
+    if "status" in diff:
+        return {"approved": "Approved", "refused": "Refused"}.get(diff["status"][1], "Changed")
+    if "ended_on" in diff and diff["ended_on"][1] is not None:
+        return "Ended"
+    return "Changed"

@@ -1,19 +1,24 @@
-"""System administrators' pages for organisations: list, add, change."""
+"""System administrators' pages for organisations (list, add, change), and the approvals page
+where a second person approves or refuses the memberships others asked for."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from alongside.core.access import no_person_data, requires
-from alongside.organisations import queries, services
-from alongside.organisations.forms import OrganisationForm
+from alongside.organisations import access, queries, services
+from alongside.organisations.forms import MembershipDecisionForm, OrganisationForm
 from alongside.organisations.models import Organisation
 from alongside.organisations.permissions import Permission
-from alongside.organisations.presenters import OrganisationListPresenter
+from alongside.organisations.presenters import (
+    OrganisationListPresenter,
+    WaitingMembershipsPresenter,
+    membership_summary,
+)
 
 
 @no_person_data
@@ -75,5 +80,62 @@ def _form_page(
             "button": button,
             "page_has_errors": bool(form.errors),
             "back_link": {"href": reverse("organisations:list"), "text": "Back to organisations"},
+        },
+    )
+
+
+# --- Memberships waiting for approval ----------------------------------------------------------
+
+
+@no_person_data
+@requires(Permission.DECIDE_MEMBERSHIPS)
+def waiting_memberships(request: HttpRequest) -> HttpResponse:
+    presenter = WaitingMembershipsPresenter(
+        queries.waiting_memberships(request.user), viewer=request.user
+    )
+    return render(
+        request,
+        "organisations/waiting_memberships.jinja",
+        {"page": presenter, "back_link": {"href": reverse("home"), "text": "Home"}},
+    )
+
+
+@no_person_data
+@requires(Permission.DECIDE_MEMBERSHIPS)
+def decide_membership(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(queries.waiting_memberships(request.user), pk=pk)
+    may_decide = access.may_decide(request.user, membership)
+    form = MembershipDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not may_decide:
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                services.approve_membership(membership=membership, by=request.user)
+                done = "Membership approved"
+            else:
+                services.refuse_membership(
+                    membership=membership, by=request.user, reason=form.cleaned_data["reason"]
+                )
+                done = "Membership refused"
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, done)
+            return redirect("organisations:waiting-memberships")
+    return render(
+        request,
+        "organisations/decide_membership.jinja",
+        {
+            "membership": membership,
+            "summary": membership_summary(membership),
+            "may_decide": may_decide,
+            "is_theirs": request.user.pk == membership.user_id,
+            "form": form,
+            "page_has_errors": bool(form.errors),
+            "back_link": {
+                "href": reverse("organisations:waiting-memberships"),
+                "text": "Back to memberships waiting for approval",
+            },
         },
     )

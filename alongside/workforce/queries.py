@@ -392,7 +392,8 @@ class Workforce:
         }
         ids = list(self.teams)
         memberships = (
-            Membership.objects.filter(team_id__in=ids, started_on__lte=self.today)
+            Membership.objects.approved()
+            .filter(team_id__in=ids, started_on__lte=self.today)
             .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=window_start.date()))
             .select_related("user", "post")
             .order_by("user__last_name", "user__first_name", "id")

@@ -13,6 +13,7 @@ from alongside.accounts.models import User
 from alongside.organisations.models import (
     Locality,
     Membership,
+    MembershipStatus,
     Organisation,
     OrganisationKind,
     Role,
@@ -75,6 +76,9 @@ class TeamFactory(DjangoModelFactory):
 
 
 class MembershipFactory(DjangoModelFactory):
+    """An approved membership with no maker recorded, as the demo load makes them. A test of
+    the approval step asks through ``organisations.services`` instead."""
+
     class Meta:
         model = Membership
 
@@ -83,3 +87,4 @@ class MembershipFactory(DjangoModelFactory):
     role = Role.PRACTITIONER
     job_title = "Mental health practitioner"
     started_on = dt.date(2024, 4, 1)
+    status = MembershipStatus.APPROVED

@@ -31,7 +31,6 @@ def admin_client(client):
         "organisations_team",
         "organisations_membership",
         "places_postcode",
-        "people_person",
     ],
 )
 def test_every_list_and_add_page_opens(admin_client, model):

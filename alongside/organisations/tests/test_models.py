@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from alongside.accounts.models import User
 from alongside.organisations.models import Membership, Organisation, Role, Team, TeamType
-from alongside.organisations.services import add_membership, create_organisation
+from alongside.organisations.services import create_organisation, request_membership
 
 pytestmark = pytest.mark.django_db
 
@@ -61,10 +61,11 @@ def test_a_role_is_held_once_per_team_while_active():
         organisation=org, name="CMHT", team_type=TeamType.COMMUNITY_MENTAL_HEALTH
     )
     user = User.objects.create_user(username="kw", password="a long password 1")
-    add_membership(user=user, team=team, role=Role.PRACTITIONER)
-    add_membership(user=user, team=team, role=Role.SUPERVISOR)
+    admin = User.objects.create_user(username="admin", password="x", is_superuser=True)
+    request_membership(user=user, team=team, role=Role.PRACTITIONER, by=admin)
+    request_membership(user=user, team=team, role=Role.SUPERVISOR, by=admin)
     with pytest.raises(ValidationError, match="already has this role"):
-        add_membership(user=user, team=team, role=Role.PRACTITIONER)
+        request_membership(user=user, team=team, role=Role.PRACTITIONER, by=admin)
     assert Membership.objects.count() == 2
 
 

@@ -83,6 +83,9 @@ SHOULD_OPEN: dict[str, set[str]] = {
     "directory:reviewed": {Role.ORG_ADMIN, SYSTEM_ADMIN},
     # Organisations are set up by the system administrator.
     "organisations": {SYSTEM_ADMIN},
+    # Memberships others asked for are approved by a second person.
+    "organisations:waiting-memberships": {SYSTEM_ADMIN, Role.ORG_ADMIN, Role.PRIVACY_LEAD},
+    "organisations:decide-membership": {SYSTEM_ADMIN, Role.ORG_ADMIN, Role.PRIVACY_LEAD},
     # People's records: care staff; a privacy lead sees details and sharing choices, and alone
     # (with the person, in the portal) the audit and the subject access export.
     "people": CARE,
