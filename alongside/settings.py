@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Only GET, HEAD and POST go further; anything else is answered 405, with the headers above.
+    "alongside.core.middleware.AllowedMethodsMiddleware",
     # Who changed a record, and from which page, is stored with each history row.
     "pghistory.middleware.HistoryMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.

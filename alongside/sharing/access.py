@@ -200,8 +200,14 @@ def record_list_view(request: HttpRequest, people: Iterable[Person | int]) -> No
     AccessEvent.objects.bulk_create(rows)
 
 
+# Methods that by definition change nothing (RFC 9110, "safe methods"): never a change. Only
+# GET, HEAD and POST reach a view at all (core.middleware.AllowedMethodsMiddleware).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
 def wanted_action(request: HttpRequest, action: Action) -> Action:
-    if action == Action.EXPORT or request.method not in {"GET", "HEAD"}:
+    """What a request to a view declared with ``action`` does: a safe method is a look."""
+    if action == Action.EXPORT or request.method not in SAFE_METHODS:
         return action
     return Action.VIEW
 
@@ -209,9 +215,9 @@ def wanted_action(request: HttpRequest, action: Action) -> Action:
 def person_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View], View]:
     """For a view whose URL names a person (``person_id``). The view gets ``access`` instead.
 
-    GET (and HEAD) is a look at ``part``; any other method is ``action`` (``CHANGE`` for a form
-    that saves), and runs in one transaction with its audit row. An ``EXPORT`` view is an export
-    whatever the method.
+    GET (and HEAD) is a look at ``part``; POST is ``action`` (``CHANGE`` for a form that saves),
+    and runs in one transaction with its audit row (no other method gets this far). An ``EXPORT``
+    view is an export whatever the method.
     """
 
     def decorator(view: View) -> View:
