@@ -22,7 +22,7 @@ from pathlib import Path
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from alongside.core import embedded_db
+from alongside.core import addresses, embedded_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -264,6 +264,7 @@ ALONGSIDE_COPRODUCTION_REVIEW_MONTHS = int(
 #                              password only)
 #   ALONGSIDE_SESSION_MINUTES  minutes without a request before signing out (default 30)
 #   ALONGSIDE_LOCKOUT_MINUTES  how long sign-in stays locked after 5 failures (default 15)
+#   ALONGSIDE_TRUSTED_PROXIES  the reverse proxies whose X-Forwarded-For is believed (below)
 #   ALONGSIDE_SSL_REDIRECT     ``0`` to leave HTTP-to-HTTPS redirects to the proxy (production)
 #   ALONGSIDE_EMAIL_BACKEND    Django email backend for sign-in codes and invitations (console
 #                              in the demo, SMTP in production); ALONGSIDE_FROM_EMAIL the sender
@@ -278,8 +279,21 @@ ALONGSIDE_REQUIRE_2FA = PRODUCTION or _flag("ALONGSIDE_REQUIRE_2FA")
 OTP_TOTP_ISSUER = "Alongside"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
 
+# The reverse proxies in front of the app, as addresses or CIDR ranges separated by commas
+# (``ALONGSIDE_TRUSTED_PROXIES=10.0.0.0/8,192.0.2.7``). The client's address is read from
+# X-Forwarded-For only when the request comes from one of them, and then as the right-most
+# address that is not one of them (core.addresses); otherwise it is the connecting address.
+# None by default: a header anyone can send is never believed unless a proxy is named here.
+ALONGSIDE_TRUSTED_PROXIES = [
+    entry.strip()
+    for entry in os.environ.get("ALONGSIDE_TRUSTED_PROXIES", "").split(",")
+    if entry.strip()
+]
+addresses.parse_networks(ALONGSIDE_TRUSTED_PROXIES)  # a mistyped entry stops the start
+
 # Lockout (django-axes): 5 failed sign-ins (wrong password or two-factor code) for one username
-# from one address lock it for 15 minutes. Axes masks the password, the code and the fields
+# from one address lock it for 15 minutes; the same username from another address, or another
+# username from the same address, is not locked. Axes masks the password, the code and the fields
 # below in what it logs and stores.
 AUTHENTICATION_BACKENDS = [
     "alongside.accounts.backends.LockoutBackend",
@@ -290,6 +304,8 @@ AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("ALONGSIDE_LOCKOUT_
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "alongside.accounts.lockout.locked_out"
+# The client's address, for the lockout as for the audit: read through the trusted proxies below.
+AXES_CLIENT_IP_CALLABLE = "alongside.core.addresses.client_address"
 AXES_SENSITIVE_PARAMETERS = [
     "username",
     "ip_address",

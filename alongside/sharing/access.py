@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from alongside.accounts.models import User
+from alongside.core import addresses
 from alongside.core.access import declaration, no_person_data
 from alongside.people.models import Person
 from alongside.sharing import audit, policy
@@ -65,8 +66,8 @@ class Access:
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The address the request came from (the proxy's view of it when behind one)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from, read through the site's trusted proxies."""
+    return addresses.client_address(request)
 
 
 def _route(request: HttpRequest) -> str:
