@@ -382,10 +382,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Logs: the development server's request lines lose their query strings (which could hold a
-# search for a name); Django's own request logging already gives the path alone.
+# search for a name); Django's own request logging already gives the path alone. On every
+# handler, a path that carries a secret (a route with ``<secret:…>``, the portal invitation's
+# token) is written with ``…`` in its place.
 LOGGING.setdefault("filters", {})["no_query_strings"] = {
     "()": "alongside.core.logs.DropQueryStrings"
 }
+LOGGING["filters"]["no_secrets"] = {"()": "alongside.core.logs.RedactSecrets"}
+LOGGING["handlers"]["console"]["filters"] = ["no_secrets"]
 LOGGING.setdefault("formatters", {})["django.server"] = {
     "()": "django.utils.log.ServerFormatter",
     "format": "[{server_time}] {message}",
@@ -395,7 +399,7 @@ LOGGING["handlers"]["django.server"] = {
     "level": "INFO",
     "class": "logging.StreamHandler",
     "formatter": "django.server",
-    "filters": ["no_query_strings"],
+    "filters": ["no_secrets", "no_query_strings"],
 }
 LOGGING["loggers"]["django.server"] = {
     "handlers": ["django.server"],
