@@ -22,7 +22,7 @@ from pathlib import Path
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from alongside.core import embedded_db
+from alongside.core import addresses, embedded_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Only GET, HEAD and POST go further; anything else is answered 405, with the headers above.
+    "alongside.core.middleware.AllowedMethodsMiddleware",
     # Who changed a record, and from which page, is stored with each history row.
     "pghistory.middleware.HistoryMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
@@ -264,6 +266,7 @@ ALONGSIDE_COPRODUCTION_REVIEW_MONTHS = int(
 #                              password only)
 #   ALONGSIDE_SESSION_MINUTES  minutes without a request before signing out (default 30)
 #   ALONGSIDE_LOCKOUT_MINUTES  how long sign-in stays locked after 5 failures (default 15)
+#   ALONGSIDE_TRUSTED_PROXIES  the reverse proxies whose X-Forwarded-For is believed (below)
 #   ALONGSIDE_SSL_REDIRECT     ``0`` to leave HTTP-to-HTTPS redirects to the proxy (production)
 #   ALONGSIDE_EMAIL_BACKEND    Django email backend for sign-in codes and invitations (console
 #                              in the demo, SMTP in production); ALONGSIDE_FROM_EMAIL the sender
@@ -278,8 +281,21 @@ ALONGSIDE_REQUIRE_2FA = PRODUCTION or _flag("ALONGSIDE_REQUIRE_2FA")
 OTP_TOTP_ISSUER = "Alongside"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
 
+# The reverse proxies in front of the app, as addresses or CIDR ranges separated by commas
+# (``ALONGSIDE_TRUSTED_PROXIES=10.0.0.0/8,192.0.2.7``). The client's address is read from
+# X-Forwarded-For only when the request comes from one of them, and then as the right-most
+# address that is not one of them (core.addresses); otherwise it is the connecting address.
+# None by default: a header anyone can send is never believed unless a proxy is named here.
+ALONGSIDE_TRUSTED_PROXIES = [
+    entry.strip()
+    for entry in os.environ.get("ALONGSIDE_TRUSTED_PROXIES", "").split(",")
+    if entry.strip()
+]
+addresses.parse_networks(ALONGSIDE_TRUSTED_PROXIES)  # a mistyped entry stops the start
+
 # Lockout (django-axes): 5 failed sign-ins (wrong password or two-factor code) for one username
-# from one address lock it for 15 minutes. Axes masks the password, the code and the fields
+# from one address lock it for 15 minutes; the same username from another address, or another
+# username from the same address, is not locked. Axes masks the password, the code and the fields
 # below in what it logs and stores.
 AUTHENTICATION_BACKENDS = [
     "alongside.accounts.backends.LockoutBackend",
@@ -290,6 +306,8 @@ AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("ALONGSIDE_LOCKOUT_
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "alongside.accounts.lockout.locked_out"
+# The client's address, for the lockout as for the audit: read through the trusted proxies below.
+AXES_CLIENT_IP_CALLABLE = "alongside.core.addresses.client_address"
 AXES_SENSITIVE_PARAMETERS = [
     "username",
     "ip_address",
@@ -366,10 +384,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Logs: the development server's request lines lose their query strings (which could hold a
-# search for a name); Django's own request logging already gives the path alone.
+# search for a name); Django's own request logging already gives the path alone. On every
+# handler, a path that carries a secret (a route with ``<secret:…>``, the portal invitation's
+# token) is written with ``…`` in its place.
 LOGGING.setdefault("filters", {})["no_query_strings"] = {
     "()": "alongside.core.logs.DropQueryStrings"
 }
+LOGGING["filters"]["no_secrets"] = {"()": "alongside.core.logs.RedactSecrets"}
+LOGGING["handlers"]["console"]["filters"] = ["no_secrets"]
 LOGGING.setdefault("formatters", {})["django.server"] = {
     "()": "django.utils.log.ServerFormatter",
     "format": "[{server_time}] {message}",
@@ -379,7 +401,7 @@ LOGGING["handlers"]["django.server"] = {
     "level": "INFO",
     "class": "logging.StreamHandler",
     "formatter": "django.server",
-    "filters": ["no_query_strings"],
+    "filters": ["no_secrets", "no_query_strings"],
 }
 LOGGING["loggers"]["django.server"] = {
     "handlers": ["django.server"],

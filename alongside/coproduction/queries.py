@@ -8,7 +8,6 @@ lived experience do (power is showing), negative where the experts rate higher.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import defaultdict
@@ -30,6 +29,7 @@ from alongside.coproduction.models import (
     ReviewAction,
     Reward,
 )
+from alongside.core import csv
 from alongside.core.dates import add_months
 from alongside.organisations.models import Alliance, Membership, Organisation, Role, Team
 
@@ -522,16 +522,10 @@ CSV_HEADINGS = [
 ]
 
 
-def _cell(value: object) -> str:
-    """A cell safe to open in a spreadsheet: text that starts like a formula is quoted."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def payments_csv(chosen: PaymentsFilter) -> str:
     """One row per involvement that earns payment or vouchers, then a totals row."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out)
     writer.writerow(CSV_HEADINGS)
     hours = owed = Decimal("0")
     rows = 0
@@ -539,9 +533,9 @@ def payments_csv(chosen: PaymentsFilter) -> str:
         writer.writerow(
             [
                 i.on.isoformat(),
-                _cell(i.expert.full_name),
+                i.expert.full_name,
                 i.expert_id,
-                _cell(i.organisation.name),
+                i.organisation.name,
                 i.get_kind_display(),
                 f"{i.hours:.2f}",
                 f"{i.hourly:.2f}",

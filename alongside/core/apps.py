@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.urls import register_converter
 
 
 class CoreConfig(AppConfig):
     name = "alongside.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from alongside.core.logs import SecretConverter
+
+        # ``<secret:token>`` in a route: a segment that is never written to a log.
+        register_converter(SecretConverter, "secret")

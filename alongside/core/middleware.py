@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 from whitenoise.middleware import WhiteNoiseMiddleware
@@ -68,3 +68,26 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+# The methods Alongside's pages and APIs answer. Forms are sent by POST; nothing takes PUT, PATCH
+# or DELETE, and OPTIONS and TRACE have nothing to tell.
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
+class AllowedMethodsMiddleware:
+    """Answers any other method with 405 before a view runs, so none can be audited as a look
+    or a change at a record, or reach a view that treats it like a GET.
+
+    Goes after the middleware that sets the security headers, so the refusal carries them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method not in ALLOWED_METHODS:
+            return HttpResponseNotAllowed(
+                ALLOWED_METHODS, content=b"Method not allowed\n", content_type="text/plain"
+            )
+        return self.get_response(request)

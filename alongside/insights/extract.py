@@ -23,7 +23,6 @@ table is complete, so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
@@ -42,6 +41,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from alongside.core import csv
 from alongside.insights.engines import MANIFEST
 from alongside.insights.schema import SCHEMA_VERSION, TABLES, Table
 

@@ -44,7 +44,6 @@ then only when it holds nothing but an earlier MHSDS export's files.
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import shutil
 import tempfile
@@ -68,6 +67,7 @@ from alongside.care.models import (
     Contact,
     Outcome,
 )
+from alongside.core import csv
 from alongside.organisations.models import (
     MHSDS_TEAM_TYPE_CODES,
     Organisation,
@@ -864,7 +864,7 @@ def build_month(month: dt.date, *, provider: str | None = None) -> _Month:
 
 def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\r\n")
+        writer = csv.dict_writer(handle, list(columns))
         writer.writeheader()
         writer.writerows(rows)
 

@@ -10,7 +10,6 @@ per cents, as the shares are, before they are drawn or shown.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -21,7 +20,7 @@ from typing import Any
 from django.core.cache import cache
 from django.urls import reverse
 
-from alongside.core import formats
+from alongside.core import csv, formats
 from alongside.insights import metrics
 from alongside.insights.charts import BarChart, Item, LineChart, value_text, wilson
 from alongside.insights.engines import Engine, Row
@@ -340,10 +339,9 @@ class Table:
 
     def csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv.writer(out)
         writer.writerow([c.heading for c in self.columns])
-        for row in self.rows:
-            writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerows(self.rows)
         return out.getvalue()
 
 

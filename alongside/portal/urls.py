@@ -30,7 +30,7 @@ urlpatterns = [
     # The care team invites the person (person_data).
     path("invite/<int:person_id>/", views.invite, name="invite"),
     # Getting in (no_person_data).
-    path("join/<str:token>/", views.join_link, name="join-link"),
+    path("join/<secret:token>/", views.join_link, name="join-link"),
     path("join/", views.join, name="join"),
     path("sign-in/", views.sign_in_help, name="sign-in"),
     path("sign-in/code/", views.code_request, name="sign-in-code"),

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from alongside.accounts.models import User
+from alongside.core import addresses
 from alongside.core.access import declaration, no_person_data
 from alongside.organisations.permissions import Permission
 from alongside.people.models import Person
@@ -67,8 +68,8 @@ class Access:
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The address the request came from (the proxy's view of it when behind one)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from, read through the site's trusted proxies."""
+    return addresses.client_address(request)
 
 
 def _route(request: HttpRequest) -> str:
@@ -226,8 +227,14 @@ def record_list_view(request: HttpRequest, people: Iterable[Person | int]) -> No
     AccessEvent.objects.bulk_create(rows)
 
 
+# Methods that by definition change nothing (RFC 9110, "safe methods"): never a change. Only
+# GET, HEAD and POST reach a view at all (core.middleware.AllowedMethodsMiddleware).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
 def wanted_action(request: HttpRequest, action: Action) -> Action:
-    if action == Action.EXPORT or request.method not in {"GET", "HEAD"}:
+    """What a request to a view declared with ``action`` does: a safe method is a look."""
+    if action == Action.EXPORT or request.method not in SAFE_METHODS:
         return action
     return Action.VIEW
 
@@ -250,9 +257,9 @@ def person_data(
 
     Only users holding one of ``permissions`` may open it (checked by the permission
     middleware, which audits a refusal as a refused look at ``part``); then the policy decides.
-    GET (and HEAD) is a look at ``part``; any other method is ``action`` (``CHANGE`` for a form
-    that saves), and runs in one transaction with its audit row. An ``EXPORT`` view is an export
-    whatever the method.
+    GET (and HEAD) is a look at ``part``; POST is ``action`` (``CHANGE`` for a form that saves),
+    and runs in one transaction with its audit row (no other method gets this far). An ``EXPORT``
+    view is an export whatever the method.
     """
 
     def decorator(view: View) -> View:

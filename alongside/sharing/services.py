@@ -93,13 +93,21 @@ def break_glass_hours() -> int:
 
 
 @transaction.atomic
-def open_break_glass(
-    *, user: User, person: Person, reason: str, ip_address: str | None = None
-) -> BreakGlass:
-    """Open time-limited access to a record the user has no basis for, with a reason.
+def request_break_glass(
+    *, user: User, nhs_number: str, reason: str, ip_address: str | None = None
+) -> BreakGlass | None:
+    """Open time-limited access, with a reason, to the record with this NHS number (already
+    checked and normalised), for someone who has no basis for it.
 
     Only people who work with people may break glass. The access is flagged to the privacy lead
     of the organisation the user acts for, and the person sees it in their portal.
+
+    Whether a record has the number is decided only after the reason has passed, and either way
+    the request is audited before anything is answered: a number with a record opens it (an
+    allowed break-glass look at the person); a number without one is refused, recorded with no
+    person (the number itself is not kept: it is someone the service does not know). Both do the
+    same reads and one audit row each, so the answer to the request says nothing on its own;
+    ``None`` means no record has the number.
     """
     reason = (reason or "").strip()
     if len(reason) < MINIMUM_REASON_LENGTH:
@@ -117,25 +125,28 @@ def open_break_glass(
     )
     if organisation_id is None:
         raise ValidationError("Only staff who work with people can use break-glass access.")
-    opened_at = timezone.now()
-    grant = BreakGlass(
-        user=user,
-        person=person,
-        organisation_id=organisation_id,
-        reason=reason,
-        opened_at=opened_at,
-        expires_at=opened_at + dt.timedelta(hours=break_glass_hours()),
-    )
-    grant.full_clean()
-    grant.save()
+    person = Person.objects.filter(nhs_number=nhs_number).first()
+    grant = None
+    if person is not None:
+        opened_at = timezone.now()
+        grant = BreakGlass(
+            user=user,
+            person=person,
+            organisation_id=organisation_id,
+            reason=reason,
+            opened_at=opened_at,
+            expires_at=opened_at + dt.timedelta(hours=break_glass_hours()),
+        )
+        grant.full_clean()
+        grant.save()
     audit.record(
         user_id=user.pk,
-        person_id=person.pk,
+        person_id=person.pk if person is not None else None,
         organisation_id=organisation_id,
         part=Part.DETAILS,
         action=Action.VIEW,
         basis=Basis.BREAK_GLASS,
-        allowed=True,
+        allowed=person is not None,
         route="sharing:break-glass",
         ip_address=ip_address,
         reason=reason,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("people/<int:person_id>/history/", views.history, name="history"),
     path("people/<int:person_id>/subject-access-export/", views.export, name="export"),
     path("break-glass/", views.break_glass, name="break-glass"),
+    path("break-glass/opened/", views.break_glass_opened, name="break-glass-opened"),
     path("privacy/", views.privacy, name="privacy"),
     path("privacy/break-glass/<int:grant_id>/", views.review_break_glass, name="review"),
 ]

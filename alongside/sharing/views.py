@@ -14,7 +14,6 @@ from django.urls import reverse
 from alongside.core.access import requires
 from alongside.core.validators import normalise_nhs_number
 from alongside.organisations.permissions import Permission
-from alongside.people.models import Person
 from alongside.sharing import queries, services, subject_access
 from alongside.sharing.access import (
     PRIVACY,
@@ -144,10 +143,19 @@ def export(request: HttpRequest, access: Access) -> HttpResponse:
     return response
 
 
+# Where the break-glass form leaves its answer for the page after it: the grant's id, or None
+# when no record has the number.
+BREAK_GLASS_ANSWER = "sharing:break-glass"
+
+
 @no_person_data
 @requires(Permission.WORK_WITH_PEOPLE)
 def break_glass(request: HttpRequest) -> HttpResponse:
-    """Open a record the user has no basis for: NHS number and a reason, nothing to browse."""
+    """Open a record the user has no basis for: NHS number and a reason, nothing to browse.
+
+    A request that passes answers with the same redirect whether or not a record has the
+    number, once it is audited either way; the page after it says which.
+    """
     form = BreakGlassForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,27 +163,18 @@ def break_glass(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error("nhs_number", error)
         else:
-            person = Person.objects.filter(nhs_number=nhs_number).first()
-            if person is None:
-                form.add_error("nhs_number", "No record has this NHS number")
+            try:
+                grant = services.request_break_glass(
+                    user=request.user,
+                    nhs_number=nhs_number,
+                    reason=form.cleaned_data["reason"],
+                    ip_address=client_address(request),
+                )
+            except ValidationError as error:
+                form.add_validation_error(error)
             else:
-                try:
-                    services.open_break_glass(
-                        user=request.user,
-                        person=person,
-                        reason=form.cleaned_data["reason"],
-                        ip_address=client_address(request),
-                    )
-                except ValidationError as error:
-                    form.add_validation_error(error)
-                else:
-                    hours = services.break_glass_hours()
-                    messages.warning(
-                        request,
-                        f"Break-glass access is open for {hours} hours. "
-                        "Your privacy lead has been told.",
-                    )
-                    return redirect("people:record", person_id=person.pk)
+                request.session[BREAK_GLASS_ANSWER] = grant.pk if grant is not None else None
+                return redirect("sharing:break-glass-opened")
     return render(
         request,
         "sharing/break_glass.jinja",
@@ -185,6 +184,31 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             "hours": services.break_glass_hours(),
             "back_link": {"href": reverse("home")},
         },
+    )
+
+
+@no_person_data
+@requires(Permission.WORK_WITH_PEOPLE)
+def break_glass_opened(request: HttpRequest) -> HttpResponse:
+    """The answer to a break-glass request, once, for the one who made it: to the record it
+    opened, or a page saying no record has the number."""
+    if BREAK_GLASS_ANSWER not in request.session:
+        return redirect("sharing:break-glass")
+    grant_id = request.session.pop(BREAK_GLASS_ANSWER)
+    if grant_id is not None:
+        grant = BreakGlass.objects.filter(pk=grant_id, user=request.user).first()
+        if grant is None:
+            return redirect("sharing:break-glass")
+        messages.warning(
+            request,
+            f"Break-glass access is open for {services.break_glass_hours()} hours. "
+            "Your privacy lead has been told.",
+        )
+        return redirect("people:record", person_id=grant.person_id)
+    return render(
+        request,
+        "sharing/break_glass_unmatched.jinja",
+        {"back_link": {"href": reverse("sharing:break-glass")}},
     )
 
 

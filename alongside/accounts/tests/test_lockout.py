@@ -133,3 +133,67 @@ def test_guessing_the_current_password_when_changing_it_locks_out(client, clock)
     assert "_auth_user_id" not in client.session
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+# --- behind a reverse proxy --------------------------------------------------------------------
+
+PROXY = "10.0.0.2"
+X = "203.0.113.9"
+Y = "198.51.100.7"
+
+
+def sign_in_from(client, username, password, *, remote=PROXY, forwarded=None):
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return client.post(
+        reverse("accounts:sign-in"), {"username": username, "password": password}, **extra
+    )
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    settings.ALONGSIDE_TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+
+def test_behind_the_proxy_a_lockout_is_for_one_username_from_one_address(
+    client, clock, behind_proxy
+):
+    priya = UserFactory(username="priya")
+    UserFactory(username="tomasz")
+    for attempt in range(5):
+        sign_in_from(client, "priya", f"wrong {attempt}", forwarded=X)
+    assert sign_in_from(client, "priya", PASSWORD, forwarded=X).status_code == 429
+    stored = AccessAttempt.objects.get(username="priya")
+    assert stored.ip_address == X
+    # The same person from another address, and another person from the same address, are not
+    # locked out: everyone behind the proxy does not share one lockout.
+    assert sign_in_from(client, "priya", PASSWORD, forwarded=Y).status_code == 302
+    assert client.session["_auth_user_id"] == str(priya.pk)
+    client.logout()
+    assert sign_in_from(client, "tomasz", PASSWORD, forwarded=X).status_code == 302
+
+
+def test_a_forged_forwarded_address_from_outside_the_proxy_changes_nothing(
+    client, clock, behind_proxy
+):
+    UserFactory(username="priya")
+    # A client reaching the app directly names a new address in every try: still one lockout,
+    # kept under the address it really came from.
+    for attempt in range(5):
+        sign_in_from(client, "priya", f"wrong {attempt}", remote=Y, forwarded=f"192.0.2.{attempt}")
+    assert sign_in_from(
+        client, "priya", PASSWORD, remote=Y, forwarded="192.0.2.99"
+    ).status_code == (429)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {Y}
+    # The same header through the proxy cannot reach a lockout kept for another address either.
+    assert sign_in_from(client, "priya", PASSWORD, forwarded=f"{Y}, {X}").status_code == 302
+
+
+def test_no_one_behind_the_proxy_can_lock_out_someone_elses_address(client, clock, behind_proxy):
+    UserFactory(username="priya")
+    # An attacker at X writes Priya's address Y into the header; the proxy adds X after it.
+    for attempt in range(6):
+        sign_in_from(client, "priya", f"wrong {attempt}", forwarded=f"{Y}, {X}")
+    assert sign_in_from(client, "priya", PASSWORD, forwarded=f"{Y}, {X}").status_code == 429
+    assert sign_in_from(client, "priya", PASSWORD, forwarded=Y).status_code == 302

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -242,6 +243,29 @@ def test_every_csv_matches_its_table_on_the_page(client, place):
     text = body(get(client, OVERVIEW, **query))
     downloaded = csv_rows(get(client, reverse("insights:overview-csv"), **query))
     assert [[as_page(c) for c in row] for row in downloaded] == page_table(text, "overview")
+
+
+def test_a_name_that_starts_like_a_formula_downloads_as_text(client, place):
+    """A locality renamed to a spreadsheet formula stays text in the CSV; numbers stay numbers."""
+    place["north"].name = '=HYPERLINK("https://example.invalid/","North")'
+    place["north"].save()
+    client.force_login(user_with(Role.ANALYST))
+    url = reverse("insights:table-csv", kwargs={"key": "self_referrals", "table": "by-locality"})
+    rows = csv_rows(get(client, url, month=MONTH_TEXT))
+    names = [row[0] for row in rows[1:]]
+    assert "'" + place["north"].name in names
+    assert place["north"].name not in names
+    assert all(not cell.startswith("=") for row in rows for cell in row)
+
+
+def test_the_metrics_command_writes_a_formula_like_name_as_text(place, capsys):
+    place["north"].name = "@SUM(1+1)"
+    place["north"].save()
+    call_command("metrics", "--month", MONTH_TEXT, "--metric", "self_referrals", "--by",
+                 "locality", "--format", "csv")  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert "'@SUM(1+1)" in [row["group"] for row in rows]
+    assert all(not value.startswith("@") for row in rows for value in row.values() if value)
 
 
 def test_the_representation_page_hides_small_groups(client, place):

@@ -96,6 +96,8 @@ SHOULD_OPEN: dict[str, set[str]] = {
     "sharing:looks": {Role.PRIVACY_LEAD},
     "sharing:history": {Role.PRIVACY_LEAD},
     "sharing:export": {Role.PRIVACY_LEAD},
+    "sharing:break-glass": CARE,
+    "sharing:break-glass-opened": CARE,
     "sharing:privacy": {Role.PRIVACY_LEAD},
     "sharing:review": {Role.PRIVACY_LEAD},
     # Referrals, triage, care, plans, outcomes: care staff.

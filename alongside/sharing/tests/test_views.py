@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -105,10 +106,13 @@ def test_break_glass_opens_a_record_for_a_while_and_flags_it(client, keyworker):
         reverse("sharing:break-glass"),
         {"nhs_number": "943 476 5919", "reason": "Called by A&E: in crisis, need safety plan"},
     )
-    assert response.status_code == 302 and response.url == record
+    assert response.status_code == 302 and response.url == reverse("sharing:break-glass-opened")
+    opened = client.get(response.url)
+    assert opened.status_code == 302 and opened.url == record
     page = client.get(record)
     assert page.status_code == 200
     assert "Break-glass access" in page.content.decode()
+    assert "Break-glass access is open for 4 hours" in page.content.decode()
     grant = BreakGlass.objects.get()
     assert grant.expires_at - grant.opened_at == dt.timedelta(hours=4)
     assert (
@@ -242,3 +246,77 @@ def test_the_break_glass_warnings_say_what_they_mean(client):
     client.force_login(user)
     html = client.get(reverse("sharing:break-glass")).content.decode()
     assert "Your organisation&#39;s privacy lead reviews every use" in html
+
+
+# --- break-glass tells nothing before the request is on record -----------------------------------
+
+KNOWN, UNKNOWN = "9434765919", "9434765927"  # both valid NHS numbers; only the first has a record
+REASON = "Called by A&E: in crisis, need safety plan"
+
+
+def without_tokens(content: bytes) -> bytes:
+    """A page without what differs on every response (CSRF token, nonce) or was typed in."""
+    return re.sub(rb'(nonce|value)="[^"]*"', b"", content)
+
+
+def test_break_glass_answers_alike_whether_or_not_a_record_has_the_number(client, keyworker):
+    person = PersonFactory(nhs_number=KNOWN)
+    client.force_login(keyworker.user)
+    url = reverse("sharing:break-glass")
+    known = client.post(url, {"nhs_number": KNOWN, "reason": REASON})
+    unknown = client.post(url, {"nhs_number": UNKNOWN, "reason": REASON})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == reverse("sharing:break-glass-opened")
+    assert without_tokens(known.content) == without_tokens(unknown.content)
+    # Both are on record, before any answer: the known number with the person, the unknown one
+    # refused with no person, each with who asked, for which organisation, and why.
+    events = AccessEvent.objects.filter(route="sharing:break-glass").order_by("id")
+    assert [(e.person_id, e.allowed) for e in events] == [(person.pk, True), (None, False)]
+    for event in events:
+        assert event.basis == Basis.BREAK_GLASS and event.reason == REASON
+        assert event.user_id == keyworker.user.pk
+        assert event.organisation_id == keyworker.team.organisation_id
+        assert event.ip_address == "127.0.0.1"
+    assert BreakGlass.objects.get().person == person
+
+
+def test_a_short_reason_is_refused_alike_for_a_known_and_an_unknown_number(client, keyworker):
+    PersonFactory(nhs_number=KNOWN)
+    client.force_login(keyworker.user)
+    url = reverse("sharing:break-glass")
+    known = client.post(url, {"nhs_number": KNOWN, "reason": "need it"})
+    unknown = client.post(url, {"nhs_number": UNKNOWN, "reason": "need it"})
+    assert known.status_code == unknown.status_code == 200
+    assert "at least 20 characters" in known.content.decode()
+    assert without_tokens(known.content) == without_tokens(unknown.content)
+    assert not AccessEvent.objects.filter(route="sharing:break-glass").exists()
+
+
+def test_after_the_request_an_unknown_number_is_told_and_recorded(client, keyworker):
+    client.force_login(keyworker.user)
+    response = client.post(
+        reverse("sharing:break-glass"), {"nhs_number": UNKNOWN, "reason": REASON}, follow=True
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No record has this NHS number" in html
+    assert "Your request is recorded" in html
+    assert not BreakGlass.objects.exists()
+    # The page is for the one who asked, once: opened again it goes back to the form.
+    again = client.get(reverse("sharing:break-glass-opened"))
+    assert again.status_code == 302 and again.url == reverse("sharing:break-glass")
+
+
+def test_the_answer_is_read_only_by_the_one_who_asked(client, keyworker):
+    """A grant id put in another session opens nothing."""
+    PersonFactory(nhs_number=KNOWN)
+    client.force_login(keyworker.user)
+    client.post(reverse("sharing:break-glass"), {"nhs_number": KNOWN, "reason": REASON})
+    grant = BreakGlass.objects.get()
+    other = client.__class__()
+    other.force_login(MembershipFactory(role=Role.PRACTITIONER).user)
+    session = other.session
+    session["sharing:break-glass"] = grant.pk
+    session.save()
+    response = other.get(reverse("sharing:break-glass-opened"))
+    assert response.status_code == 302 and response.url == reverse("sharing:break-glass")

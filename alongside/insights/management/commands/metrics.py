@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
@@ -22,6 +21,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from alongside.core import csv
 from alongside.insights import metrics, suppression
 from alongside.insights.engines import (
     DuckDBEngine,
@@ -152,7 +152,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(out, indent=2, default=str))
             return
         if form == "csv":
-            writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
+            writer = csv.dict_writer(sys.stdout, fields, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows)
             return
