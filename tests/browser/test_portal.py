@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
-from alongside.care.models import GoalRating, RatedBy
+from alongside.care.models import CarePlanVersion, GoalRating, RatedBy
 from alongside.care.tests.factories import EpisodeFactory, key_worker_for
 from alongside.organisations.tests.factories import PASSWORD
 from alongside.people.tests.factories import PersonFactory
@@ -174,3 +174,33 @@ def test_the_key_worker_invites_the_person_who_sets_up_their_account_on_a_phone(
     expect(phone.get_by_role("heading", level=1)).to_have_text("Hello Dafydd")
     person.refresh_from_db()
     assert person.user.username == "dafydd"
+
+
+def test_the_person_typing_a_staff_page_for_their_own_record_finds_nothing(
+    phone: Page, live_server, screenshots
+):
+    """The portal is the person's door: the staff pages that edit their plan, add a goal or
+    read their outcome measures answer as if they did not exist, and nothing is saved."""
+    scene = person_in_care("", username="sam", given_name="Sam")
+    person_id = scene.episode.person_id
+    page = phone
+    page.goto(f"{live_server.url}/account/sign-in/")
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_title("Your care – Alongside")
+    versions = CarePlanVersion.objects.filter(plan__episode__person_id=person_id).count()
+    for path in (
+        f"/care/person/{person_id}/plan/edit/",
+        f"/care/person/{person_id}/plan/agreement/",
+        f"/care/person/{person_id}/goals/new/",
+        f"/outcomes/person/{person_id}/",
+        f"/people/{person_id}/",
+        "/care/caseload/",
+    ):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 404, path
+        expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    page.screenshot(path=screenshots / "portal-staff-page-refused.png", full_page=True)
+    assert serious_violations(page) == []
+    assert CarePlanVersion.objects.filter(plan__episode__person_id=person_id).count() == versions
