@@ -168,6 +168,15 @@ def subject_access_for_review(
     )
 
 
+def answers_request(user: User, request: SubjectAccessRequest) -> bool:
+    """Whether ``user`` is a privacy lead who answers this request (their organisation's, or the
+    place's for an organisation without a privacy lead)."""
+    organisation_ids = privacy_lead_organisation_ids(user)
+    return bool(organisation_ids) and (
+        SubjectAccessRequest.objects.filter(reviewed_by(organisation_ids), pk=request.pk).exists()
+    )
+
+
 def subject_access_requests_of(person: Person) -> QuerySet[SubjectAccessRequest]:
     """The person's own requests, newest first."""
     return (

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -255,8 +255,12 @@ def _audit_request(
     )
 
 
-def _locked_request(request: SubjectAccessRequest) -> SubjectAccessRequest:
-    return SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
+def _locked_request(request: SubjectAccessRequest, by: User) -> SubjectAccessRequest:
+    """The request, locked, if ``by`` is a privacy lead who answers it."""
+    locked = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if not queries.answers_request(by, locked):
+        raise PermissionDenied("Only a privacy lead answering this request can review it.")
+    return locked
 
 
 @transaction.atomic
@@ -266,7 +270,7 @@ def open_subject_access_review(
     """The privacy lead opens a request: every opening is audited as an export of the record
     on the privacy-review basis. The first opening begins the review: the full export is taken
     then (its own making included) and is what the privacy lead reviews and releases."""
-    locked = _locked_request(request)
+    locked = _locked_request(request, reviewer)
     _audit_request(
         locked,
         by=reviewer,
@@ -285,8 +289,8 @@ def open_subject_access_review(
     return locked
 
 
-def _in_review(request: SubjectAccessRequest) -> SubjectAccessRequest:
-    locked = _locked_request(request)
+def _in_review(request: SubjectAccessRequest, by: User) -> SubjectAccessRequest:
+    locked = _locked_request(request, by)
     if locked.status != RequestStatus.IN_REVIEW:
         raise ValidationError("This request is not in review: it can no longer be changed.")
     return locked
@@ -304,7 +308,7 @@ def withhold_items(
 ) -> list[WithheldItem]:
     """Keep items of the reviewed export out of the released copy, with the reason. ``keys``
     name items as ``section:index`` (or ``section`` for a section that is one item)."""
-    locked = _in_review(request)
+    locked = _in_review(request, by)
     keys = list(dict.fromkeys(keys))
     if not keys:
         raise ValidationError({"items": "Select the items to withhold"})
@@ -347,7 +351,7 @@ def withhold_items(
 @transaction.atomic
 def put_back_item(*, item: WithheldItem, by: User, ip_address: str | None = None) -> None:
     """Undo a withholding while the request is still in review."""
-    locked = _in_review(item.request)
+    locked = _in_review(item.request, by)
     key = item.key
     WithheldItem.objects.filter(pk=item.pk, request=locked).delete()
     _audit_request(
@@ -365,7 +369,7 @@ def release_subject_access(
     *, request: SubjectAccessRequest, by: User, ip_address: str | None = None
 ) -> SubjectAccessRequest:
     """Release the reviewed copy: the person may download it from their portal."""
-    locked = _in_review(request)
+    locked = _in_review(request, by)
     locked.status = RequestStatus.RELEASED
     locked.released_at = timezone.now()
     locked.full_clean()
@@ -388,7 +392,7 @@ def refuse_subject_access(
 ) -> SubjectAccessRequest:
     """Refuse a request (manifestly unfounded or excessive, or the person's identity not
     confirmed), with the reason the person is given."""
-    locked = _locked_request(request)
+    locked = _locked_request(request, by)
     if not locked.is_open:
         raise ValidationError("This request has been answered already.")
     reason = (reason or "").strip()

@@ -218,10 +218,21 @@ for _name, _section in (
 _LAST = ("break_glass", "access_to_the_record", "history_of_changes")
 
 
+def _export_names() -> list[str]:
+    return [n for n in _sections if n not in _LAST] + [n for n in _LAST if n in _sections]
+
+
+def in_export_order(document: dict[str, Any]) -> list[str]:
+    """The keys of a stored export in the order the export gives them (the database keeps a
+    JSON document's keys in an order of its own)."""
+    order = {name: i for i, name in enumerate(["generated_at", "about", *_export_names()])}
+    return sorted(document, key=lambda k: (order.get(k, len(order)), k))
+
+
 def export(person: Person) -> dict[str, Any]:
     """The whole export. The audit row for making it is written by the caller's access check,
     before this runs, so the export includes its own making."""
-    names = [n for n in _sections if n not in _LAST] + [n for n in _LAST if n in _sections]
+    names = _export_names()
     return {
         "generated_at": timezone.now().isoformat(),
         "about": "Everything Alongside holds about this person (a subject access export).",
@@ -286,7 +297,8 @@ def items_of(document: dict[str, Any]) -> list[tuple[str, int | None, Any]]:
     """The items a privacy lead may withhold from an export, in order: each entry of a section
     that is a list, and each other section (the details, say) as one item."""
     found: list[tuple[str, int | None, Any]] = []
-    for name, value in document.items():
+    for name in in_export_order(document):
+        value = document[name]
         if name in {"generated_at", "about"}:
             continue
         if isinstance(value, list):
@@ -339,5 +351,5 @@ def released_copy(request: SubjectAccessRequest) -> dict[str, Any]:
         "asked_at": iso(request.asked_at),
         "released_at": iso(request.released_at),
         "what_was_withheld": statement,
-        **{k: v for k, v in document.items() if k != "about"},
+        **{k: document[k] for k in in_export_order(document) if k != "about"},
     }

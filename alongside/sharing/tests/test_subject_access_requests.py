@@ -114,7 +114,10 @@ def test_a_request_is_asked_reviewed_with_an_item_withheld_and_released(
     assert scene.texts["org_note"] not in text  # withheld
     assert "Names a neighbour" not in text  # the privacy lead's note stays with them
     assert scene.texts["team_note"] in text  # reviewed and released
-    assert "referrals" in copy and "history_of_changes" in copy
+    keys = list(copy)
+    # In the export's own order: details first, the record of access and changes last.
+    assert keys.index("details") < keys.index("referrals") < keys.index("history_of_changes")
+    assert keys[-1] == "history_of_changes"
     statement = copy["what_was_withheld"]
     assert statement["anything_withheld"] is True
     assert statement["reasons"][0]["reason"] == "Information about someone else"
@@ -246,3 +249,16 @@ def test_a_request_about_someone_only_a_partner_without_a_privacy_lead_supports_
     assert sar.organisation == trust
     client.force_login(place_lead.user)
     assert review_url(sar) in client.get(reverse("sharing:privacy")).content.decode()
+
+
+def test_only_a_privacy_lead_answering_the_request_may_review_it(scene, privacy_lead):
+    from django.core.exceptions import PermissionDenied
+
+    sar = services.ask_for_subject_access(
+        person=scene.person, recorded_by=scene.key_worker, channel=RequestChannel.EMAIL
+    )
+    for someone in (scene.key_worker, MembershipFactory(role=Role.PRIVACY_LEAD).user):
+        with pytest.raises(PermissionDenied):
+            services.open_subject_access_review(request=sar, reviewer=someone)
+    sar.refresh_from_db()
+    assert sar.status == RequestStatus.ASKED
