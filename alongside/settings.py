@@ -166,6 +166,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # trigger, so bulk and raw-SQL writes are covered too; the history tables refuse change.
 PGHISTORY_APPEND_ONLY = True
 BREAK_GLASS_HOURS = int(os.environ.get("ALONGSIDE_BREAK_GLASS_HOURS", "4"))
+# The ODS code of the organisation whose privacy lead reviews for the place: the break-glass and
+# the requests for a copy of a record of every organisation that has no privacy lead of its own.
+# Unset, it is the place's NHS trust when exactly one NHS trust has a privacy lead.
+PLACE_PRIVACY_ORGANISATION = os.environ.get("ALONGSIDE_PLACE_PRIVACY_ORGANISATION", "")
 AUTH_USER_MODEL = "accounts.User"
 
 PASSWORD_HASHERS = [

@@ -32,3 +32,5 @@ class CareConfig(AppConfig):
         )
         subject_access.register("contacts", sections.contacts)
         subject_access.register("contact_preferences", sections.contact_preferences)
+        # Whose privacy lead answers the person's request for a copy of their record.
+        subject_access.register_care_holders(sections.organisations_holding_care)

@@ -40,6 +40,20 @@ _TIMES = dict(TimeOfDay.choices)
 _AUTHORSHIP = dict(Authorship.choices)
 
 
+def organisations_holding_care(person: Person) -> list[int]:
+    """The organisations of the lead teams holding the person's care, most current first: of
+    each open episode (newest first), then of the episode that ended last."""
+    rows = Episode.objects.filter(person=person).values_list(
+        "lead_team__organisation_id", "ended_at"
+    )
+    open_ones = [org for org, ended in rows.order_by("-started_at", "-id") if ended is None]
+    last_ended = rows.filter(ended_at__isnull=False).order_by("-ended_at", "-id").first()
+    found = list(dict.fromkeys(open_ones))
+    if last_ended is not None and last_ended[0] not in found:
+        found.append(last_ended[0])
+    return found
+
+
 def episodes_of_care(person: Person) -> list[dict[str, Any]]:
     """Each episode of care, oldest first: its lead and partner teams, dates and discharge, and
     its key workers, intensity changes and care team over time."""

@@ -12,3 +12,10 @@ class PortalConfig(AppConfig):
 
         # The care team's page for inviting the person to the portal, beside sharing choices.
         RecordNavigation.add("portal:invite", Part.SHARING, "Portal account")
+
+        # The person's own copy of their record: what these pages show them, section by section.
+        from alongside.portal import subject_access as sections
+        from alongside.sharing import subject_access
+
+        for name, section in sections.SECTIONS:
+            subject_access.register_own(name, section)

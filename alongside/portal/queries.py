@@ -169,13 +169,21 @@ def past_contacts(person: Person) -> list[Contact]:
     return list(rows.order_by("-starts_at", "-id")[:PAST_CONTACTS_SHOWN])
 
 
-def plan_notes(person: Person) -> list[PlanNote]:
-    """The person's own notes for their next conversation, newest first."""
-    return list(
+def all_contacts(person: Person) -> list[Contact]:
+    """Every contact the appointments page can list, oldest first, with the shared note only
+    (for the person's own copy of what their portal shows)."""
+    return list(_contacts(person).order_by("starts_at", "id"))
+
+
+def plan_notes(person: Person, limit: int | None = NOTES_SHOWN) -> list[PlanNote]:
+    """The person's own notes for their next conversation, newest first (all when ``limit`` is
+    ``None``)."""
+    rows = (
         PlanNote.objects.filter(episode__person=person)
         .select_related("read_by")
-        .order_by("-written_at", "-id")[:NOTES_SHOWN]
+        .order_by("-written_at", "-id")
     )
+    return list(rows[:limit] if limit else rows)
 
 
 def unread_notes(episode: Episode) -> int:
@@ -270,11 +278,12 @@ def goals_to_rate(episode: Episode, limit: int = 3) -> list[Goal]:
     )
 
 
-def completed_responses(person: Person) -> list[Response]:
+def completed_responses(person: Person, limit: int | None = RESULTS_SHOWN) -> list[Response]:
     """The person's completed questionnaires, newest first, whether they filled them in or did
     them with their worker; one that was later corrected gives way to its correction. Each has
-    its current scores (``scores``) and the goals it rated (``goal_links``)."""
-    return list(
+    its current scores (``scores``) and the goals it rated (``goal_links``). All of them when
+    ``limit`` is ``None``."""
+    rows = (
         Response.objects.filter(person=person, status=ResponseStatus.COMPLETED)
         .exclude(corrections__status=ResponseStatus.COMPLETED)
         .select_related("questionnaire", "completed_by")
@@ -282,5 +291,6 @@ def completed_responses(person: Person) -> list[Response]:
             Prefetch("scores", queryset=Score.objects.filter(current=True).order_by("id")),
             Prefetch("goal_links", queryset=ResponseGoal.objects.select_related("goal")),
         )
-        .order_by("-completed_at", "-id")[:RESULTS_SHOWN]
+        .order_by("-completed_at", "-id")
     )
+    return list(rows[:limit] if limit else rows)

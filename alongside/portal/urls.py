@@ -27,6 +27,9 @@ urlpatterns = [
     path("sharing/", views.sharing, name="sharing"),
     path("sharing/<int:consent_id>/stop/", views.stop_sharing, name="stop-sharing"),
     path("who-has-looked/", views.who_has_looked, name="who-has-looked"),
+    path("your-record/", views.your_record, name="your-record"),
+    path("your-record/download/", views.own_copy, name="own-copy"),
+    path("your-record/<int:request_id>/download/", views.released_copy, name="released-copy"),
     # The care team invites the person (person_data).
     path("invite/<int:person_id>/", views.invite, name="invite"),
     # Getting in (no_person_data).

@@ -44,10 +44,17 @@ from alongside.portal.forms import (
 from alongside.portal.models import MAX_WRONG_BIRTH_DATES, MAX_WRONG_CODES, PortalInvitation
 from alongside.sharing import queries as sharing_queries
 from alongside.sharing import services as sharing_services
+from alongside.sharing import subject_access
 from alongside.sharing.access import Access, client_address, no_person_data, own_record, person_data
-from alongside.sharing.forms import PortalConsentForm
-from alongside.sharing.models import Action, ConsentMethod, Part
-from alongside.sharing.presenters import RecordNavigation, access_rows, consent_rows
+from alongside.sharing.forms import PortalConsentForm, PortalSubjectAccessForm
+from alongside.sharing.models import Action, ConsentMethod, Part, RequestChannel
+from alongside.sharing.presenters import (
+    RecordNavigation,
+    access_rows,
+    consent_rows,
+    request_rows,
+)
+from alongside.sharing.views import json_download
 
 PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -336,6 +343,64 @@ def stop_sharing(request: HttpRequest, access: Access, consent_id: int) -> HttpR
 def who_has_looked(request: HttpRequest, access: Access) -> HttpResponse:
     rows = access_rows(sharing_queries.looks_at(access.person)[:200])
     return render(request, "portal/who_has_looked.jinja", _page("portal:who-has-looked", rows=rows))
+
+
+# --- A copy of the person's record -------------------------------------------------------------
+
+
+@own_record(Part.SHARING, action=Action.CHANGE)
+def your_record(request: HttpRequest, access: Access) -> HttpResponse:
+    """A copy of the record: what the portal shows, to download at once; or everything held,
+    asked for here, reviewed by a privacy lead and then downloaded here once released."""
+    person = access.person
+    form = PortalSubjectAccessForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = sharing_services.ask_for_subject_access(
+                person=person,
+                recorded_by=request.user,
+                channel=RequestChannel.PORTAL,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(
+                request,
+                "Thank you. We have your request and will answer it by "
+                f"{formats.date(made.due_on)}",
+            )
+            return redirect("portal:your-record")
+    requests = list(sharing_queries.subject_access_requests_of(person))
+    rows = request_rows(requests, download_route="portal:released-copy")
+    return render(
+        request,
+        "portal/your_record.jinja",
+        _page(
+            "portal:your-record",
+            form=form,
+            rows=rows,
+            waiting=any(r.is_open for r in requests),
+            page_has_errors=bool(form.errors),
+        ),
+    )
+
+
+@own_record(Part.DETAILS, action=Action.EXPORT)
+def own_copy(request: HttpRequest, access: Access) -> HttpResponse:
+    """What the portal shows the person, as a file, at once."""
+    document = subject_access.own_copy(access.person)
+    return json_download(document, f"my-record-{timezone.localdate():%Y-%m-%d}.json")
+
+
+@own_record(Part.DETAILS, action=Action.EXPORT)
+def released_copy(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
+    """The copy of everything held, as the privacy lead reviewed and released it."""
+    released = sharing_queries.released_request(access.person, request_id)
+    if released is None:
+        raise Http404("No copy of yours has been released with this number")
+    document = subject_access.released_copy(released)
+    return json_download(document, f"my-full-record-{released.released_at:%Y-%m-%d}.json")
 
 
 # --- The care team invites the person ----------------------------------------------------------

@@ -166,7 +166,10 @@ class BreakGlass(models.Model):
         "organisations.Organisation",
         on_delete=models.PROTECT,
         related_name="break_glass",
-        help_text="The organisation the user acted for: its privacy lead reviews the access.",
+        help_text=(
+            "The organisation the user acted for: its privacy lead reviews the access (the "
+            "place's privacy lead when it has none)."
+        ),
     )
     reason = models.TextField()
     opened_at = models.DateTimeField(default=timezone.now)
@@ -250,3 +253,206 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Access event {self.pk}"
+
+
+class RequestStatus(models.TextChoices):
+    """Where a subject access request stands: asked, then in review by the privacy lead, then
+    released (the reviewed copy is the person's to download) or refused with a reason."""
+
+    ASKED = "asked", "Asked"
+    IN_REVIEW = "in_review", "In review"
+    RELEASED = "released", "Released"
+    REFUSED = "refused", "Refused"
+
+
+class RequestChannel(models.TextChoices):
+    PORTAL = "portal", "In the person's own portal"
+    LETTER = "letter", "By letter"
+    EMAIL = "email", "By email"
+    PHONE = "phone", "By phone"
+    IN_PERSON = "in_person", "In person"
+
+
+class WithholdReason(models.TextChoices):
+    """Why an item may be kept out of a released copy (UK GDPR and the Data Protection Act 2018,
+    schedules 2 and 3), each with the wording the person is given."""
+
+    SERIOUS_HARM = "serious_harm", "Serious harm to the person or someone else"
+    THIRD_PARTY = "third_party", "Information about someone else"
+    LEGAL_PRIVILEGE = "legal_privilege", "Legal advice"
+    CRIME = "crime", "Preventing or detecting crime"
+
+    @property
+    def explanation(self) -> str:
+        return WITHHOLD_EXPLANATIONS[self]
+
+
+WITHHOLD_EXPLANATIONS = {
+    WithholdReason.SERIOUS_HARM: (
+        "A health professional judged that this information would be likely to cause serious "
+        "harm to your physical or mental health, or to someone else's, if it were released."
+    ),
+    WithholdReason.THIRD_PARTY: (
+        "This information is about another person, or would tell you who they are, and they "
+        "have not agreed to its release."
+    ),
+    WithholdReason.LEGAL_PRIVILEGE: "This information is legal advice, which the law protects.",
+    WithholdReason.CRIME: (
+        "Releasing this information would be likely to harm the prevention or detection of crime."
+    ),
+}
+
+
+class SubjectAccessRequestQuerySet(models.QuerySet):
+    def open(self) -> SubjectAccessRequestQuerySet:
+        return self.filter(status__in=[RequestStatus.ASKED, RequestStatus.IN_REVIEW])
+
+
+@pghistory.track()
+class SubjectAccessRequest(models.Model):
+    """A person's request for a copy of everything held about them (UK GDPR article 15).
+
+    Asked by the person in their portal or recorded by staff when the person asked by letter,
+    email, phone or in person; due one calendar month after it was received. The privacy lead
+    of the organisation chosen to answer it opens the full export (``reviewed_export``, taken
+    when the review begins), marks what to withhold and why (``WithheldItem``), and releases it
+    or refuses the request with a reason. The person downloads the released copy: the reviewed
+    export without the withheld items, with a statement of what was withheld and why.
+    """
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="subject_access_requests"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="subject_access_requests",
+        help_text=(
+            "The organisation answering the request: its privacy lead reviews it (the place's "
+            "privacy lead when it has none)."
+        ),
+    )
+    channel = models.CharField(max_length=10, choices=RequestChannel.choices)
+    asked_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The person's own account, or the member of staff who recorded the request.",
+    )
+    note = models.TextField(blank=True, help_text="What the person asked for, in their words.")
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.ASKED
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_started_at = models.DateTimeField(null=True, blank=True)
+    reviewed_export = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The full export as it stood when the review began: what was reviewed.",
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
+
+    objects = SubjectAccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(due_on__gte=models.F("asked_at__date")),
+                name="sar_due_after_asked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status=RequestStatus.ASKED,
+                    reviewer__isnull=True,
+                    reviewed_export__isnull=True,
+                    released_at__isnull=True,
+                    refused_at__isnull=True,
+                )
+                | models.Q(
+                    status=RequestStatus.IN_REVIEW,
+                    reviewer__isnull=False,
+                    reviewed_export__isnull=False,
+                    released_at__isnull=True,
+                    refused_at__isnull=True,
+                )
+                | models.Q(
+                    status=RequestStatus.RELEASED,
+                    reviewer__isnull=False,
+                    reviewed_export__isnull=False,
+                    released_at__isnull=False,
+                    refused_at__isnull=True,
+                )
+                | (
+                    models.Q(
+                        status=RequestStatus.REFUSED,
+                        reviewer__isnull=False,
+                        released_at__isnull=True,
+                        refused_at__isnull=False,
+                    )
+                    & ~models.Q(refusal_reason="")
+                ),
+                name="sar_status_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status__in=["asked", "in_review"]),
+                name="sar_one_open_per_person",
+                violation_error_message="The person already has a request being answered.",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"], name="sar_org_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Subject access request {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {RequestStatus.ASKED, RequestStatus.IN_REVIEW}
+
+
+@pghistory.track()
+class WithheldItem(models.Model):
+    """One item of a reviewed export kept out of the released copy, with the reason.
+
+    ``section`` names a section of the export; ``index`` the item's place in a section that is a
+    list (``None`` for a section that is one item, such as the person's details).
+    """
+
+    request = models.ForeignKey(
+        SubjectAccessRequest, on_delete=models.PROTECT, related_name="withheld"
+    )
+    section = models.CharField(max_length=60)
+    index = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=20, choices=WithholdReason.choices)
+    note = models.TextField(
+        blank=True, help_text="For the record: why, in the privacy lead's words (not released)."
+    )
+    withheld_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withheld_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["section", "index", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "section", "index"],
+                nulls_distinct=False,
+                name="withheld_item_once",
+                violation_error_message="This item is already withheld.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Withheld item {self.pk}"
+
+    @property
+    def key(self) -> str:
+        return self.section if self.index is None else f"{self.section}:{self.index}"

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.core import formats
+from alongside.organisations.models import Organisation
+from alongside.sharing import queries, subject_access
 from alongside.sharing.access import Access
-from alongside.sharing.models import AccessEvent, Action, Basis, Consent, Part
+from alongside.sharing.models import (
+    AccessEvent,
+    Action,
+    Basis,
+    Consent,
+    Part,
+    RequestStatus,
+    SubjectAccessRequest,
+    WithholdReason,
+)
 
 
 @dataclass(frozen=True)
@@ -162,3 +175,155 @@ def history_rows(events: Iterable[Any]) -> list[HistoryRow]:
             )
         )
     return rows
+
+
+# --- Subject access requests --------------------------------------------------------------------
+
+REQUEST_STATUS_COLOURS = {
+    RequestStatus.ASKED: "blue",
+    RequestStatus.IN_REVIEW: "yellow",
+    RequestStatus.RELEASED: "green",
+    RequestStatus.REFUSED: "grey",
+}
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def item_text(value: Any) -> str:
+    """One item of an export as a line the privacy lead reads in full: each field that holds
+    something, as ``name: value``."""
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{key.replace('_', ' ')}: {_compact(v)}"
+            for key, v in value.items()
+            if v not in (None, "", [], {})
+        )
+    return _compact(value)
+
+
+def review_sections(request: SubjectAccessRequest) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The reviewed export's sections, each with the items still in it (key, text), for the
+    withholding form: ``(name, title, items)``."""
+    withheld = {w.key for w in request.withheld.all()}
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for name, index, value in subject_access.items_of(request.reviewed_export or {}):
+        key = name if index is None else f"{name}:{index}"
+        items = sections.setdefault(name, [])
+        if key not in withheld:
+            number = "" if index is None else f"{index + 1}. "
+            items.append((key, f"{number}{item_text(value)}"))
+    return [(n, subject_access.section_title(n), items) for n, items in sections.items()]
+
+
+@dataclass(frozen=True)
+class WithheldRow:
+    id: int
+    item: str
+    text: str
+    reason: str
+    note: str
+    by: str
+
+
+def withheld_rows(request: SubjectAccessRequest) -> list[WithheldRow]:
+    document = request.reviewed_export or {}
+    rows = []
+    for w in request.withheld.select_related("withheld_by"):
+        value = document.get(w.section)
+        if w.index is not None and isinstance(value, list) and w.index < len(value):
+            value = value[w.index]
+        title = subject_access.section_title(w.section)
+        rows.append(
+            WithheldRow(
+                id=w.pk,
+                item=title if w.index is None else f"{title}, item {w.index + 1}",
+                text=item_text(value),
+                reason=WithholdReason(w.reason).label,
+                note=w.note,
+                by=w.withheld_by.display_name,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: int
+    person_id: int
+    asked: str
+    how: str
+    due: str
+    overdue: bool
+    status: str
+    status_colour: str
+    answering: str
+    reviewer: str
+    refusal_reason: str
+    download_href: str
+
+
+def request_rows(
+    requests: Iterable[SubjectAccessRequest], *, download_route: str = ""
+) -> list[RequestRow]:
+    """Requests for a table: the privacy lead's list, or the person's own (with the link to
+    download a released copy, ``download_route`` taking the request's id)."""
+    today = timezone.localdate()
+    return [
+        RequestRow(
+            id=r.pk,
+            person_id=r.person_id,
+            asked=formats.date(r.asked_at),
+            how=r.get_channel_display(),
+            due=formats.date(r.due_on),
+            overdue=r.is_open and r.due_on < today,
+            status=r.get_status_display(),
+            status_colour=REQUEST_STATUS_COLOURS[RequestStatus(r.status)],
+            answering=r.organisation.name,
+            reviewer=r.reviewer.display_name if r.reviewer_id and r.reviewer else "",
+            refusal_reason=r.refusal_reason,
+            download_href=(
+                reverse(download_route, kwargs={"request_id": r.pk})
+                if download_route and r.status == RequestStatus.RELEASED
+                else ""
+            ),
+        )
+        for r in requests
+    ]
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """Who reviews what staff of an organisation do: for the pages that say so."""
+
+    organisation: str
+    reviewing: str
+    for_the_place: bool
+
+    @property
+    def sentence(self) -> str:
+        if not self.reviewing:
+            return (
+                f"{self.organisation} has no privacy lead, and none is named to review for the "
+                "place: tell your organisation administrator, who must arrange one"
+            )
+        if self.for_the_place:
+            return (
+                f"{self.organisation} has no privacy lead of its own, so the privacy lead of "
+                f"{self.reviewing}, who reviews for the place, reviews every use"
+            )
+        return f"The privacy lead of {self.reviewing} reviews every use"
+
+
+def reviewer_for(organisation: Organisation | None) -> Reviewer | None:
+    if organisation is None:
+        return None
+    reviewing = queries.reviewing_organisation(organisation)
+    return Reviewer(
+        organisation=organisation.name,
+        reviewing=reviewing.name if reviewing else "",
+        for_the_place=reviewing is not None and reviewing.pk != organisation.pk,
+    )

@@ -1,4 +1,5 @@
-"""Pages for consent, break-glass, the audit of access, and subject access exports."""
+"""Pages for consent, break-glass, the audit of access, and subject access: the export, a request
+recorded by staff, and the privacy lead's review and release of a request."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from alongside.core import formats
 from alongside.core.access import requires
 from alongside.core.validators import normalise_nhs_number
 from alongside.organisations.permissions import Permission
@@ -22,16 +24,29 @@ from alongside.sharing.access import (
     client_address,
     no_person_data,
     person_data,
+    person_list,
 )
 from alongside.sharing.forms import (
     AuditSearchForm,
     BreakGlassForm,
     ConsentForm,
+    RefuseRequestForm,
     ReviewForm,
+    SubjectAccessRequestForm,
     WithdrawForm,
+    WithholdForm,
 )
-from alongside.sharing.models import Action, BreakGlass, Part
-from alongside.sharing.presenters import RecordNavigation, access_rows, consent_rows, history_rows
+from alongside.sharing.models import Action, BreakGlass, Part, RequestStatus
+from alongside.sharing.presenters import (
+    RecordNavigation,
+    access_rows,
+    consent_rows,
+    history_rows,
+    request_rows,
+    review_sections,
+    reviewer_for,
+    withheld_rows,
+)
 
 
 def _record_context(request: HttpRequest, access: Access, **extra: Any) -> dict[str, Any]:
@@ -132,15 +147,62 @@ def history(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, "sharing/history.jinja", _record_context(request, access, rows=rows))
 
 
-@person_data(Part.DETAILS, action=Action.EXPORT, permissions=PRIVACY)
-def export(request: HttpRequest, access: Access) -> HttpResponse:
-    document = subject_access.export(access.person)
+def json_download(document: dict[str, Any], filename: str) -> HttpResponse:
+    """A JSON document as a file to save (the subject access exports and copies)."""
     response = HttpResponse(
         json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json"
     )
-    filename = f"subject-access-{access.person.pk}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@person_data(Part.DETAILS, action=Action.EXPORT, permissions=PRIVACY)
+def export(request: HttpRequest, access: Access) -> HttpResponse:
+    """The full export, for a privacy lead. The person's own copy is in their portal; the full
+    export is theirs only once a privacy lead has reviewed and released it in answer to their
+    request."""
+    return json_download(
+        subject_access.export(access.person), f"subject-access-{access.person.pk}.json"
+    )
+
+
+@person_data(Part.SHARING, action=Action.CHANGE)
+def record_subject_access_request(request: HttpRequest, access: Access) -> HttpResponse:
+    """Record a request for a copy of the record that the person made by letter, email, phone
+    or in person. The privacy lead answering it sees it in their list."""
+    person = access.person
+    form = SubjectAccessRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.ask_for_subject_access(
+                person=person,
+                recorded_by=request.user,
+                channel=form.cleaned_data["channel"],
+                asked_at=form.asked_at(),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(
+                request,
+                "Request recorded: the privacy lead answering it will review the record before "
+                f"it is released. It is due by {formats.date(made.due_on)}.",
+            )
+            return redirect("sharing:consents", person_id=person.pk)
+    back = reverse("sharing:consents", kwargs={"person_id": person.pk})
+    return render(
+        request,
+        "sharing/record_subject_access_request.jinja",
+        _record_context(
+            request,
+            access,
+            form=form,
+            requests=request_rows(queries.subject_access_requests_of(person)),
+            page_has_errors=bool(form.errors),
+            back_link={"href": back},
+        ),
+    )
 
 
 # Where the break-glass form leaves its answer for the page after it: the grant's id, or None
@@ -182,6 +244,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_has_errors": bool(form.errors),
             "hours": services.break_glass_hours(),
+            "reviewer": reviewer_for(queries.break_glass_organisation(request.user)),
             "back_link": {"href": reverse("home")},
         },
     )
@@ -199,10 +262,11 @@ def break_glass_opened(request: HttpRequest) -> HttpResponse:
         grant = BreakGlass.objects.filter(pk=grant_id, user=request.user).first()
         if grant is None:
             return redirect("sharing:break-glass")
+        reviewer = reviewer_for(queries.break_glass_organisation(request.user))
         messages.warning(
             request,
             f"Break-glass access is open for {services.break_glass_hours()} hours. "
-            "Your privacy lead has been told.",
+            f"{reviewer.sentence}.",
         )
         return redirect("people:record", person_id=grant.person_id)
     return render(
@@ -233,6 +297,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "sharing/privacy.jinja",
         {
             "to_review": queries.break_glass_to_review(organisations),
+            "requests": request_rows(queries.subject_access_due(organisations)),
             "form": form,
             "events": events,
             "page_has_errors": bool(form.errors),
@@ -244,11 +309,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @requires(Permission.REVIEW_PRIVACY)
 def review_break_glass(request: HttpRequest, grant_id: int) -> HttpResponse:
     organisations = _privacy_organisations(request)
-    grant = (
-        BreakGlass.objects.select_related("user", "organisation")
-        .filter(pk=grant_id, organisation_id__in=organisations)
-        .first()
-    )
+    grant = queries.break_glass_for_review(organisations, grant_id)
     if grant is None:
         raise Http404("No such break-glass access")
     form = ReviewForm(request.POST if request.method == "POST" else None)
@@ -275,3 +336,83 @@ def review_break_glass(request: HttpRequest, grant_id: int) -> HttpResponse:
             "back_link": {"href": reverse("sharing:privacy")},
         },
     )
+
+
+@person_list(Permission.REVIEW_PRIVACY)
+def subject_access_review(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The privacy lead answers a request for a copy of a record: sees the full export (each
+    opening audited as an export on the privacy-review basis), withholds items with a reason,
+    puts them back, and releases the copy or refuses the request."""
+    organisations = _privacy_organisations(request)
+    sar = queries.subject_access_for_review(organisations, request_id)
+    if sar is None:
+        raise Http404("No such request")
+    address = client_address(request)
+    withhold_form = refuse_form = None
+    if request.method == "POST" and sar.is_open:
+        try:
+            if "put_back" in request.POST:
+                item = sar.withheld.filter(pk=_number(request.POST["put_back"])).first()
+                if item is not None:
+                    services.put_back_item(item=item, by=request.user, ip_address=address)
+                    messages.success(request, "Item put back: it will be released")
+                return redirect("sharing:subject-access", request_id=sar.pk)
+            if "release" in request.POST:
+                services.release_subject_access(request=sar, by=request.user, ip_address=address)
+                messages.success(request, "Released: the person can now download their copy")
+                return redirect("sharing:privacy")
+            if "refuse" in request.POST:
+                refuse_form = RefuseRequestForm(request.POST, prefix="refuse")
+                if refuse_form.is_valid():
+                    services.refuse_subject_access(
+                        request=sar,
+                        by=request.user,
+                        reason=refuse_form.cleaned_data["reason"],
+                        ip_address=address,
+                    )
+                    messages.success(request, "Request refused: the person is told why")
+                    return redirect("sharing:privacy")
+            elif sar.status == RequestStatus.IN_REVIEW:
+                withhold_form = WithholdForm(request.POST, sections=review_sections(sar))
+                if withhold_form.is_valid():
+                    services.withhold_items(
+                        request=sar,
+                        keys=withhold_form.chosen(),
+                        reason=withhold_form.cleaned_data["reason"],
+                        note=withhold_form.cleaned_data["note"],
+                        by=request.user,
+                        ip_address=address,
+                    )
+                    messages.success(request, "Withheld: the released copy will leave it out")
+                    return redirect("sharing:subject-access", request_id=sar.pk)
+        except ValidationError as error:
+            form = refuse_form or withhold_form
+            if form is None:
+                raise Http404("This request can no longer be changed") from None
+            form.add_validation_error(error)
+    if sar.status != RequestStatus.REFUSED:
+        sar = services.open_subject_access_review(
+            request=sar, reviewer=request.user, ip_address=address
+        )
+    sar = queries.subject_access_for_review(organisations, sar.pk)
+    if withhold_form is None and sar.status == RequestStatus.IN_REVIEW:
+        withhold_form = WithholdForm(sections=review_sections(sar))
+    return render(
+        request,
+        "sharing/subject_access_review.jinja",
+        {
+            "sar": sar,
+            "row": request_rows([sar])[0],
+            "withhold_form": withhold_form,
+            "refuse_form": refuse_form or RefuseRequestForm(prefix="refuse"),
+            "withheld": withheld_rows(sar),
+            "page_has_errors": bool(
+                (withhold_form and withhold_form.errors) or (refuse_form and refuse_form.errors)
+            ),
+            "back_link": {"href": reverse("sharing:privacy")},
+        },
+    )
+
+
+def _number(value: str) -> int:
+    return int(value) if value.isdigit() else 0

@@ -41,6 +41,9 @@ from alongside.sharing.models import (
     Consent,
     ConsentMethod,
     Part,
+    RequestChannel,
+    RequestStatus,
+    SubjectAccessRequest,
 )
 from alongside.sharing.tests.test_permissions import opens
 from alongside.supervision.models import AgreementTerm, Kind, SupervisionAgreement
@@ -293,9 +296,23 @@ def set_up(role, condition):
         )
         AgreementTerm.objects.create(agreement=agreement, kind=Kind.INDIVIDUAL, every_weeks=4)
     colleague = UserFactory()
+    now = timezone.now()
     responses = {
         "in_progress": started(episode, "phq9", by=colleague, mode=Mode.SELF),
         "completed": answered(episode, "phq9", ["1"] * 9, by=colleague, mode=Mode.SELF),
+        # A request for a copy of the record, answered and released, for the person to download.
+        "subject_access": SubjectAccessRequest.objects.create(
+            person=person,
+            organisation=organisation,
+            channel=RequestChannel.LETTER,
+            recorded_by=colleague,
+            due_on=timezone.localdate() + dt.timedelta(days=30),
+            status=RequestStatus.RELEASED,
+            reviewer=colleague,
+            review_started_at=now,
+            reviewed_export={"details": {}},
+            released_at=now,
+        ),
     }
     return user, person, other, referral, handover, responses
 
@@ -320,6 +337,7 @@ def url_for(endpoint: Endpoint, person, consent, referral, handover, responses) 
         {"referral_id": referral.pk, "handover_id": handover.pk},
         {"response_id": response.pk},
         {"response_id": response.pk, "number": 1},
+        {"request_id": responses["subject_access"].pk},
     ):
         base = {} if "referral_id" in extra else kwargs
         try:

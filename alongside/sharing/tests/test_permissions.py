@@ -99,6 +99,7 @@ SHOULD_OPEN: dict[str, set[str]] = {
     "sharing:break-glass": CARE,
     "sharing:break-glass-opened": CARE,
     "sharing:privacy": {Role.PRIVACY_LEAD},
+    "sharing:subject-access": {Role.PRIVACY_LEAD},
     "sharing:review": {Role.PRIVACY_LEAD},
     # Referrals, triage, care, plans, outcomes: care staff.
     "referrals": CARE,

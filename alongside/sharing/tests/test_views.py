@@ -245,7 +245,13 @@ def test_the_break_glass_warnings_say_what_they_mean(client):
     user = MembershipFactory(role=Role.PRACTITIONER).user
     client.force_login(user)
     html = client.get(reverse("sharing:break-glass")).content.decode()
-    assert "Your organisation&#39;s privacy lead reviews every use" in html
+    # Nobody is set up to review (no privacy lead anywhere): the page says so, not a promise.
+    assert "has no privacy lead, and none is named to review for the place" in html
+    MembershipFactory(
+        role=Role.PRIVACY_LEAD, team__organisation=user.memberships.get().team.organisation
+    )
+    html = client.get(reverse("sharing:break-glass")).content.decode()
+    assert "reviews every use" in html and "none is named" not in html
 
 
 # --- break-glass tells nothing before the request is on record -----------------------------------
