@@ -39,7 +39,10 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
 def owner_connection(django_db_setup: None) -> Iterator[psycopg.Connection[Any]]:
     """A connection of its own to the test database as the owner role (not the test's
     transaction: what it does is its own, and rolled back at the end)."""
-    ours = {**connection.settings_dict, **(settings.DATABASE_OWNER or {})}
+    if not settings.DATABASE_OWNER:
+        pytest.skip("no owner role configured (DATABASE_OWNER_URL)")
+    owner = {k: settings.DATABASE_OWNER.get(k, "") for k in db_roles.CREDENTIALS}
+    ours = {**connection.settings_dict, **owner}
     params = {
         "dbname": ours["NAME"],
         "user": ours["USER"],

@@ -160,6 +160,10 @@ if os.environ.get("DATABASE_URL"):
     DATABASE_OWNER = None
     if os.environ.get("DATABASE_OWNER_URL"):
         DATABASE_OWNER = dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
+        # A Unix socket given as ?host=... is an option to dj_database_url; it is the host here.
+        DATABASE_OWNER["HOST"] = (
+            DATABASE_OWNER.get("OPTIONS", {}).get("host") or DATABASE_OWNER["HOST"]
+        )
         if DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
             raise ImproperlyConfigured(
                 "DATABASE_OWNER_URL must name the same database as DATABASE_URL."
