@@ -8,7 +8,9 @@ Environment:
     SECRET_KEY              required in production
     ALONGSIDE_DEBUG         ``1`` to turn on Django's debug pages (never in production)
     ALLOWED_HOSTS           comma-separated host names (default: 127.0.0.1,localhost)
-    DATABASE_URL            PostgreSQL URL; when unset the embedded server is started
+    DATABASE_URL            PostgreSQL URL the site connects as (a role that owns nothing);
+                            when unset the embedded server is started
+    DATABASE_OWNER_URL      the tables' owner, for `alongside migrate` (same database)
     ALONGSIDE_DATA_DIR      where the embedded server keeps its data (default: var/)
     ALONGSIDE_PLACE_NAME    the place the public pages name (default: Wyvern, the demo county)
 """
@@ -150,14 +152,30 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostgreSQL, always.
+# Database: PostgreSQL, always. The site connects as a role that owns nothing (``default``);
+# migrations, the audit's partitions and the demo load run as the owner role (DATABASE_OWNER,
+# switched to by alongside.core.db_roles.as_owner). See docs/security.md.
 if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Given to the release step that runs `alongside migrate`, not to the web server. Unset,
+    # the DATABASE_URL role must own the tables itself (refused in production at connection).
+    DATABASE_OWNER = None
+    if os.environ.get("DATABASE_OWNER_URL"):
+        DATABASE_OWNER = dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
+        # A Unix socket given as ?host=... is an option to dj_database_url; it is the host here.
+        DATABASE_OWNER["HOST"] = (
+            DATABASE_OWNER.get("OPTIONS", {}).get("host") or DATABASE_OWNER["HOST"]
+        )
+        if DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
+            raise ImproperlyConfigured(
+                "DATABASE_OWNER_URL must name the same database as DATABASE_URL."
+            )
 else:
     DATA_DIR = embedded_db.default_data_dir(BASE_DIR)
     DATABASES = {"default": embedded_db.database_settings(DATA_DIR)}
+    DATABASE_OWNER = embedded_db.owner_settings(DATABASES["default"])
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

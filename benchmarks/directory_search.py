@@ -195,7 +195,9 @@ def _import_speed(rows: list[str]) -> None:
         export_feed(folder)
         exported = time.perf_counter() - started
         services = Service.objects.count()
-        with connection.cursor() as cursor:
+        from alongside.core import db_roles
+
+        with db_roles.as_owner(), connection.cursor() as cursor:  # TRUNCATE is the owner's
             cursor.execute(
                 "TRUNCATE directory_serviceterm, directory_schedule, directory_language, "
                 "directory_phone, directory_contact, directory_costoption, directory_servicearea, "

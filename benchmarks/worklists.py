@@ -184,7 +184,9 @@ def run() -> None:
     for role, client in clients.items():
         _measure(client, f"county, {role.replace('_', ' ')}", team_id, rows, counts)
     longer = _lengthen_triage_list(team_id, 5)
-    with connection.cursor() as cursor:
+    from alongside.core import db_roles
+
+    with db_roles.as_owner(), connection.cursor() as cursor:  # ANALYZE is the owner's
         cursor.execute("ANALYZE referrals_referral")
     for role, client in clients.items():
         _measure(client, f"triage list × 5, {role.replace('_', ' ')}", team_id, rows, counts)

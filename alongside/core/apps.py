@@ -12,3 +12,10 @@ class CoreConfig(AppConfig):
 
         # ``<secret:token>`` in a route: a segment that is never written to a log.
         register_converter(SecretConverter, "secret")
+
+        from django.db.backends.signals import connection_created
+
+        from alongside.core import db_roles
+
+        # The site's own connections are checked: no superuser, not the audit's owner.
+        connection_created.connect(db_roles.refuse_privileged_role)

@@ -11,6 +11,7 @@ import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -213,7 +214,9 @@ class AccessEvent(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
+    # Set by the database, whatever is sent (migration 0003): the insert leaves it to the
+    # column's default and reads it back.
+    occurred_at = models.DateTimeField(db_default=Now())
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from alongside.care.models import Allocation, Intensity
 from alongside.care.tests.factories import EpisodeFactory
+from alongside.core import db_roles
 from alongside.organisations.models import Role, Team
 from alongside.organisations.tests.factories import MembershipFactory, TeamFactory, UserFactory
 from alongside.workforce import queries, services
@@ -172,21 +173,26 @@ def test_the_wte_form_takes_the_date_the_change_takes_effect(client):
 def test_the_migration_carries_each_post_into_its_history():
     """Posts recorded before there was a history become its first change, in force since the
     person started in the role, recorded when and by whom the post was set."""
-    executor = MigrationExecutor(connection)
-    before, after = [("workforce", "0001_initial")], [("workforce", "0002_wte_history")]
-    executor.migrate(before)
-    try:
-        old = executor.loader.project_state(before).apps
-        member = MembershipFactory(started_on=dt.date(2025, 2, 3))
-        lead = UserFactory()
-        set_at = timezone.make_aware(dt.datetime(2026, 5, 1, 9, 30))
-        old.get_model("workforce", "Post").objects.create(
-            membership_id=member.pk, wte=Decimal("0.7"), updated_at=set_at, updated_by_id=lead.pk
-        )
-    finally:
+    # Migrating is the owner's work (the site's role may not drop or make tables).
+    with db_roles.as_owner():
         executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(after)
+        before, after = [("workforce", "0001_initial")], [("workforce", "0002_wte_history")]
+        executor.migrate(before)
+        try:
+            old = executor.loader.project_state(before).apps
+            member = MembershipFactory(started_on=dt.date(2025, 2, 3))
+            lead = UserFactory()
+            set_at = timezone.make_aware(dt.datetime(2026, 5, 1, 9, 30))
+            old.get_model("workforce", "Post").objects.create(
+                membership_id=member.pk,
+                wte=Decimal("0.7"),
+                updated_at=set_at,
+                updated_by_id=lead.pk,
+            )
+        finally:
+            executor = MigrationExecutor(connection)
+            executor.loader.build_graph()
+            executor.migrate(after)
     change = WteChange.objects.get()
     assert change.post == Post.objects.get(membership=member)
     assert (change.wte, change.effective_from) == (Decimal("0.70"), dt.date(2025, 2, 3))
