@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from alongside.accounts.models import User
 from alongside.core.forms import (
     CheckboxInput,
     DateField,
@@ -85,6 +86,41 @@ class AccountForm(NhsForm):
                 services.check_account_details(
                     person=self.person, username=username, password=password
                 )
+            except ValidationError as error:
+                self.add_validation_error(error)
+        return data
+
+
+class NewPasswordForm(NhsForm):
+    """The new password the person chooses for the account they have, from a care team's link."""
+
+    password = forms.CharField(
+        label="Choose a new password",
+        help_text="12 characters or more. 3 random words make a strong password that is easy "
+        "to remember",
+        widget=PasswordInput(),
+        strip=False,
+        error_messages={"required": "Enter a password"},
+    )
+    password_again = forms.CharField(
+        label="Enter the password again",
+        widget=PasswordInput(),
+        strip=False,
+        error_messages={"required": "Enter your password again"},
+    )
+
+    def __init__(self, *args: object, account: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def clean(self) -> dict:
+        data = super().clean()
+        password = data.get("password")
+        if password and data.get("password_again") and password != data["password_again"]:
+            self.add_error("password_again", "Passwords do not match. Enter the same one twice")
+        elif password:
+            try:
+                services.check_new_password(account=self.account, password=password)
             except ValidationError as error:
                 self.add_validation_error(error)
         return data

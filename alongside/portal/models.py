@@ -33,7 +33,8 @@ class PortalInvitationQuerySet(models.QuerySet):
 
 class PortalInvitation(models.Model):
     """A single-use link, made by someone in the person's care team, that lets the person set up
-    their own portal account after confirming their date of birth."""
+    their own portal account after confirming their date of birth, or choose a new password for
+    the account they have (``for_account``): nobody else ever sets a person's password."""
 
     person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="portal_invitations"
@@ -55,6 +56,15 @@ class PortalInvitation(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="The account the person made with this invitation.",
+    )
+    for_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The account the person had when the invitation was made: the link lets them "
+        "choose a new password for it. Empty for an invitation to make an account.",
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(

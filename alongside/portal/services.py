@@ -64,11 +64,17 @@ class NewInvitation:
 @transaction.atomic
 def create_invitation(*, person: Person, by: User) -> NewInvitation:
     """A single-use invitation link for ``person``, valid for 7 days. Any earlier invitation
-    still waiting is withdrawn: only the newest link works."""
+    still waiting is withdrawn: only the newest link works.
+
+    For a person who has an account already, the link lets them choose a new password for it
+    (they have lost it and cannot receive a code), and the account's email address, if it has
+    one, is told at once that a link was made, so that a link the person did not ask for is
+    noticed."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    if person.user_id is not None:
-        raise AlreadyHasAccount("This person already has a portal account.")
-    if not Episode.objects.open().filter(person=person).exists():
+    account = person.user if person.user_id is not None else None
+    if account is not None and not account.is_active:
+        raise ValidationError("This person's portal account is closed, so no link can open it.")
+    if account is None and not Episode.objects.open().filter(person=person).exists():
         raise ValidationError("Only a person with an open episode of care can be invited.")
     now = timezone.now()
     PortalInvitation.objects.filter(person=person).outstanding().update(
@@ -81,10 +87,29 @@ def create_invitation(*, person: Person, by: User) -> NewInvitation:
         created_by=by,
         created_at=now,
         expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+        for_account=account,
     )
     invitation.full_clean()
     invitation.save()
+    if account is not None:
+        _tell_account(
+            account,
+            "A link to choose a new Alongside password was made",
+            "Your care team has made a link for you to choose a new password for your Alongside "
+            f"account. It works once, until {formats.datetime(invitation.expires_at)}.\n\n"
+            "Your password works as before until the link is used.\n\n"
+            "If you did not ask for this, tell your key worker straight away.\n",
+        )
     return NewInvitation(invitation, token)
+
+
+def _tell_account(account: User, subject: str, body: str) -> None:
+    """Email a portal account's own address (or the record's) once the transaction commits."""
+    address = _address(account)
+    if address:
+        transaction.on_commit(
+            lambda: mail.send_mail(subject, body, None, [address], fail_silently=True)
+        )
 
 
 @transaction.atomic
@@ -103,11 +128,24 @@ def email_invitation(*, invitation: PortalInvitation, link: str) -> None:
         "asked for your date of birth.\n\n"
         "If you were not expecting this email, you can ignore it, or tell your key worker.\n"
     )
-    address = person.email
-    transaction.on_commit(
-        lambda: mail.send_mail(
-            "Your invitation to Alongside", body, None, [address], fail_silently=True
+    if invitation.for_account_id is not None:
+        body = (
+            f"Hello {person.preferred_name or person.given_name},\n\n"
+            "Your care team has made a link for you to choose a new password for your Alongside "
+            "account.\n\n"
+            f"Open this link to choose it:\n{link}\n\n"
+            f"The link works once, until {formats.datetime(invitation.expires_at)}. You will be "
+            "asked for your date of birth.\n\n"
+            "If you were not expecting this email, you can ignore it, or tell your key worker.\n"
         )
+    address = person.email
+    subject = (
+        "Choose a new Alongside password"
+        if invitation.for_account_id is not None
+        else "Your invitation to Alongside"
+    )
+    transaction.on_commit(
+        lambda: mail.send_mail(subject, body, None, [address], fail_silently=True)
     )
 
 
@@ -188,16 +226,24 @@ def check_account_details(*, person: Person, username: str, password: str) -> No
         last_name=person.family_name,
         email=person.email,
     )
+    problems = _password_problems(password, candidate)
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise ValidationError(errors)
+
+
+def _password_problems(password: str, account: User) -> list[str]:
+    """What is wrong with ``password`` for ``account``, in the portal's own words."""
     try:
-        password_validation.validate_password(password, candidate)
+        password_validation.validate_password(password, account)
     except ValidationError as error:
-        errors["password"] = list(
+        return list(
             dict.fromkeys(
                 PASSWORD_RULES.get(e.code or "", " ".join(e.messages)) for e in error.error_list
             )
         )
-    if errors:
-        raise ValidationError(errors)
+    return []
 
 
 @transaction.atomic
@@ -214,6 +260,8 @@ def accept_invitation(
     current = PortalInvitation.objects.select_for_update().get(pk=invitation.pk)
     if not current.is_usable:
         raise InvitationUnusable("This invitation can no longer be used.")
+    if current.for_account_id is not None:
+        raise InvitationUnusable("This invitation is for choosing a new password.")
     person = Person.objects.select_for_update().get(pk=current.person_id)
     if person.user_id is not None:
         raise AlreadyHasAccount("You already have an account.")
@@ -247,6 +295,61 @@ def accept_invitation(
         ip_address=ip_address,
     )
     return user
+
+
+def check_new_password(*, account: User, password: str) -> None:
+    """The password meets the rules for ``account`` (including not being like its username,
+    the person's name or email address). Raises ``ValidationError`` on ``password``."""
+    problems = _password_problems(password, account)
+    if problems:
+        raise ValidationError({"password": problems})
+
+
+@transaction.atomic
+def choose_new_password(
+    *, invitation: PortalInvitation, password: str, ip_address: str | None = None
+) -> User:
+    """Set the password the person chose for their own account, from a usable new-password
+    invitation whose date of birth was given. The link is used up; every other waiting link and
+    sign-in code becomes void; every session of the account ends (its session hash changes);
+    the account's address is told. Audited on the basis of the person themself."""
+    current = PortalInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not current.is_usable:
+        raise InvitationUnusable("This invitation can no longer be used.")
+    person = Person.objects.select_for_update().get(pk=current.person_id)
+    account = current.for_account
+    if account is None or person.user_id != account.pk or not account.is_active:
+        raise InvitationUnusable("This invitation no longer matches an account.")
+    check_new_password(account=account, password=password)
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    now = timezone.now()
+    current.used_at = now
+    current.account = account
+    current.save(update_fields=["used_at", "account"])
+    PortalInvitation.objects.filter(person=person).outstanding().update(
+        withdrawn_at=now, withdrawn_because="The person chose a new password with another link"
+    )
+    SignInCode.objects.filter(user=account, used_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=now
+    )
+    audit.record(
+        user_id=account.pk,
+        person_id=person.pk,
+        part=Part.DETAILS,
+        action=Action.CHANGE,
+        basis=Basis.SELF,
+        allowed=True,
+        route="portal:join",
+        ip_address=ip_address,
+    )
+    _tell_account(
+        account,
+        "Your Alongside password was changed",
+        "The password of your Alongside account was changed just now, with the link your care "
+        "team made.\n\nIf you did not do this, tell your key worker straight away.\n",
+    )
+    return account
 
 
 # --- One-time sign-in codes ---------------------------------------------------------------------

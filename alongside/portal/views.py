@@ -37,6 +37,7 @@ from alongside.portal.forms import (
     CodeRequestForm,
     DateOfBirthForm,
     InvitationForm,
+    NewPasswordForm,
     PlanNoteForm,
     RateGoalForm,
     SignInCodeForm,
@@ -454,6 +455,9 @@ def invite(request: HttpRequest, access: Access) -> HttpResponse:
             "back_link": {"href": reverse("people:list"), "text": "Back to people"},
             "may_invite": may_invite,
             "has_account": person.user_id is not None,
+            "account_open": person.user_id is not None and person.user.is_active,
+            "account_has_address": person.user_id is not None
+            and bool(person.user.email or person.email),
             "has_episode": queries.current_episode(person) is not None,
             "form": form,
             "page_has_errors": bool(form.errors),
@@ -495,7 +499,9 @@ def _join_blocked(request: HttpRequest, invitation: PortalInvitation) -> HttpRes
         return render(request, "portal/join_signed_in.jinja")
     if not invitation.is_usable:
         return _join_stopped(request, invitation)
-    if invitation.person.user_id is not None:
+    if invitation.person.user_id is not None and (
+        invitation.for_account_id != invitation.person.user_id
+    ):
         request.session.pop(JOIN_SESSION_KEY, None)
         return render(request, "portal/join_has_account.jinja")
     return None
@@ -564,11 +570,49 @@ def _confirm_birth_date(
     return render(
         request,
         "portal/join_birth_date.jinja",
-        {"form": form, "page_has_errors": bool(form.errors)},
+        {
+            "form": form,
+            "page_has_errors": bool(form.errors),
+            "new_password": invitation.for_account_id is not None,
+        },
+    )
+
+
+def _choose_new_password(request: HttpRequest, invitation: PortalInvitation) -> HttpResponse:
+    account = invitation.for_account
+    form = NewPasswordForm(request.POST if request.method == "POST" else None, account=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.choose_new_password(
+                invitation=invitation,
+                password=form.cleaned_data["password"],
+                ip_address=client_address(request),
+            )
+        except services.InvitationUnusable:
+            invitation = PortalInvitation.objects.select_related("person").get(pk=invitation.pk)
+            return _join_blocked(request, invitation) or _join_stopped(request, invitation)
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            request.session.pop(JOIN_SESSION_KEY, None)
+            login(request, user, backend=PASSWORD_BACKEND)
+            messages.success(request, "Your new password is set. Welcome back")
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/join_new_password.jinja",
+        {
+            "form": form,
+            "page_has_errors": bool(form.errors),
+            "name": invitation.person.preferred_name or invitation.person.given_name,
+            "username": account.get_username(),
+        },
     )
 
 
 def _choose_account(request: HttpRequest, invitation: PortalInvitation) -> HttpResponse:
+    if invitation.for_account_id is not None:
+        return _choose_new_password(request, invitation)
     person = invitation.person
     form = AccountForm(request.POST if request.method == "POST" else None, person=person)
     if request.method == "POST" and form.is_valid():

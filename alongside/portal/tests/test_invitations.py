@@ -169,13 +169,16 @@ def test_only_the_care_team_may_invite(client, episode, key_worker):
     assert not PortalInvitation.objects.exists()
 
 
-def test_a_person_who_has_an_account_is_not_invited_again(client, episode, key_worker):
+def test_a_person_who_has_an_account_is_invited_only_to_choose_a_new_password(
+    client, episode, key_worker
+):
     episode.person.user = UserFactory()
     episode.person.save()
     client.force_login(key_worker)
     html = client.post(invite_url(episode.person), {}).content.decode()
     assert "Sam Okafor has a portal account" in html
-    assert not PortalInvitation.objects.exists()
+    assert "then to choose a new password" in html
+    assert PortalInvitation.objects.get().for_account == episode.person.user
 
 
 # --- Using the link -----------------------------------------------------------------------------
