@@ -239,11 +239,13 @@ def test_a_referral_form_with_contradictory_answers_is_refused(client):
 
 
 def test_refer_a_known_person_links_the_referral(client):
+    from alongside.care.tests.factories import EpisodeFactory, allocate
     from alongside.sharing.models import Consent, ConsentMethod
 
     membership = MembershipFactory(role=Role.PRACTITIONER)
     MembershipFactory(role=Role.COORDINATOR, team=membership.team)
     person = PersonFactory()
+    allocate(EpisodeFactory(person=person), membership.user)  # the key worker refers on
     Consent.objects.create(
         person=person,
         organisation=membership.team.organisation,
@@ -264,5 +266,5 @@ def test_refer_a_known_person_links_the_referral(client):
         },
     )
     assert response.status_code == 302, response.content.decode()
-    referral = Referral.objects.get(person=person)
+    referral = Referral.objects.get(person=person, referred_by=membership.user)
     assert referral.family_name == person.family_name
