@@ -333,9 +333,12 @@ def set_up(role, condition):
         "in_progress": started(episode, "phq9", by=colleague, mode=Mode.SELF),
         "completed": answered(episode, "phq9", ["1"] * 9, by=colleague, mode=Mode.SELF),
         # A request for a copy of the record, answered and released, for the person to download.
+        # Answered by another organisation's privacy lead: a request the user's organisation
+        # answers (or its privacy lead answers for the place) would give that privacy lead the
+        # privacy-review basis under every condition.
         "subject_access": SubjectAccessRequest.objects.create(
             person=person,
-            organisation=organisation,
+            organisation=MembershipFactory(role=Role.PRIVACY_LEAD).team.organisation,
             channel=RequestChannel.LETTER,
             recorded_by=colleague,
             due_on=timezone.localdate() + dt.timedelta(days=30),
