@@ -453,6 +453,11 @@ def test_authorisation_matrix(client, role, condition):
             # An allowed POST with no data shows the form again with its errors (200), or does
             # what it confirms (302).
             expected = ({200, 302} if method == "post" else {200}) if allowed else {404}
+            if endpoint.name == "sharing:subject-access":
+                # The request set up is answered by another organisation's privacy lead: the
+                # policy decides and audits the look, then the page finds no request of theirs
+                # (test_subject_access_requests.py opens one they answer).
+                expected = {404}
             assert response.status_code in expected, label
             if endpoint.portal and (condition != "own_record" or not opens(role, endpoint.view)):
                 continue  # nothing to audit: the account has no record
