@@ -3,7 +3,10 @@
 That is the key worker, the care team (from any organisation), and care staff of the episode's
 lead team. They may see and change the plan, contacts and outcomes. Clinical notes are for NHS
 staff in the care team; voluntary sector and council staff see them only where the person agreed
-to share them (the consent basis then allows it). Registered from ``CareConfig.ready``.
+to share them with their organisation (the policy widens the relationship by that consent).
+An episode begun by accepting a referral that rests on a self-claimed relationship gives access
+marked self-claimed, to everyone in its care team, until the claim is found appropriate.
+Registered from ``CareConfig.ready``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from alongside.accounts.models import User
 from alongside.care.models import Allocation, CareTeamMember, Episode
 from alongside.organisations.models import Organisation
 from alongside.people.models import Person
+from alongside.referrals.bases import claim_flag, only_claimed_people
 from alongside.sharing import policy
 from alongside.sharing.models import Basis, Part
 
@@ -57,7 +61,9 @@ class CareTeamBasis:
         episode = (
             open_episodes_of(user)
             .filter(person=person)
-            .values("lead_team__organisation_id")
+            .annotate(claimed=claim_flag("referral_id"))
+            .order_by("claimed")
+            .values("lead_team__organisation_id", "claimed")
             .first()
         )
         if episode is None:
@@ -74,10 +80,14 @@ class CareTeamBasis:
             view=frozenset(view),
             change=CARE_TEAM_CHANGE,
             organisation_id=organisation_id,
+            self_claimed=episode["claimed"],
         )
 
     def people(self, user: User) -> QuerySet:
         return open_episodes_of(user).values("person_id")
+
+    def claimed_people(self, user: User) -> QuerySet:
+        return only_claimed_people(open_episodes_of(user), "referral_id")
 
 
 policy.register(CareTeamBasis())

@@ -589,6 +589,7 @@ class _KeyWorking:
         rng = self.rng
         until = min(episode.ended_at or NOW, NOW)
         if not episode.allocations:
+            self._care_partner_for_the_portal(episode, [])
             # Waiting for a key worker: only the starting intensity, set by whoever accepted.
             if episode.accepted_by is not None:
                 level = self._starting_intensity(episode)
@@ -596,6 +597,7 @@ class _KeyWorking:
             return
         timeline = self._intensities(episode, until)
         members = self._care_team(episode, until) if rng.random() < CARE_TEAM_SHARE else []
+        members += self._care_partner_for_the_portal(episode, members)
         contacts = self._contacts(episode, timeline, members, until)
         self.touched.append(episode.pk)
         self._plan(episode, contacts, timeline, until)
@@ -639,6 +641,41 @@ class _KeyWorking:
             reason = rng.choice(_STEP_UP if up else _STEP_DOWN)
             self._intensity(episode, level, at, reason, episode.key_worker_at(at))
             timeline.append((at, level))
+
+    def _care_partner_for_the_portal(
+        self, episode: _Episode, members: list[_Member]
+    ) -> list[_Member]:
+        """The demo's Care Partner is in the care team of the portal person's open episode
+        (accepted "with a Care Partner alongside"), so that she reaches the person through a
+        relationship: consent to share with her organisation alone opens nothing (ADR-009).
+        Draws nothing from the generator, so the rest of the place is as before."""
+        portal = self.builder.sign_in_users.get(self.portal.username)
+        partner = self.builder.sign_in_users.get("carepartner")
+        if (
+            portal is None
+            or partner is None
+            or episode.person_user_id != portal.pk
+            or episode.ended_at is not None
+            or self.care_partners not in self.teams_of.get(partner.pk, [])
+            or any(m.user_id == partner.pk and m.ended_at is None for m in members)
+        ):
+            return []
+        start = episode.started_at + dt.timedelta(days=7)
+        member = _Member(partner.pk, self.care_partners, "Care Partner", start, None)
+        self.member_rows.append(
+            {
+                "episode_id": episode.pk,
+                "user_id": partner.pk,
+                "team_id": self.care_partners,
+                "role": "Care Partner",
+                "started_at": start,
+                "ended_at": None,
+                "added_by_id": episode.key_worker_at(start)
+                if episode.allocations
+                else (episode.accepted_by or partner.pk),
+            }
+        )
+        return [member]
 
     def _care_team(self, episode: _Episode, until: dt.datetime) -> list[_Member]:
         """One or two practitioners from other organisations, for about a third of episodes."""

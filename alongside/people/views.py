@@ -71,10 +71,14 @@ def add_person(request: HttpRequest) -> HttpResponse:
             form.add_validation_error(error)
         else:
             # No name or NHS number here: banners are seen over shoulders and end up in logs.
-            messages.success(request, f"Person record created – reference {person.pk}")
-            if consent != "no":
-                return redirect("people:record", person_id=person.pk)
-            return redirect("home")
+            # Registering gives no relationship with the record (ADR-009), consent or not: the
+            # care starts with a referral, matched to this record like any other.
+            messages.success(
+                request,
+                f"Person record created – reference {person.pk}. Make a referral for them to "
+                "start their care",
+            )
+            return redirect("referrals:refer")
     return render(
         request,
         "people/add.jinja",

@@ -2,9 +2,11 @@
 
 A referral linked to a person's record is opened exactly like the record itself: the sharing
 policy decides (the team holding the referral has the open-referral basis) and the look is
-audited. A self-referral not yet linked to a record has no person to decide on, so the rule is the
-open-referral basis's own: care staff in the team holding it. That look is audited too, with the
-referral's reference as the reason.
+audited. A referral not yet linked to a record has no person to decide on, so the rule is the
+open-referral basis's own: the triage roles (coordinator, team lead) of the team holding it. That
+look is audited too, with the referral's reference as the reason. Matching a referral to a record
+and every triage decision need ``Permission.TRIAGE`` as well (``referral_data(...,
+permissions=TRIAGE)``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from alongside.accounts.models import User
+from alongside.organisations.permissions import Permission
 from alongside.referrals.models import Referral
 from alongside.sharing import audit, policy
 from alongside.sharing.access import (
@@ -33,6 +36,8 @@ from alongside.sharing.access import (
 from alongside.sharing.models import AccessEvent, Action, Basis, Part
 
 View = Callable[..., HttpResponse]
+#: Who may open the pages that match a referral to a record or make a triage decision.
+TRIAGE = frozenset({Permission.TRIAGE})
 UNLINKED_PARTS = frozenset({Part.DETAILS, Part.REFERRALS})
 
 
@@ -59,8 +64,8 @@ class ReferralAccess:
 
 
 def holds(user: User, referral: Referral) -> bool:
-    """Whether the user is care staff in the team holding the referral."""
-    return policy.care_memberships(user).filter(team_id=referral.team_id).exists()
+    """Whether the user holds a triage role in the team holding the referral."""
+    return policy.triage_memberships(user).filter(team_id=referral.team_id).exists()
 
 
 def _route(request: HttpRequest) -> str:
@@ -87,10 +92,16 @@ def _audit_unlinked(
     )
 
 
-def referral_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View], View]:
+def referral_data(
+    part: Part,
+    *,
+    action: Action = Action.VIEW,
+    permissions: frozenset[Permission] = STAFF_RECORD_PAGES,
+) -> Callable[[View], View]:
     """For a view whose URL names a referral (``referral_id``); the view gets a
     ``ReferralAccess``. GET is a look at ``part``; any other method is ``action``, run in one
-    transaction with its audit row, exactly as ``sharing.access.person_data``."""
+    transaction with its audit row, exactly as ``sharing.access.person_data``. Only holders of
+    one of ``permissions`` get as far as the decision (``TRIAGE`` for matching and decisions)."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -142,7 +153,7 @@ def referral_data(part: Part, *, action: Action = Action.VIEW) -> Callable[[View
                 audit_refusal(request, referral.person_id, part=part, action=wanted)
 
         wrapped.person_data = (part, action)  # type: ignore[attr-defined]
-        wrapped.permission = STAFF_RECORD_PAGES  # type: ignore[attr-defined]
+        wrapped.permission = frozenset(permissions)  # type: ignore[attr-defined]
         wrapped.on_refused = refused  # type: ignore[attr-defined]
         return wrapped
 

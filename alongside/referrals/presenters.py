@@ -253,3 +253,74 @@ class HandoverRow:
             overdue = h.follow_up_on <= timezone.localdate()
             return "Due: record whether the person connected" if overdue else "Not yet due"
         return h.get_outcome_display() + (f" – {h.outcome_note}" if h.outcome_note else "")
+
+
+# --- Matching a referral to a record -------------------------------------------------------------
+
+
+def postcode_sector(postcode: str) -> str:
+    """The outward code and sector of a postcode (``WY1 1AA`` gives ``WY1 1``): a district,
+    not an address."""
+    parts = postcode.upper().split()
+    if len(parts) != 2 or not parts[1]:
+        return ""
+    return f"{parts[0]} {parts[1][0]}"
+
+
+def _initials(*names: str) -> str:
+    return " ".join(f"{name.strip()[0].upper()}." for name in names if name.strip())
+
+
+def _agreement(person: Any, referral: Referral) -> tuple[list[str], list[str]]:
+    """Which of the referral's identifiers agree with the record, and which differ."""
+    checks = [
+        (
+            "NHS number",
+            bool(referral.nhs_number and person.nhs_number),
+            referral.nhs_number == person.nhs_number,
+        ),
+        (
+            "name",
+            True,
+            (referral.given_name.strip().lower(), referral.family_name.strip().lower())
+            == (person.given_name.strip().lower(), person.family_name.strip().lower()),
+        ),
+        ("date of birth", True, referral.date_of_birth == person.date_of_birth),
+        (
+            "postcode",
+            bool(referral.postcode and person.postcode),
+            referral.postcode.replace(" ", "").upper() == person.postcode.replace(" ", "").upper(),
+        ),
+    ]
+    agree = [name for name, comparable, same in checks if comparable and same]
+    differ = [name for name, comparable, same in checks if comparable and not same]
+    return agree, differ
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def candidate_label(person: Any, referral: Referral) -> str:
+    """A possible match for a referral, shown with the least needed to tell candidates apart
+    and see a plain mismatch: the record's reference, initials, year of birth and postcode
+    district, and which of the referral's identifiers agree with it. Never the record's NHS
+    number, full date of birth, name or address: the triager compares with what the referral
+    says and checks with the person (ADR-009)."""
+    district = postcode_sector(person.postcode or "")
+    parts = [
+        f"Record {person.pk}: {_initials(person.given_name, person.family_name)}",
+        f"born {person.date_of_birth.year}" if person.date_of_birth else "",
+        f"postcode {district}" if district else "no postcode",
+    ]
+    label = ", ".join(p for p in parts if p)
+    agree, differ = _agreement(person, referral)
+    if agree:
+        label += f". The referral's {_listed(agree)} {_verb('agree', agree)}"
+    if differ:
+        label += f"{';' if agree else '.'} its {_listed(differ)} {_verb('differ', differ)}"
+    return label
+
+
+def _verb(verb: str, subjects: list[str]) -> str:
+    return f"{verb}s" if len(subjects) == 1 else verb

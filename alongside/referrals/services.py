@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
 from django.utils import timezone
@@ -48,6 +48,7 @@ from alongside.referrals.models import (
     State,
     Transition,
 )
+from alongside.sharing import claims, policy
 
 
 @dataclass(frozen=True)
@@ -347,8 +348,14 @@ def identify_person(
     *, referral: Referral, by: User, person: Person | None = None, version: int | None = None
 ) -> Referral:
     """Link the referral to a person: a known one the coordinator matched (never merged silently:
-    they chose it), or, with no ``person``, a new record made from the referral's details."""
+    they chose it), or, with no ``person``, a new record made from the referral's details.
+
+    Only a triage role (coordinator, team lead) of the team holding the referral may. A match
+    by the referral's own maker to a record that already existed is recorded as a claim
+    (``sharing.claims``): nobody else vouches that the referral is about that person."""
     current = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not policy.triage_memberships(by).filter(team_id=current.team_id).exists():
+        raise PermissionDenied("Only a coordinator or team lead of the team holding it can.")
     if version is not None and current.version != version:
         raise StaleReferral("Someone else changed this referral while you had it open.")
     if current.state not in (State.RECEIVED, State.IN_TRIAGE):
@@ -375,6 +382,17 @@ def identify_person(
         reason = "Registered as a new person"
     else:
         reason = "Matched to a known person"
+        if current.referred_by_id is not None and current.referred_by_id == by.pk:
+            claims.record_claim(
+                user=by,
+                person=person,
+                organisation_id=current.team.organisation_id,
+                referral_id=current.pk,
+                referral_reference=current.reference,
+                referral_made_at=current.received_at,
+                how="Made this referral, then matched it to this existing record",
+            )
+            reason = "Matched to a known person by the referral's maker (self-claimed)"
     current.person = person
     current.version += 1
     current.save(update_fields=["person", "version", "updated_at"])

@@ -17,13 +17,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from alongside.core import formats
 from alongside.core.access import requires
 from alongside.organisations.models import Team
 from alongside.organisations.permissions import Permission
 from alongside.people.models import Person
 from alongside.referrals import forms, queries, services
-from alongside.referrals.access import ReferralAccess, record_referral_list_view, referral_data
+from alongside.referrals.access import (
+    TRIAGE,
+    ReferralAccess,
+    record_referral_list_view,
+    referral_data,
+)
 from alongside.referrals.models import AWAITING_DECISION, Handover
 from alongside.referrals.presenters import (
     FollowUpRow,
@@ -31,6 +35,7 @@ from alongside.referrals.presenters import (
     HistoryRow,
     ReferralPresenter,
     ReferralRow,
+    candidate_label,
 )
 from alongside.sharing import audit, policy
 from alongside.sharing.access import (
@@ -64,12 +69,20 @@ def worklists(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     data = form.cleaned_data if form.is_bound else {}
     name = data.get("list") or queries.Worklist.TRIAGE
-    filters = queries.WorklistFilter(
-        team_ids=tuple(t.pk for t in teams),
-        team_id=data.get("team"),
-        locality_id=data.get("locality"),
-        source=data.get("source") or None,
-    )
+    # Triage and its follow-ups are for the teams where the user triages (ADR-009); the
+    # first- and second-contact lists, of people the team accepted, for every care team.
+    triaging = set(policy.triage_memberships(request.user).values_list("team_id", flat=True))
+
+    def filters_for(key: str) -> queries.WorklistFilter:
+        triage_list = key in (queries.Worklist.TRIAGE, queries.Worklist.FOLLOW_UPS)
+        return queries.WorklistFilter(
+            team_ids=tuple(t.pk for t in teams if not triage_list or t.pk in triaging),
+            team_id=data.get("team"),
+            locality_id=data.get("locality"),
+            source=data.get("source") or None,
+        )
+
+    filters = filters_for(name)
     rows_query = queries.worklist(name, filters)
     page = Paginator(rows_query, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
@@ -80,7 +93,7 @@ def worklists(request: HttpRequest) -> HttpResponse:
         rows = [ReferralRow(r, today) for r in page.object_list]
         shown = list(page.object_list)
     record_referral_list_view(request, shown)
-    counts = {key: queries.worklist(key, filters).count() for key in queries.Worklist.ALL}
+    counts = {key: queries.worklist(key, filters_for(key)).count() for key in queries.Worklist.ALL}
     query = {k: v for k, v in request.GET.items() if k not in {"list", "page"} and v}
     tabs = [
         {
@@ -103,7 +116,7 @@ def worklists(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "page_query": _encode({**query, "list": name}),
-            "bounces": queries.bounces_for(filters.team_ids).count(),
+            "bounces": queries.bounces_for(filters_for(queries.Worklist.TRIAGE).team_ids).count(),
         },
     )
 
@@ -205,7 +218,7 @@ def referral_page(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
             "has_other_referral": queries.open_referrals_for(candidates, excluding=referral),
             "identify_form": forms.IdentifyForm(
                 initial={"version": referral.version},
-                candidates=[(str(p.pk), _candidate_label(p)) for p in candidates],
+                candidates=[(str(p.pk), candidate_label(p, referral)) for p in candidates],
             )
             if referral.person_id is None and referral.state in ("received", "in_triage")
             else None,
@@ -216,16 +229,6 @@ def referral_page(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
         }
     )
     return render(request, "referrals/referral.jinja", context)
-
-
-def _candidate_label(person: Person) -> str:
-    parts = [
-        person.full_name,
-        f"born {formats.date(person.date_of_birth)}",
-        person.postcode or "no postcode",
-        f"NHS number {formats.nhs_number(person.nhs_number)}" if person.nhs_number else "",
-    ]
-    return ", ".join(p for p in parts if p)
 
 
 def _audit_candidates(request: HttpRequest, referral: Any, candidates: list[Person]) -> None:
@@ -246,12 +249,12 @@ def _audit_candidates(request: HttpRequest, referral: Any, candidates: list[Pers
         )
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def identify(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     """Say whom the referral is about: one of the likely matches, or a new person."""
     referral = access.referral
     candidates = list(queries.duplicates_of(referral)[:10])
-    choices = [(str(p.pk), _candidate_label(p)) for p in candidates]
+    choices = [(str(p.pk), candidate_label(p, referral)) for p in candidates]
     if request.method == "POST":
         form = forms.IdentifyForm(request.POST, candidates=choices)
         if form.is_valid():
@@ -278,8 +281,9 @@ def identify(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
             "form": form,
             "action_title": "Who is this referral about?",
             "intro": "Records with the same NHS number, or the same name, date of birth and "
-            "postcode. Check with the person before you match: nothing is merged unless you "
-            "choose.",
+            "postcode, each shown by its reference, initials, year of birth and postcode "
+            "district, with which of the referral's details agree. Check with the person "
+            "before you match: nothing is merged unless you choose.",
             "page_has_errors": bool(form.errors),
             "back_link": {
                 "href": reverse("referrals:referral", kwargs={"referral_id": referral.pk}),
@@ -339,7 +343,7 @@ def _decision(
     return render(request, "referrals/decision.jinja", context)
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def start_triage(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     return _decision(
         request,
@@ -354,7 +358,7 @@ def start_triage(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     )
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def accept(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     return _decision(
         request,
@@ -374,7 +378,7 @@ def accept(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     )
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def signpost(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     return _decision(
         request,
@@ -394,7 +398,7 @@ def signpost(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     )
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def decline(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     return _decision(
         request,
@@ -415,7 +419,7 @@ def decline(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     )
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def for_meeting(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     return _decision(
         request,
@@ -433,7 +437,7 @@ def for_meeting(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     )
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def return_to_triage(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     return _decision(
         request,
@@ -450,7 +454,7 @@ def return_to_triage(request: HttpRequest, access: ReferralAccess) -> HttpRespon
     )
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def close(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     before_decision = access.referral.state in AWAITING_DECISION
     intro = (
@@ -477,7 +481,7 @@ def close(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
     )
 
 
-@referral_data(Part.REFERRALS, action=Action.CHANGE)
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def follow_up(request: HttpRequest, access: ReferralAccess, handover_id: int) -> HttpResponse:
     handover = Handover.objects.filter(pk=handover_id, referral=access.referral).first()
     if handover is None or handover.outcome:

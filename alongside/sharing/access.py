@@ -183,6 +183,7 @@ def _audit(
         route=route or _route(request),
         ip_address=client_address(request),
         reason=decision.reason,
+        self_claimed=decision.self_claimed,
     )
 
 
@@ -197,14 +198,13 @@ def record_list_view(request: HttpRequest, people: Iterable[Person | int]) -> No
     request.people_named_through_policy = True  # for the access matrix
     remaining = {person if isinstance(person, int) else person.pk for person in people}
     organisation_id = policy.acting_organisation_id(user)
-    rows = []
-    ordered = sorted(policy.providers(), key=lambda p: p.basis == Basis.BREAK_GLASS)
-    for provider in ordered:
-        if not remaining:
-            break
+    rows: list[AccessEvent] = []
+
+    def audit_reached(basis: Basis, reach: Any, *, self_claimed: bool = False) -> None:
+        nonlocal remaining
         reached = set(
             Person.objects.filter(pk__in=remaining)
-            .filter(pk__in=provider.people(user))
+            .filter(pk__in=reach)
             .values_list("pk", flat=True)
         )
         rows.extend(
@@ -214,14 +214,34 @@ def record_list_view(request: HttpRequest, people: Iterable[Person | int]) -> No
                 organisation_id=organisation_id,
                 part=Part.DETAILS,
                 action=Action.VIEW,
-                basis=provider.basis,
+                basis=basis,
                 allowed=True,
                 route=_route(request),
                 ip_address=client_address(request),
+                self_claimed=self_claimed,
             )
             for person_id in sorted(reached)
         )
         remaining -= reached
+
+    # As ``policy.decide``: a relationship not self-claimed first, then a self-claimed one, then
+    # break-glass.
+    ordered = sorted(policy.providers(), key=lambda p: p.basis == Basis.BREAK_GLASS)
+    ordinary = [p for p in ordered if p.basis != Basis.BREAK_GLASS]
+    for provider in ordinary:
+        if remaining:
+            claimed = policy.claimed_people(provider, user)
+            reach = provider.people(user)
+            if claimed is not None:
+                reach = Person.objects.filter(pk__in=reach).exclude(pk__in=claimed).values("pk")
+            audit_reached(provider.basis, reach)
+    for provider in ordinary:
+        claimed = policy.claimed_people(provider, user)
+        if remaining and claimed is not None:
+            audit_reached(provider.basis, claimed, self_claimed=True)
+    for provider in ordered[len(ordinary) :]:
+        if remaining:
+            audit_reached(provider.basis, provider.people(user))
     if remaining:
         raise PermissionError("A list showed people no basis reaches: scope it with visible_people")
     AccessEvent.objects.bulk_create(rows)

@@ -32,6 +32,7 @@ def record(
     organisation_id: int | None = None,
     ip_address: str | None = None,
     reason: str = "",
+    self_claimed: bool = False,
 ) -> AccessEvent:
     """Write one audit row in the caller's transaction: it commits with the business change or
     not at all."""
@@ -46,6 +47,7 @@ def record(
         route=route[:120],
         ip_address=ip_address,
         reason=reason,
+        self_claimed=self_claimed,
     )
 
 

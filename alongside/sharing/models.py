@@ -245,6 +245,9 @@ class AccessEvent(models.Model):
     route = models.CharField(max_length=120, help_text="The page, endpoint or command used.")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    # The access rested on a relationship the user made for themselves (a ``ClaimedRelationship``
+    # not yet found appropriate): shown as such to the person and reviewed by the privacy lead.
+    self_claimed = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         # The table, its partitions, indexes and triggers are made by hand in migration 0001:
@@ -256,6 +259,79 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Access event {self.pk}"
+
+
+class ClaimedRelationshipQuerySet(models.QuerySet):
+    def standing(self) -> ClaimedRelationshipQuerySet:
+        """Claims that still mark access: not reviewed, or found not appropriate (the mark
+        stays until the follow-up ends the relationship)."""
+        return self.exclude(review_outcome=ReviewOutcome.APPROPRIATE)
+
+    def awaiting_review(self) -> ClaimedRelationshipQuerySet:
+        return self.filter(reviewed_at__isnull=True)
+
+
+@pghistory.track()
+class ClaimedRelationship(models.Model):
+    """A relationship with a person's record that a member of staff made for themselves.
+
+    Recorded when the maker of a referral matched it, on its identify page, to a record that
+    already existed: nobody but them vouches that the referral is about that person. Access
+    resting on it is marked ``self_claimed`` in the audit until the privacy lead of the holding
+    team's organisation (or the place's) finds it appropriate. The referral is named by id and
+    reference rather than a foreign key, because sharing sits below the referrals app.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claimed_relationships"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="claimed_relationships"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="claimed_relationships",
+        help_text=(
+            "The organisation of the team holding the referral: its privacy lead reviews the "
+            "claim (the place's privacy lead when it has none)."
+        ),
+    )
+    referral_id = models.BigIntegerField(help_text="The referral the relationship rests on.")
+    referral_reference = models.CharField(max_length=12)
+    referral_made_at = models.DateTimeField()
+    how = models.CharField(max_length=200, help_text="How the relationship was made.")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices, blank=True)
+    review_note = models.TextField(blank=True)
+
+    objects = ClaimedRelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-claimed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral_id"], name="claim_once_per_referral"),
+            models.CheckConstraint(
+                condition=models.Q(reviewed_at__isnull=True, reviewed_by__isnull=True)
+                & models.Q(review_outcome="")
+                | models.Q(reviewed_at__isnull=False, reviewed_by__isnull=False)
+                & ~models.Q(review_outcome=""),
+                name="claim_review_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(review_outcome=ReviewOutcome.INAPPROPRIATE)
+                | ~models.Q(review_note=""),
+                name="claim_not_appropriate_has_follow_up",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "user"], name="claim_person_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Claimed relationship {self.pk}"
 
 
 class RequestStatus(models.TextChoices):

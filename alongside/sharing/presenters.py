@@ -127,6 +127,17 @@ class AccessRow:
     reason: str
     allowed: bool
     person_id: int | None
+    self_claimed: bool = False
+
+    @property
+    def claim_note(self) -> str:
+        """Beside a look that rested on a relationship its holder made for themselves."""
+        if not self.self_claimed:
+            return ""
+        return (
+            "they linked themselves to this record, by matching a referral they made to it; "
+            "a privacy lead reviews it"
+        )
 
 
 def access_rows(events: Iterable[AccessEvent]) -> list[AccessRow]:
@@ -140,6 +151,7 @@ def access_rows(events: Iterable[AccessEvent]) -> list[AccessRow]:
             reason=e.reason,
             allowed=e.allowed,
             person_id=e.person_id,
+            self_claimed=e.self_claimed,
         )
         for e in events
     ]

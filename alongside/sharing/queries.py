@@ -15,6 +15,7 @@ from alongside.sharing.models import (
     AccessEvent,
     Basis,
     BreakGlass,
+    ClaimedRelationship,
     Consent,
     RequestStatus,
     SubjectAccessRequest,
@@ -138,6 +139,25 @@ def break_glass_for_review(organisation_ids: list[int], grant_id: int) -> BreakG
     return (
         BreakGlass.objects.select_related("user", "organisation")
         .filter(reviewed_by(organisation_ids), pk=grant_id)
+        .first()
+    )
+
+
+def claims_to_review(organisation_ids: list[int]) -> QuerySet[ClaimedRelationship]:
+    """Self-claimed relationships waiting for a review by a privacy lead of these
+    organisations, oldest first."""
+    return (
+        ClaimedRelationship.objects.awaiting_review()
+        .filter(reviewed_by(organisation_ids))
+        .select_related("user", "organisation")
+        .order_by("claimed_at", "id")
+    )
+
+
+def claim_for_review(organisation_ids: list[int], claim_id: int) -> ClaimedRelationship | None:
+    return (
+        ClaimedRelationship.objects.select_related("user", "organisation", "reviewed_by")
+        .filter(reviewed_by(organisation_ids), pk=claim_id)
         .first()
     )
 

@@ -26,6 +26,7 @@ from alongside.sharing.models import (
     Action,
     Basis,
     BreakGlass,
+    ClaimedRelationship,
     Consent,
     ConsentMethod,
     Part,
@@ -176,6 +177,56 @@ def review_break_glass(
     locked.review_outcome = outcome
     locked.review_note = note.strip()
     locked.save(update_fields=["reviewed_at", "reviewed_by", "review_outcome", "review_note"])
+    return locked
+
+
+CLAIM_ROUTE = "sharing:review-claim"
+
+
+@transaction.atomic
+def review_claim(
+    *,
+    claim: ClaimedRelationship,
+    reviewer: User,
+    outcome: str,
+    note: str = "",
+    ip_address: str | None = None,
+) -> ClaimedRelationship:
+    """A privacy lead of the organisation holding the referral (or the place's) records whether
+    a self-claimed relationship was appropriate. Appropriate clears the mark from every access
+    after it; not appropriate needs the follow-up agreed, and the mark stays until the follow-up
+    ends the relationship. Audited on the privacy-review basis in the same transaction."""
+    locked = ClaimedRelationship.objects.select_for_update().get(pk=claim.pk)
+    organisations = queries.privacy_lead_organisation_ids(reviewer)
+    if not organisations or queries.claim_for_review(organisations, locked.pk) is None:
+        raise PermissionDenied("Only a privacy lead reviewing for this organisation can.")
+    if locked.reviewed_at is not None:
+        raise ValidationError("This relationship has already been reviewed.")
+    if outcome not in ReviewOutcome.values:
+        raise ValidationError({"outcome": "Select whether the relationship was appropriate"})
+    if outcome == ReviewOutcome.INAPPROPRIATE and not note.strip():
+        raise ValidationError({"note": "Say what follow-up was agreed"})
+    locked.reviewed_at = timezone.now()
+    locked.reviewed_by = reviewer
+    locked.review_outcome = outcome
+    locked.review_note = note.strip()
+    locked.full_clean()
+    locked.save(update_fields=["reviewed_at", "reviewed_by", "review_outcome", "review_note"])
+    audit.record(
+        user_id=reviewer.pk,
+        person_id=locked.person_id,
+        organisation_id=policy.acting_organisation_id(reviewer),
+        part=Part.AUDIT,
+        action=Action.VIEW,
+        basis=Basis.PRIVACY_REVIEW,
+        allowed=True,
+        route=CLAIM_ROUTE,
+        ip_address=ip_address,
+        reason=(
+            f"Reviewed the self-claimed relationship through referral "
+            f"{locked.referral_reference}: {ReviewOutcome(outcome).label.lower()}"
+        ),
+    )
     return locked
 
 

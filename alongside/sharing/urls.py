@@ -24,8 +24,9 @@ urlpatterns = [
     path("break-glass/opened/", views.break_glass_opened, name="break-glass-opened"),
     path("privacy/", views.privacy, name="privacy"),
     path("privacy/break-glass/<int:grant_id>/", views.review_break_glass, name="review"),
+    path("privacy/claims/<int:claim_id>/", views.review_claim, name="review-claim"),
     path(
-        "privacy/subject-access/<int:request_id>/",
+        "people/<int:person_id>/subject-access-requests/<int:request_id>/",
         views.subject_access_review,
         name="subject-access",
     ),

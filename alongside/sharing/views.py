@@ -24,7 +24,6 @@ from alongside.sharing.access import (
     client_address,
     no_person_data,
     person_data,
-    person_list,
 )
 from alongside.sharing.forms import (
     AuditSearchForm,
@@ -297,6 +296,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "sharing/privacy.jinja",
         {
             "to_review": queries.break_glass_to_review(organisations),
+            "claims": queries.claims_to_review(organisations),
             "requests": request_rows(queries.subject_access_due(organisations)),
             "form": form,
             "events": events,
@@ -338,14 +338,54 @@ def review_break_glass(request: HttpRequest, grant_id: int) -> HttpResponse:
     )
 
 
-@person_list(Permission.REVIEW_PRIVACY)
-def subject_access_review(request: HttpRequest, request_id: int) -> HttpResponse:
+@no_person_data
+@requires(Permission.REVIEW_PRIVACY)
+def review_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """The privacy lead reviews a relationship a member of staff made for themselves: who,
+    which record (by reference), when, through which referral."""
+    organisations = _privacy_organisations(request)
+    claim = queries.claim_for_review(organisations, claim_id)
+    if claim is None:
+        raise Http404("No such relationship")
+    form = ReviewForm(request.POST if request.method == "POST" else None)
+    form.fields["outcome"].label = "Was the relationship appropriate?"
+    if request.method == "POST" and claim.reviewed_at is None and form.is_valid():
+        try:
+            services.review_claim(
+                claim=claim,
+                reviewer=request.user,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+                ip_address=client_address(request),
+            )
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, "Review recorded")
+            return redirect("sharing:privacy")
+    return render(
+        request,
+        "sharing/review_claim.jinja",
+        {
+            "claim": claim,
+            "form": form,
+            "page_has_errors": bool(form.errors),
+            "back_link": {"href": reverse("sharing:privacy")},
+        },
+    )
+
+
+@person_data(Part.AUDIT, permissions=PRIVACY)
+def subject_access_review(request: HttpRequest, access: Access, request_id: int) -> HttpResponse:
     """The privacy lead answers a request for a copy of a record: sees the full export (each
     opening audited as an export on the privacy-review basis), withholds items with a reason,
-    puts them back, and releases the copy or refuses the request."""
+    puts them back, and releases the copy or refuses the request.
+
+    The record is opened through the policy like any other: a request their organisation
+    answers (or they answer for the place) gives the privacy lead the privacy-review basis."""
     organisations = _privacy_organisations(request)
     sar = queries.subject_access_for_review(organisations, request_id)
-    if sar is None:
+    if sar is None or sar.person_id != access.person.pk:
         raise Http404("No such request")
     address = client_address(request)
     withhold_form = refuse_form = None
@@ -356,7 +396,9 @@ def subject_access_review(request: HttpRequest, request_id: int) -> HttpResponse
                 if item is not None:
                     services.put_back_item(item=item, by=request.user, ip_address=address)
                     messages.success(request, "Item put back: it will be released")
-                return redirect("sharing:subject-access", request_id=sar.pk)
+                return redirect(
+                    "sharing:subject-access", person_id=sar.person_id, request_id=sar.pk
+                )
             if "release" in request.POST:
                 services.release_subject_access(request=sar, by=request.user, ip_address=address)
                 messages.success(request, "Released: the person can now download their copy")
@@ -384,7 +426,9 @@ def subject_access_review(request: HttpRequest, request_id: int) -> HttpResponse
                         ip_address=address,
                     )
                     messages.success(request, "Withheld: the released copy will leave it out")
-                    return redirect("sharing:subject-access", request_id=sar.pk)
+                    return redirect(
+                        "sharing:subject-access", person_id=sar.person_id, request_id=sar.pk
+                    )
         except ValidationError as error:
             form = refuse_form or withhold_form
             if form is None:

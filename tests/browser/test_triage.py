@@ -99,8 +99,9 @@ def test_a_coordinator_signposts_a_self_referral_with_a_warm_handover(
     assert serious_violations(page) == []
     page.screenshot(path=screenshots / "triage-referral.png", full_page=True)
 
-    # The likely match is offered, never merged silently: the coordinator chooses it.
-    page.get_by_label("Dafydd Rees, born 14 February 1979", exact=False).check()
+    # The likely match is offered, never merged silently: the coordinator chooses it. The record
+    # is shown by its reference, initials, year of birth and postcode district only.
+    page.get_by_label(f"Record {known.pk}: D. R., born 1979, postcode WY1 1", exact=False).check()
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("main")).to_contain_text("linked to the person's record")
 

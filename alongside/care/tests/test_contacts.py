@@ -151,8 +151,13 @@ def test_a_did_not_attend_needs_no_duration_and_does_not_start_the_clock(client,
 
 
 def test_someone_who_may_only_see_contacts_cannot_record_one(client, episode):
+    # A coordinator in another organisation triaging a new referral for the person sees the
+    # contacts only because the person agreed to share them with that organisation.
+    from alongside.referrals.tests.factories import ReferralFactory
+
     other_org_team = TeamFactory()
-    reader = MembershipFactory(team=other_org_team, role=Role.PRACTITIONER).user
+    reader = MembershipFactory(team=other_org_team, role=Role.COORDINATOR).user
+    ReferralFactory(person=episode.person, team=other_org_team)
     record_consent(
         person=episode.person,
         organisation=other_org_team.organisation,

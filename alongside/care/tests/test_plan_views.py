@@ -112,12 +112,16 @@ def test_a_key_worker_cannot_write_into_another_persons_plan_through_this_one(wo
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_says_so_when_there_is_no_open_episode(client, place, name):
-    """After discharge the care team's basis ends; someone the person agreed to share their plan
-    with still reaches these pages, and is told there is no open episode."""
+    """After discharge the care team's basis ends; a coordinator triaging a new referral, at an
+    organisation the person agreed to share their plan with, still reaches these pages, and is
+    told there is no open episode."""
+    from alongside.referrals.tests.factories import ReferralFactory
+
     Episode.objects.filter(pk=place.episode.pk).update(
         ended_at=timezone.now(), discharge_reason="02"
     )
-    partner = MembershipFactory(role=Role.PRACTITIONER).user
+    partner = MembershipFactory(role=Role.COORDINATOR).user
+    ReferralFactory(person=place.person, team=partner.memberships.get().team)
     Consent.objects.create(
         person=place.person,
         organisation=partner.memberships.get().team.organisation,
@@ -134,7 +138,7 @@ def test_every_page_says_so_when_there_is_no_open_episode(client, place, name):
         assert "There is no plan to print yet" in page
     else:
         assert "Dafydd has no open episode of care" in page
-    assert AccessEvent.objects.get(user=partner).basis == Basis.CONSENT
+    assert AccessEvent.objects.get(user=partner).basis == Basis.OPEN_REFERRAL
 
 
 def test_looking_is_audited_as_a_view_and_saving_as_a_change(worker, place):

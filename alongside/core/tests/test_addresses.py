@@ -84,6 +84,10 @@ def test_the_audit_keeps_the_clients_address_not_the_proxys(client, behind_proxi
         method="spoken",
         recorded_by=UserFactory(),
     )
+    # Consent is a lawful basis only (ADR-009): the key worker's team leads the person's care.
+    from alongside.care.tests.factories import EpisodeFactory
+
+    EpisodeFactory(person=person, lead_team=keyworker.team)
     client.force_login(keyworker.user)
     url = reverse("sharing:consents", kwargs={"person_id": person.pk})
     assert client.get(url, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 200

@@ -27,6 +27,10 @@ def consent_form(client):
         method="spoken",
         recorded_by=UserFactory(),
     )
+    # Consent is a lawful basis only (ADR-009): the key worker's team leads the person's care.
+    from alongside.care.tests.factories import EpisodeFactory
+
+    EpisodeFactory(person=person, lead_team=keyworker.team)
     client.force_login(keyworker.user)
     return reverse("sharing:record-consent", kwargs={"person_id": person.pk}), person
 

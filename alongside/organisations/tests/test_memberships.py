@@ -54,8 +54,8 @@ def second_sysadmin():
 
 @pytest.fixture
 def consented_person(team):
-    """A person who agreed to share their record with the team's organisation: its care staff
-    hold the consent basis."""
+    """A person whose care the team leads, who agreed to share their record with its
+    organisation: its care staff hold the care-team basis."""
     person = PersonFactory(family_name="Quartermaine")
     record_consent(
         person=person,
@@ -64,6 +64,10 @@ def consented_person(team):
         method="spoken",
         recorded_by=UserFactory(),
     )
+    # Consent is a lawful basis only (ADR-009): the team leads the person's care as well.
+    from alongside.care.tests.factories import EpisodeFactory
+
+    EpisodeFactory(person=person, lead_team=team)
     return person
 
 

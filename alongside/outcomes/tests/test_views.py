@@ -184,9 +184,15 @@ def test_without_an_episode_the_page_says_so_instead_of_the_form(client, place):
     Episode.objects.filter(pk=place.episode.pk).update(
         ended_at=timezone.now(), discharge_reason="02"
     )
-    client.force_login(place.worker)
-    # The care team's basis ends with the episode; the person's consent to share keeps it open.
+    # The care team's basis ends with the episode; a coordinator of the team triaging a new
+    # referral sees the measures because the person agreed to share them.
+    from alongside.organisations.tests.factories import MembershipFactory
+    from alongside.referrals.tests.factories import ReferralFactory
     from alongside.sharing.models import Consent, ConsentMethod
+
+    coordinator = MembershipFactory(role="coordinator", team=place.team).user
+    ReferralFactory(person=place.person, team=place.team)
+    client.force_login(coordinator)
 
     Consent.objects.create(
         person=place.person,

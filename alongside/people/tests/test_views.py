@@ -54,7 +54,7 @@ def test_the_form_has_a_title_back_link_and_three_date_boxes(coordinator_client)
 def test_a_valid_person_is_registered_and_the_banner_names_no_one(coordinator_client):
     response = coordinator_client.post(URL, VALID)
     assert response.status_code == 302
-    assert response.url == reverse("home")
+    assert response.url == reverse("referrals:refer")
     person = Person.objects.get()
     assert person.nhs_number == "9434765919"
     assert person.postcode == "LS1 4AP"
@@ -236,7 +236,10 @@ def test_the_sharing_question_must_be_answered(coordinator_client):
     assert Person.objects.count() == 0
 
 
-def test_with_consent_the_coordinators_organisation_can_open_the_new_record(client):
+def test_registering_with_consent_gives_no_relationship_with_the_new_record(client):
+    """Consent is a lawful basis, not a relationship (ADR-009): the coordinator who registers a
+    person is sent to make a referral for them, and the record stays closed to them until a
+    relationship exists."""
     from alongside.sharing.models import AccessEvent, Basis, Consent
 
     membership = MembershipFactory(role=Role.COORDINATOR)
@@ -244,13 +247,13 @@ def test_with_consent_the_coordinators_organisation_can_open_the_new_record(clie
     response = client.post(URL, {**VALID, "consent": "spoken"})
     person = Person.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("people:record", kwargs={"person_id": person.pk})
+    assert response.url == reverse("referrals:refer")
     consent = Consent.objects.get(person=person)
     assert consent.organisation == membership.team.organisation
     assert consent.method == "spoken" and consent.recorded_by == membership.user
-    page = client.get(response.url)
-    assert page.status_code == 200
-    assert "Quartermaine" in page.content.decode()
+    page = client.get(reverse("people:record", kwargs={"person_id": person.pk}))
+    assert page.status_code == 404
+    assert "Quartermaine" not in page.content.decode()
     assert AccessEvent.objects.filter(
-        person_id=person.pk, user=membership.user, basis=Basis.CONSENT, allowed=True
+        person_id=person.pk, user=membership.user, basis=Basis.NONE, allowed=False
     ).exists()

@@ -147,10 +147,14 @@ def test_withdrawing_something_that_is_not_this_persons_invitation_does_nothing(
 
 
 def test_only_the_care_team_may_invite(client, episode, key_worker):
-    # A voluntary sector worker the person shares with, and the person themself, may see the
-    # page (their basis allows it) but not make a link.
+    # A voluntary sector coordinator triaging a referral for the person, and the person
+    # themself, may see the page (their basis allows it) but not make a link.
+    from alongside.referrals.tests.factories import ReferralFactory
+
     charity = OrganisationFactory(kind=OrganisationKind.VCSE)
-    partner = MembershipFactory(role=Role.PRACTITIONER, team__organisation=charity).user
+    membership = MembershipFactory(role=Role.COORDINATOR, team__organisation=charity)
+    partner = membership.user
+    ReferralFactory(person=episode.person, team=membership.team)
     Consent.objects.create(
         person=episode.person,
         organisation=charity,

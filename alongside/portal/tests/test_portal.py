@@ -34,18 +34,25 @@ def test_a_person_lands_on_their_portal_and_sees_their_details(client, me):
 
 def test_a_person_shares_with_an_organisation_and_stops_at_once(client, me):
     partner = OrganisationFactory(name="Wyvern Wellbeing", kind="vcse")
-    worker = MembershipFactory(role=Role.PRACTITIONER, team__organisation=partner).user
+    membership = MembershipFactory(role=Role.PRACTITIONER, team__organisation=partner)
+    worker = membership.user
+    # A Care Partner there in the person's care team: consent adds the clinical notes to what
+    # the relationship gives (consent alone opens nothing, ADR-009).
+    from alongside.care.tests.factories import CareTeamMemberFactory, EpisodeFactory
+
+    CareTeamMemberFactory(episode=EpisodeFactory(person=me), team=membership.team, user=worker)
+    assert not policy.decide(worker, me, Part.CLINICAL_NOTES).allowed
     response = client.post(
-        reverse("portal:sharing"), {"organisation": partner.pk, "parts": ["plan"]}
+        reverse("portal:sharing"), {"organisation": partner.pk, "parts": ["clinical_notes"]}
     )
     assert response.status_code == 302
     consent = Consent.objects.get(person=me)
     assert consent.method == "portal" and consent.recorded_by == me.user
-    assert policy.decide(worker, me, Part.PLAN).allowed
+    assert policy.decide(worker, me, Part.CLINICAL_NOTES).allowed
     stop = reverse("portal:stop-sharing", kwargs={"consent_id": consent.pk})
     assert "Stop sharing with Wyvern Wellbeing?" in client.get(stop).content.decode()
     assert client.post(stop).status_code == 302
-    assert not policy.decide(worker, me, Part.PLAN).allowed
+    assert not policy.decide(worker, me, Part.CLINICAL_NOTES).allowed
 
 
 def test_sharing_with_nothing_chosen_is_refused_with_a_message(client, me):

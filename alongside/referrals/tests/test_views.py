@@ -239,11 +239,13 @@ def test_a_referral_form_with_contradictory_answers_is_refused(client):
 
 
 def test_refer_a_known_person_links_the_referral(client):
+    from alongside.care.tests.factories import EpisodeFactory, allocate
     from alongside.sharing.models import Consent, ConsentMethod
 
     membership = MembershipFactory(role=Role.PRACTITIONER)
     MembershipFactory(role=Role.COORDINATOR, team=membership.team)
     person = PersonFactory()
+    allocate(EpisodeFactory(person=person), membership.user)  # the key worker refers on
     Consent.objects.create(
         person=person,
         organisation=membership.team.organisation,
@@ -264,5 +266,18 @@ def test_refer_a_known_person_links_the_referral(client):
         },
     )
     assert response.status_code == 302, response.content.decode()
-    referral = Referral.objects.get(person=person)
+    referral = Referral.objects.get(person=person, referred_by=membership.user)
     assert referral.family_name == person.family_name
+
+
+def test_a_practitioner_sees_no_triage_list_and_cannot_open_a_referral_in_triage(client):
+    """Triage is for the coordinators and team leads of the holding team (ADR-009): a
+    practitioner in it neither lists nor opens its referrals waiting for a decision."""
+    referral = ReferralFactory(person=PersonFactory(), family_name="Waitingtriage")
+    practitioner = MembershipFactory(role=Role.PRACTITIONER, team=referral.team).user
+    client.force_login(practitioner)
+    response = client.get(reverse("referrals:worklists"))
+    assert response.status_code == 200
+    assert "Waitingtriage" not in response.content.decode()
+    assert client.get(url("referrals:referral", referral)).status_code == 404
+    assert client.get(url("referrals:start-triage", referral)).status_code == 404

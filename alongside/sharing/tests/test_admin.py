@@ -79,6 +79,10 @@ def scene():
         method="spoken",
         recorded_by=UserFactory(),
     )
+    # Consent is a lawful basis only (ADR-009): their team leads the person's care as well.
+    from alongside.care.tests.factories import EpisodeFactory
+
+    EpisodeFactory(person=person, lead_team=membership.team)
     meeting = LocalityMeeting.objects.create(
         locality=LocalityFactory(),
         starts_at=timezone.now(),

@@ -52,6 +52,7 @@ from alongside.supervision.models import Attendee, CaseDiscussion, Kind, Supervi
 STAFF = [str(role) for role in Role]
 HOLDERS = [*STAFF, PERSON, SYSTEM_ADMIN]
 CARE = {Role.PRACTITIONER, Role.COORDINATOR, Role.SUPERVISOR, Role.TEAM_LEAD}
+TRIAGE = {Role.COORDINATOR, Role.TEAM_LEAD}
 EVERY_STAFF = set(STAFF) | {SYSTEM_ADMIN}
 EVERYONE = {*HOLDERS, "anonymous"}
 SIGNED_IN = set(HOLDERS)
@@ -101,8 +102,24 @@ SHOULD_OPEN: dict[str, set[str]] = {
     "sharing:privacy": {Role.PRIVACY_LEAD},
     "sharing:subject-access": {Role.PRIVACY_LEAD},
     "sharing:review": {Role.PRIVACY_LEAD},
-    # Referrals, triage, care, plans, outcomes: care staff.
+    "sharing:review-claim": {Role.PRIVACY_LEAD},
+    # Referrals, care, plans, outcomes: care staff. Matching a referral to a record and every
+    # triage decision: the triage coordinator and the team lead (ADR-009).
     "referrals": CARE,
+    **{
+        f"referrals:{name}": TRIAGE
+        for name in (
+            "identify",
+            "start-triage",
+            "accept",
+            "signpost",
+            "for-meeting",
+            "decline",
+            "return-to-triage",
+            "close",
+            "follow-up",
+        )
+    },
     "plans": CARE,
     "care": CARE,
     "care:team-caseloads": {Role.SUPERVISOR, Role.TEAM_LEAD},
@@ -172,7 +189,7 @@ def test_every_permission_is_held_by_someone_and_needed_by_some_view():
         if declared != PUBLIC:
             needed |= set(declared)
     assert held == set(Permission), set(Permission) - held
-    assert needed | {Permission.USE_ACCOUNT} >= set(Permission) - {Permission.TRIAGE}
+    assert needed | {Permission.USE_ACCOUNT} >= set(Permission)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,15 @@ from alongside.organisations.tests.factories import (
 )
 from alongside.people.tests.factories import PersonFactory
 from alongside.sharing import policy
-from alongside.sharing.models import Action, Basis, BreakGlass, Consent, ConsentMethod, Part
+from alongside.sharing.models import (
+    SHAREABLE_PARTS,
+    Action,
+    Basis,
+    BreakGlass,
+    Consent,
+    ConsentMethod,
+    Part,
+)
 from alongside.sharing.services import record_consent, withdraw_consent
 
 pytestmark = pytest.mark.django_db
@@ -48,32 +56,64 @@ def test_anonymous_users_get_nothing():
     assert not policy.decide(AnonymousUser(), PersonFactory(), Part.DETAILS).allowed
 
 
-def test_consent_grants_the_parts_agreed_plus_details_and_sharing_to_care_roles():
-    user, org = staff()
+def triaging(person, role=Role.COORDINATOR, organisation=None):
+    """A member of staff in a team holding an open referral for ``person``: a relationship."""
+    from alongside.referrals.models import State
+    from alongside.referrals.tests.factories import ReferralFactory
+
+    membership = MembershipFactory(
+        role=role, **({"team__organisation": organisation} if organisation else {})
+    )
+    ReferralFactory(person=person, team=membership.team, state=State.IN_TRIAGE)
+    return membership.user, membership.team.organisation
+
+
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.COORDINATOR, Role.TEAM_LEAD])
+def test_consent_alone_opens_nothing(role):
+    """Consent to share with an organisation is a lawful basis, not a relationship: a member of
+    staff there with no part in the person's care reaches no part of the record (ADR-009)."""
+    user, org = staff(role=role)
     person = PersonFactory()
+    consent(person, org, [str(p) for p in SHAREABLE_PARTS])
+    for part in Part:
+        for action in Action:
+            assert not policy.decide(user, person, part, action).allowed, (part, action)
+    assert person not in policy.visible_people(user)
+
+
+def test_consent_widens_a_relationship_by_the_parts_agreed():
+    person = PersonFactory()
+    user, org = triaging(person)
+    assert not policy.decide(user, person, Part.PLAN).allowed
     consent(person, org, [Part.PLAN, Part.CONTACTS])
-    for part in (Part.DETAILS, Part.SHARING, Part.PLAN, Part.CONTACTS):
+    for part in (Part.DETAILS, Part.SHARING, Part.PLAN, Part.CONTACTS, Part.REFERRALS):
         decision = policy.decide(user, person, part)
-        assert decision.allowed and decision.basis == Basis.CONSENT, part
+        assert decision.allowed and decision.basis == Basis.OPEN_REFERRAL, part
         assert decision.organisation_id == org.pk
-    for part in (Part.CLINICAL_NOTES, Part.OUTCOMES, Part.AUDIT, Part.REFERRALS):
+    for part in (Part.CLINICAL_NOTES, Part.OUTCOMES, Part.AUDIT):
         assert not policy.decide(user, person, part).allowed, part
-
-
-def test_consent_lets_staff_record_a_change_of_mind_but_not_change_the_record():
-    user, org = staff()
-    person = PersonFactory()
-    consent(person, org, [Part.PLAN])
+    # What consent adds is read only, but for the sharing choices (a change of mind).
     assert policy.decide(user, person, Part.SHARING, Action.CHANGE).allowed
-    assert not policy.decide(user, person, Part.DETAILS, Action.CHANGE).allowed
+    assert not policy.decide(user, person, Part.PLAN, Action.CHANGE).allowed
     assert not policy.decide(user, person, Part.PLAN, Action.EXPORT).allowed
 
 
-def test_consent_with_another_organisation_grants_nothing():
-    user, _ = staff()
+def test_practitioners_and_supervisors_do_not_hold_their_teams_open_referrals():
     person = PersonFactory()
+    for role in (Role.PRACTITIONER, Role.SUPERVISOR):
+        user, _ = triaging(person, role=role)
+        assert not policy.decide(user, person, Part.DETAILS).allowed, role
+    for role in (Role.COORDINATOR, Role.TEAM_LEAD):
+        user, _ = triaging(person, role=role)
+        assert policy.decide(user, person, Part.DETAILS).basis == Basis.OPEN_REFERRAL, role
+
+
+def test_consent_with_another_organisation_widens_nothing():
+    person = PersonFactory()
+    user, _ = triaging(person)
     consent(person, OrganisationFactory(kind=OrganisationKind.VCSE), [Part.PLAN])
-    assert not policy.decide(user, person, Part.DETAILS).allowed
+    assert policy.decide(user, person, Part.DETAILS).allowed
+    assert not policy.decide(user, person, Part.PLAN).allowed
 
 
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.ORG_ADMIN, Role.PRIVACY_LEAD])
@@ -85,8 +125,8 @@ def test_roles_that_do_not_work_with_people_get_no_care_access_through_consent(r
 
 
 def test_withdrawal_takes_effect_at_once():
-    user, org = staff()
     person = PersonFactory()
+    user, org = triaging(person)
     given = consent(person, org, [Part.PLAN])
     assert policy.decide(user, person, Part.PLAN).allowed
     withdraw_consent(consent=given, withdrawn_by=UserFactory(), method=ConsentMethod.PORTAL)
@@ -95,8 +135,8 @@ def test_withdrawal_takes_effect_at_once():
 
 
 def test_consent_outside_its_dates_grants_nothing():
-    user, org = staff()
     person = PersonFactory()
+    user, org = triaging(person)
     Consent.objects.create(
         person=person,
         organisation=org,
@@ -155,8 +195,8 @@ def test_expired_break_glass_grants_nothing():
 
 
 def test_an_ordinary_basis_is_preferred_to_break_glass():
-    user, org = staff()
     person = PersonFactory()
+    user, org = triaging(person)
     consent(person, org, [Part.PLAN])
     now = timezone.now()
     BreakGlass.objects.create(
@@ -167,7 +207,9 @@ def test_an_ordinary_basis_is_preferred_to_break_glass():
         opened_at=now,
         expires_at=now + dt.timedelta(hours=4),
     )
-    assert policy.decide(user, person, Part.PLAN).basis == Basis.CONSENT
+    assert policy.decide(user, person, Part.PLAN).basis == Basis.OPEN_REFERRAL
+    # Break-glass still opens what the relationship does not.
+    assert policy.decide(user, person, Part.CLINICAL_NOTES).basis == Basis.BREAK_GLASS
 
 
 def test_privacy_lead_reviews_people_their_organisation_holds():
@@ -183,9 +225,9 @@ def test_privacy_lead_reviews_people_their_organisation_holds():
 
 
 def test_visible_people_is_the_union_of_bases():
-    user, org = staff()
     shared, hidden = PersonFactory(), PersonFactory()
-    consent(shared, org, [Part.PLAN])
+    user, org = triaging(shared)
+    consent(hidden, org, [Part.PLAN])  # consent alone: not reached
     assert list(policy.visible_people(user)) == [shared]
     assert hidden not in policy.visible_people(user)
     assert not policy.visible_people(AnonymousUser()).exists()
@@ -193,8 +235,8 @@ def test_visible_people_is_the_union_of_bases():
 
 def test_granted_agrees_with_decide_for_every_part_and_action():
     """``Access.may`` answers from ``granted``; it must never offer what ``decide`` refuses."""
-    user, organisation = staff()
     shared = PersonFactory()
+    user, organisation = triaging(shared)
     consent(shared, organisation, [Part.PLAN, Part.CONTACTS])
     glass = PersonFactory()
     now = timezone.now()

@@ -51,7 +51,9 @@ def ask_in_portal(client, scene) -> SubjectAccessRequest:
 
 
 def review_url(sar) -> str:
-    return reverse("sharing:subject-access", kwargs={"request_id": sar.pk})
+    return reverse(
+        "sharing:subject-access", kwargs={"person_id": sar.person_id, "request_id": sar.pk}
+    )
 
 
 def download_url(sar) -> str:
@@ -135,7 +137,13 @@ def test_a_privacy_lead_of_another_organisation_cannot_see_the_request(client, s
     client.force_login(elsewhere)
     assert client.get(review_url(sar)).status_code == 404
     assert review_url(sar) not in client.get(reverse("sharing:privacy")).content.decode()
-    assert not AccessEvent.objects.filter(user=elsewhere, person_id=scene.person.pk).exists()
+    # Refused by the policy (no privacy-review basis), and the refusal audited.
+    assert not AccessEvent.objects.filter(
+        user=elsewhere, person_id=scene.person.pk, allowed=True
+    ).exists()
+    assert AccessEvent.objects.filter(
+        user=elsewhere, person_id=scene.person.pk, allowed=False
+    ).exists()
 
 
 def test_another_persons_released_copy_is_a_404(client, scene, privacy_lead):

@@ -16,6 +16,7 @@ from alongside.organisations.tests.factories import (
     UserFactory,
 )
 from alongside.people.tests.factories import PersonFactory
+from alongside.sharing import policy
 from alongside.sharing.models import AccessEvent, Basis, BreakGlass, Consent, Part
 from alongside.sharing.services import record_consent
 
@@ -25,6 +26,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def keyworker():
     return MembershipFactory(role=Role.PRACTITIONER)
+
+
+def in_care_of(person, membership):
+    """Give the member of staff a relationship with the person: their team leads the person's
+    care. Consent is a lawful basis only and opens nothing by itself (ADR-009)."""
+    from alongside.care.tests.factories import EpisodeFactory
+
+    return EpisodeFactory(person=person, lead_team=membership.team)
 
 
 def share(person, organisation, parts=(Part.PLAN,)):
@@ -40,6 +49,7 @@ def share(person, organisation, parts=(Part.PLAN,)):
 def test_a_key_worker_records_consent_to_share_with_a_partner(client, keyworker):
     person = PersonFactory()
     share(person, keyworker.team.organisation)
+    in_care_of(person, keyworker)
     partner = OrganisationFactory(name="Wyvern Wellbeing", kind="vcse")
     client.force_login(keyworker.user)
     url = reverse("sharing:record-consent", kwargs={"person_id": person.pk})
@@ -56,6 +66,7 @@ def test_a_key_worker_records_consent_to_share_with_a_partner(client, keyworker)
 def test_recording_consent_with_nothing_chosen_shows_the_error_summary(client, keyworker):
     person = PersonFactory()
     share(person, keyworker.team.organisation)
+    in_care_of(person, keyworker)
     client.force_login(keyworker.user)
     url = reverse("sharing:record-consent", kwargs={"person_id": person.pk})
     response = client.post(url, {})
@@ -70,6 +81,7 @@ def test_recording_consent_with_nothing_chosen_shows_the_error_summary(client, k
 def test_a_second_open_consent_for_the_same_organisation_is_refused(client, keyworker):
     person = PersonFactory()
     share(person, keyworker.team.organisation)
+    in_care_of(person, keyworker)
     client.force_login(keyworker.user)
     url = reverse("sharing:record-consent", kwargs={"person_id": person.pk})
     response = client.post(
@@ -85,16 +97,27 @@ def test_a_second_open_consent_for_the_same_organisation_is_refused(client, keyw
     assert Consent.objects.count() == 1
 
 
-def test_withdrawal_on_the_page_takes_effect_at_once(client, keyworker):
+def test_withdrawal_on_the_page_takes_effect_at_once(client):
+    """A voluntary sector member of the care team sees clinical notes only while the person
+    agrees; after the withdrawal, the very next request no longer shows them."""
+    from alongside.care.tests.factories import CareTeamMemberFactory, EpisodeFactory
+
+    charity = OrganisationFactory(kind="vcse")
+    keyworker = MembershipFactory(role=Role.PRACTITIONER, team__organisation=charity)
     person = PersonFactory()
-    consent = share(person, keyworker.team.organisation)
+    consent = share(person, charity, parts=(Part.CLINICAL_NOTES,))
+    CareTeamMemberFactory(
+        episode=EpisodeFactory(person=person), team=keyworker.team, user=keyworker.user
+    )
+    assert policy.decide(keyworker.user, person, Part.CLINICAL_NOTES).allowed
     client.force_login(keyworker.user)
     url = reverse("sharing:withdraw", kwargs={"person_id": person.pk, "consent_id": consent.pk})
     assert client.post(url, {"method": "spoken"}).status_code == 302
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None and consent.withdrawn_by == keyworker.user
-    # The very next request has no basis left.
-    assert client.get(reverse("people:record", kwargs={"person_id": person.pk})).status_code == 404
+    # The very next request no longer has the clinical notes; the relationship stays.
+    assert not policy.decide(keyworker.user, person, Part.CLINICAL_NOTES).allowed
+    assert client.get(reverse("people:record", kwargs={"person_id": person.pk})).status_code == 200
 
 
 def test_break_glass_opens_a_record_for_a_while_and_flags_it(client, keyworker):
@@ -235,6 +258,7 @@ def test_the_subject_access_export_holds_everything_including_its_own_making(cli
 def test_text_is_stored_and_shown_escaped(client, keyworker):
     person = PersonFactory(given_name="<script>alert(1)</script>")
     share(person, keyworker.team.organisation)
+    in_care_of(person, keyworker)
     client.force_login(keyworker.user)
     html = client.get(reverse("people:record", kwargs={"person_id": person.pk})).content.decode()
     assert "<script>alert(1)</script>" not in html
