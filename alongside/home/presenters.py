@@ -16,6 +16,7 @@ from django.urls import reverse, reverse_lazy
 
 from alongside.core import formats
 from alongside.home.queries import HomeData, PeopleAggregates
+from alongside.insights.suppression import HIDDEN, Rule, site_rule
 from alongside.organisations.models import (
     Membership,
     Organisation,
@@ -25,9 +26,6 @@ from alongside.organisations.models import (
 )
 from alongside.people.models import StatedGender
 from alongside.referrals.queries import Worklist
-
-#: Counts below this are shown as "<5", so that no one can be picked out of a small group.
-SMALL_NUMBER = 5
 
 ROLE_TAG_COLOURS: dict[str, str] = {
     Role.PRACTITIONER: "blue",
@@ -86,19 +84,34 @@ DEDICATED = {
 }
 
 
-def suppressed(count: int) -> str:
-    """A count for an aggregate table: 1 to 4 become "<5"; others are shown in full."""
-    if 0 < count < SMALL_NUMBER:
-        return f"<{SMALL_NUMBER}"
-    return formats.number(count)
+def shown_count(value: int | str | None) -> str:
+    """A count as the suppression rule left it: ``*`` when hidden, else with thousands commas."""
+    if value is None:
+        return "–"
+    return HIDDEN if value == HIDDEN else formats.number(int(value))
+
+
+def suppressed_tables(
+    total: int, tables: list[list[tuple[str, int]]], rule: Rule
+) -> tuple[str, list[list[tuple[str, str]]]]:
+    """A total and tables of counts that each add up to it, made safe together with the site's
+    disclosure-control rule (the same as the dashboards'): small counts, zero included, hidden,
+    others rounded, and further counts hidden so that none can be worked back from the total."""
+    grid: list[dict[str, Any]] = [{"dimension": None, "denominator": total}]
+    for number, table in enumerate(tables):
+        grid += [{"dimension": number, "denominator": n} for _label, n in table]
+    safe = iter(rule.figures(grid))
+    shown_total = shown_count(next(safe)["denominator"])
+    out = [[(label, shown_count(next(safe)["denominator"])) for label, _n in t] for t in tables]
+    return shown_total, out
 
 
 def summary_rows(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [{"key": {"text": key}, "value": {"text": value}} for key, value in pairs]
 
 
-def count_rows(counts: list[tuple[str, int]]) -> list[list[dict[str, str]]]:
-    return [[{"text": label}, {"text": suppressed(n), "format": "numeric"}] for label, n in counts]
+def count_rows(counts: list[tuple[str, str]]) -> list[list[dict[str, str]]]:
+    return [[{"text": label}, {"text": shown, "format": "numeric"}] for label, shown in counts]
 
 
 @dataclass
@@ -483,32 +496,42 @@ class HomePresenter:
             (label, aggregates.by_stated_gender.get(value, 0))
             for value, label in StatedGender.choices
         ]
+        total, (ethnic, deciles_shown, ages, genders_shown) = suppressed_tables(
+            aggregates.total,
+            [
+                list(aggregates.by_ethnic_group.items()),
+                deciles,
+                list(aggregates.by_age_band.items()),
+                genders,
+            ],
+            site_rule(),
+        )
         return self._section(
             "analyst",
             "Analyst – people registered, in aggregate",
             "Analyst",
             ROLE_TAG_COLOURS[Role.ANALYST],
-            figures=[Figure("People registered", suppressed(aggregates.total))],
+            figures=[Figure("People registered", total)],
             tables=[
                 Table(
                     "People by ethnic group",
                     [{"text": "Ethnic group"}, *numeric_head],
-                    count_rows(list(aggregates.by_ethnic_group.items())),
+                    count_rows(ethnic),
                 ),
                 Table(
                     "People by deprivation decile (Index of Multiple Deprivation)",
                     [{"text": "Decile"}, *numeric_head],
-                    count_rows(deciles),
+                    count_rows(deciles_shown),
                 ),
                 Table(
                     "People by age band",
                     [{"text": "Age"}, *numeric_head],
-                    count_rows(list(aggregates.by_age_band.items())),
+                    count_rows(ages),
                 ),
                 Table(
                     "People by stated gender",
                     [{"text": "Stated gender"}, *numeric_head],
-                    count_rows(genders),
+                    count_rows(genders_shown),
                 ),
             ],
             links=[INSIGHTS_LINK, WORKFORCE_LINK],

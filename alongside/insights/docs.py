@@ -46,8 +46,11 @@ Conventions:
   fewer.
 - Every metric can be broken down by the groups below (unless its entry says otherwise), and
   filtered by team, organisation, locality and provider type: {", ".join(DIMENSIONS.values())}.
-- Small numbers are suppressed outside the care team (see `alongside/insights/suppression.py`):
-  by default counts below 5 are hidden and others rounded to the nearest 5.
+- Small numbers are suppressed outside the care team by one rule (see
+  `alongside/insights/suppression.py`): by default counts below 5, zero included, are hidden and
+  others rounded to the nearest 5, as NHS England's `count_suppression` does; shares are worked
+  from the counts as shown; and further counts are hidden so that no hidden count can be worked
+  back from the total, the other groups or the shares.
 """
 
 

@@ -1,11 +1,12 @@
 """What the dashboards show: figures fetched (and cached) for one choice of month and filters,
 made safe with the site's suppression rule, and laid out as tables, each with its chart.
 
-Every number a page or a CSV shows passes through ``Rule.figure`` (or ``Rule.count``) first. A
-table's cells hold the values as shown (``*`` for hidden, counts rounded), and the CSV of a table
-is written from the same cells, so the download always matches the page. Charts are drawn from
-those cells too; confidence intervals come from the unrounded counts but are rounded to whole
-per cents, as the shares are, before they are drawn or shown.
+Every number a page or a CSV shows passes through the site's ``Rule`` first: a metric's
+overall figure and all its breakdowns for the month together (``Rule.figures``), so that no
+hidden count can be worked back from the total and the other groups. A table's cells hold the
+values as shown (``*`` for hidden, counts rounded), and the CSV of a table is written from the
+same cells, so the download always matches the page. Charts are drawn from those cells too;
+shares and their confidence intervals are worked from the counts as shown.
 """
 
 from __future__ import annotations
@@ -365,11 +366,12 @@ def _one_decimal(value: object) -> Cell:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def interval(raw: Row, safe: Row) -> tuple[int, int] | None:
-    """The share's 95% confidence interval in whole per cents; none when the share is hidden."""
+def interval(safe: Row) -> tuple[int, int] | None:
+    """The share's 95% confidence interval in whole per cents, from the counts as shown; none
+    when the share is hidden."""
     if safe.get("share") in (None, HIDDEN):
         return None
-    found = wilson(raw["numerator"], raw["denominator"])
+    found = wilson(safe["numerator"], safe["denominator"])
     if found is None:
         return None
     return round(found[0]), round(found[1])
@@ -405,21 +407,38 @@ class Shown:
 
 
 def shown(metric: Metric, row: Row, rule: Rule) -> Shown:
+    """One figure row on its own (a month's overall figure)."""
+    return shown_all(metric, [row], rule)[0]
+
+
+def shown_all(metric: Metric, rows: list[Row], rule: Rule) -> list[Shown]:
+    """A metric's rows for one period — overall and every breakdown — made safe together."""
     if metric.team_units:
         # Counts of teams are shown as they are; what rests on few people's records is hidden.
-        safe = rule.teams_figure(row)
-        safe["_value"] = safe.get("mean")
-        return Shown(row, safe, None)
-    safe = rule.figure(row)
-    ci = interval(row, safe) if metric.kind != "count" else None
-    if metric.kind == "count":
-        safe["_value"] = safe["denominator"]
-    elif metric.kind == "distribution":
-        safe["_value"] = safe.get("median")
-    else:
-        safe["_value"] = safe.get("share")
-        safe["_drawn"] = "share"
-    return Shown(row, safe, ci)
+        out = []
+        for row, safe in zip(rows, rule.teams_figures(rows), strict=True):
+            safe["_value"] = safe.get("mean")
+            out.append(Shown(row, safe, None))
+        return out
+    out = []
+    for row, safe in zip(rows, rule.figures(rows), strict=True):
+        ci = interval(safe) if metric.kind != "count" else None
+        if metric.kind == "count":
+            safe["_value"] = safe["denominator"]
+        elif metric.kind == "distribution":
+            safe["_value"] = safe.get("median")
+        else:
+            safe["_value"] = safe.get("share")
+            safe["_drawn"] = "share"
+        out.append(Shown(row, safe, ci))
+    return out
+
+
+#: The note under a breakdown withheld because its groups could not be protected otherwise.
+WITHHELD = (
+    "Every group here is too small to show, and the total would give them away: "
+    "the figures for each group are withheld."
+)
 
 
 def figure_columns(metric: Metric, first: str, *, split: bool = False) -> list[Column]:
@@ -732,20 +751,20 @@ def trend_tables(
 def breakdown_table(
     metric: Metric,
     dimension: str,
-    rows: list[Row],
-    overall: list[Row],
+    rows: list[Shown],
+    overall: list[Shown],
     selection: Selection,
-    rule: Rule,
     titles: dict[str, str],
 ) -> Table:
+    """One breakdown's table, from rows already made safe with the rest of the metric's grid."""
     heading = metric.breakdowns[dimension]
     order = _order(dimension)
     split = bool(metric.split_by)
-    ordered = sorted(rows, key=lambda r: (str(r.get("split")), order(r.get("group"))))
+    ordered = sorted(rows, key=lambda s: (str(s.raw.get("split")), order(s.raw.get("group"))))
     cells: list[list[Cell]] = []
     items: list[Item] = []
-    for row in ordered:
-        item = shown(metric, row, rule)
+    for item in ordered:
+        row = item.raw
         group = group_label(dimension, row.get("group"))
         label = split_label(row.get("split"), titles)
         first = [group, label] if split else [group]
@@ -762,7 +781,7 @@ def breakdown_table(
         )
     reference = None
     if not split and overall:
-        reference = shown(metric, overall[0], rule).value
+        reference = overall[0].value
     unit, top, drawn = chart_unit(metric)
     chart = BarChart(
         chart_id=_chart_id(metric.key, dimension),
@@ -783,6 +802,7 @@ def breakdown_table(
         rows=cells,
         csv_href=csv_href("insights:table-csv", selection, key=metric.key, table=slug),
         chart=chart if items else None,
+        notes=[WITHHELD] if any(s.safe.get("withheld") for s in rows) else [],
     )
 
 
@@ -792,8 +812,18 @@ def metric_page(metric: Metric, figures: Figures, selection: Selection, rule: Ru
     months = trend_months(selection.period, selection.covered)
     trend_rows = figures.trend(metric, months)
     found = figures.breakdowns(metric)
+    grid = overall + [row for dim in metric.breakdowns for row in found.get(dim, [])]
+    safe = shown_all(metric, grid, rule)
+    top = safe[: len(overall)]
     tables = [
-        breakdown_table(metric, dim, found.get(dim, []), overall, selection, rule, titles)
+        breakdown_table(
+            metric,
+            dim,
+            [s for s in safe[len(overall) :] if s.raw.get("dimension") == dim],
+            top,
+            selection,
+            titles,
+        )
         for dim in metric.breakdowns
     ]
     return MetricPage(
@@ -823,36 +853,68 @@ class RepresentationPage:
     nothing: bool
 
 
+def representation_safe(found: dict[str, list[Row]], rule: Rule) -> dict[str, list[Row]]:
+    """The people reached by each group of every resident dimension, made safe together: each
+    dimension's groups add up to the people reached, whose rounded count the shares rest on."""
+    total = next((sum(r["reached"] for r in rows) for rows in found.values() if rows), 0)
+    grid: list[Row] = [{"dimension": None, "denominator": total}]
+    for dimension, rows in found.items():
+        grid += [{"dimension": dimension, "denominator": r["reached"]} for r in rows]
+    safe = rule.figures(grid)
+    shown_total = safe[0]["denominator"]
+    out: dict[str, list[Row]] = {}
+    position = 1
+    for dimension, rows in found.items():
+        out[dimension] = []
+        for row in rows:
+            reached = safe[position]["denominator"]
+            position += 1
+            per_1000 = None
+            if row["residents"]:
+                per_1000 = (
+                    HIDDEN if reached == HIDDEN else round(1000 * int(reached) / row["residents"])  # type: ignore[call-overload]
+                )
+            out[dimension].append(
+                {
+                    **row,
+                    "reached": reached,
+                    "per_1000": per_1000,
+                    "share": rule.share(reached, shown_total) if total else None,
+                    "withheld": bool(safe[position - 1].get("withheld")),
+                }
+            )
+    return out
+
+
 def representation_table(
     dimension: str, rows: list[Row], selection: Selection, rule: Rule
 ) -> Table:
+    """One dimension's table, from rows made safe by :func:`representation_safe`."""
     heading = DIMENSIONS[dimension]
     order = _order(dimension)
     ordered = sorted(rows, key=lambda r: order(r["group"]))
     cells: list[list[Cell]] = []
     items: list[Item] = []
-    total = sum(r["reached"] for r in rows)
     known = any(r["residents"] is not None for r in rows)
     for row in ordered:
-        reached = row["reached"]
-        hidden = rule.hides(reached)
-        per_1000 = None if row["per_1000"] is None else round(row["per_1000"])
-        share = None if not total else round(100 * reached / total)
+        hidden = row["reached"] == HIDDEN
+        share = row["share"]
         cells.append(
             [
                 group_label(dimension, row["group"]),
-                rule.count(reached),
+                row["reached"],
                 row["residents"],
-                HIDDEN if hidden and per_1000 is not None else per_1000,
-                HIDDEN if hidden and share is not None else share,
+                row["per_1000"],
+                share,
                 row["share_residents"],
             ]
         )
         label = group_label(dimension, row["group"])
+        value = None if hidden or share in (None, HIDDEN) else float(share)
         if not known:
-            items.append(Item(label, None if hidden else share))
+            items.append(Item(label, value))
             continue
-        items.append(Item("People reached", None if hidden else share, section=label))
+        items.append(Item("People reached", value, section=label))
         if row["share_residents"] is not None:
             items.append(Item("Adult residents", row["share_residents"], section=label, muted=True))
     chart = BarChart(
@@ -887,18 +949,16 @@ def representation_table(
         rows=cells,
         csv_href=csv_href("insights:representation-csv", selection, dimension=dimension),
         chart=chart if items else None,
+        notes=[WITHHELD] if any(r.get("withheld") for r in rows) else [],
     )
 
 
 def representation_page(figures: Figures, selection: Selection, rule: Rule) -> RepresentationPage:
-    tables = []
-    known = False
-    reached = 0
-    for dimension in RESIDENT_DIMENSIONS:
-        rows = figures.representation(dimension)
-        known = known or any(r["residents"] is not None for r in rows)
-        reached += sum(r["reached"] for r in rows)
-        tables.append(representation_table(dimension, rows, selection, rule))
+    found = {dimension: figures.representation(dimension) for dimension in RESIDENT_DIMENSIONS}
+    safe = representation_safe(found, rule)
+    tables = [representation_table(d, safe[d], selection, rule) for d in RESIDENT_DIMENSIONS]
+    known = any(r["residents"] is not None for rows in found.values() for r in rows)
+    reached = sum(r["reached"] for rows in found.values() for r in rows)
     return RepresentationPage(tables=tables, residents_known=known, nothing=reached == 0)
 
 
@@ -1036,16 +1096,17 @@ def index_trend_table(rows: list[Row], selection: Selection, rule: Rule) -> Tabl
 
 
 def index_breakdown_table(
-    dimension: str, rows: list[Row], overall: list[Row], selection: Selection, rule: Rule
+    dimension: str, rows: list[tuple[Row, Row]], overall: Row | None, selection: Selection
 ) -> Table:
+    """One breakdown of the index, from (raw, safe) rows made safe with the rest of its grid
+    (``Rule.teams_figures``) and the overall row as shown."""
     metric = index_metric()
     heading = metric.breakdowns[dimension]
     order = _order(dimension)
-    ordered = sorted(rows, key=lambda r: order(r.get("group")))
+    ordered = sorted(rows, key=lambda pair: order(pair[0].get("group")))
     cells: list[list[Cell]] = []
     items: list[Item] = []
-    for row in ordered:
-        safe = rule.teams_figure(row)
+    for row, safe in ordered:
         group = group_label(dimension, row.get("group"))
         if dimension == "team":
             cells.append(
@@ -1083,7 +1144,7 @@ def index_breakdown_table(
             *_component_columns(),
             *extra,
         ]
-    reference = _index_value(rule.teams_figure(overall[0])) if overall else None
+    reference = _index_value(overall) if overall else None
     lower = f"{heading[:1].lower()}{heading[1:]}"
     chart = BarChart(
         chart_id=_chart_id(INDEX_KEY, dimension),
@@ -1170,10 +1231,15 @@ def index_page(figures: Figures, selection: Selection, rule: Rule) -> IndexPage:
     metric = index_metric()
     found = index_figures(figures)
     overall = [r for r in found if r["dimension"] is None]
+    safe = rule.teams_figures(found)
+    top = next((s for r, s in zip(found, safe, strict=True) if r["dimension"] is None), None)
     quarters = index_quarters(selection.period, selection.covered)
     tables = [
         index_breakdown_table(
-            dim, [r for r in found if r["dimension"] == dim], overall, selection, rule
+            dim,
+            [(r, s) for r, s in zip(found, safe, strict=True) if r["dimension"] == dim],
+            top,
+            selection,
         )
         for dim in INDEX_BREAKDOWNS
     ]

@@ -206,8 +206,8 @@ def representation_csv(request: HttpRequest, dimension: str) -> HttpResponse:
     context = _context(request)
     if context.selection is None or context.figures is None:
         return _csv_refused(context)
-    rows = context.figures.representation(dimension)
-    table = presenters.representation_table(dimension, rows, context.selection, context.rule)
+    page = presenters.representation_page(context.figures, context.selection, context.rule)
+    table = next(t for t in page.tables if t.slug == dimension)
     return _csv(table, _file_name(context.selection, "representation", dimension))
 
 

@@ -138,16 +138,17 @@ def test_analyst_sees_aggregates_and_never_a_name(client, team):
         "People by stated gender",
     ]:
         assert caption in html
-    assert '<p class="app-figure">7</p>' in html  # the total
+    # The dashboards' rule: counts under 5, zero included, hidden; others rounded to 5.
+    assert '<p class="app-figure">5</p>' in html  # the total, 7
     by_group = table_as_dict(html, "People by ethnic group")
-    assert by_group["White"] == "6"
-    assert by_group["Other ethnic groups"] == "<5"  # one person: suppressed
-    assert by_group["Asian or Asian British"] == "0"
+    assert by_group["White"] == "5"  # 6
+    assert by_group["Other ethnic groups"] == "*"  # one person: suppressed
+    assert by_group["Asian or Asian British"] == "*"  # none: hidden as NHS England hides it
     by_decile = table_as_dict(html, "People by deprivation decile")
-    assert by_decile["1 (most deprived)"] == "<5"
-    assert by_decile["2"] == "6"
+    assert by_decile["1 (most deprived)"] == "*"
+    assert by_decile["2"] == "5"
     by_gender = table_as_dict(html, "People by stated gender")
-    assert by_gender["Female"] == "6"
+    assert by_gender["Female"] == "5"
     by_age = table_as_dict(html, "People by age band")
     assert sum(int(v) for v in by_age.values() if v.isdigit()) <= 7
 

@@ -465,7 +465,7 @@ def test_the_page_shows_the_components_beside_the_index_and_hides_what_rests_on_
     # Care Partners' index rests on no one's care; North CMHT's on three open episodes, and
     # early intervention's on one: below the threshold of 5, hidden with their care.
     assert rows == {
-        built.label(built.partners): ["91.7", "–", "87.5", "100.0", "0", "1"],
+        built.label(built.partners): ["91.7", "–", "87.5", "100.0", "*", "1"],  # none: hidden
         built.label(built.north_cmht): ["*", "*", "50.0", "50.0", "*", "4"],
         built.label(built.early): ["*", "*", "–", "0.0", "*", "0"],
     }

@@ -190,7 +190,7 @@ def test_filters_narrow_the_figures(client, place):
     team = csv_rows(get(client, url, month=MONTH_TEXT, team=place["team"].pk))
     assert team[-1][:2] == [MONTH.label, "10"]
     vcse = csv_rows(get(client, url, month=MONTH_TEXT, provider_type="VCSE"))
-    assert vcse[-1][:4] == [MONTH.label, "*", "0", "*"]  # one referral: hidden
+    assert vcse[-1][:4] == [MONTH.label, "*", "*", "*"]  # one referral, none by self: hidden
 
 
 def test_a_filter_matching_nothing_says_so(client, place):
@@ -207,13 +207,14 @@ def test_a_count_of_three_is_hidden_on_the_page_and_in_the_csv(client, place):
     metric_url = reverse("insights:metric", kwargs={"key": "self_referrals"})
     query = {"month": MONTH_TEXT, "team": place["team"].pk}
     text = body(get(client, metric_url, **query))
-    assert "Counts below 5 are hidden (shown as *)" in text
+    assert "Counts below 5, zero included, are hidden (shown as *)" in text
     trend = page_table(text, "trend")
     assert trend[0][:4] == ["Month", "Referrals", "Self-referrals", "Per cent"]
     assert trend[-1][:4] == [MONTH.label, "10", "*", "*"]
     by_source = {row[0]: row for row in page_table(text, "by-referral_source")[1:]}
     assert by_source["Self-referral"][1:5] == ["*", "*", "*", "–"]
-    assert by_source["GP practice"][1:4] == ["5", "0", "0"]
+    # None of five GP referrals is a self-referral: a zero is hidden, as NHS England hides it.
+    assert by_source["GP practice"][1:4] == ["5", "*", "*"]
     # The confidence interval of a hidden share is hidden too.
     assert trend[-1][4] == "–"
     url = reverse("insights:table-csv", kwargs={"key": "self_referrals", "table": "trend"})

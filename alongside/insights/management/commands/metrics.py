@@ -7,7 +7,9 @@
 * ``--engine duckdb --extract DIR`` (or ``--engine spark``) — the same definitions over a
   research extract;
 * ``--format table|csv|json``; figures are suppressed by the site's small-number rule unless
-  ``--exact`` is given (for an evaluator working inside a secure environment).
+  ``--exact`` is given (for an evaluator working inside a secure environment). A breakdown is
+  made safe with the metric's overall figure and *all* its other breakdowns, as on the pages, so
+  ``--by sex`` hides exactly what the page's table by sex hides.
 """
 
 from __future__ import annotations
@@ -92,10 +94,15 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
             rows = self._rows(engine, chosen, period, options["by"], filters)
         rule = suppression.NONE if options["exact"] else suppression.site_rule()
-        shown = [
-            rule.teams_figure(row) if metrics.BY_KEY[row["metric"]].team_units else rule.figure(row)
-            for row in rows
-        ]
+        shown = []
+        for metric in chosen:
+            mine = [row for row in rows if row["metric"] == metric.key]
+            safe = rule.teams_figures(mine) if metric.team_units else rule.figures(mine)
+            shown += [
+                row
+                for row in safe
+                if row["dimension"] is None or options["by"] in ("all", row["dimension"])
+            ]
         self._print(shown, options["format"], period, engine_name, rule)
 
     def _metrics(self, key: str | None) -> list[metrics.Metric]:
@@ -128,12 +135,8 @@ class Command(BaseCommand):
             raise CommandError(f"--by must be one of {names}, or all.")
         rows: list[dict[str, Any]] = []
         for metric in chosen:
-            if by == "all":
-                wanted: list[str | None] = [None, *metric.breakdowns]
-            elif by is not None and by in metric.breakdowns:
-                wanted = [None, by]
-            else:
-                wanted = [None]
+            # Any breakdown is made safe with all the others, so all are computed.
+            wanted: list[str | None] = [None, *metric.breakdowns] if by is not None else [None]
             rows += metrics.compute_many(engine, metric, period, wanted, filters=filters)
         return rows
 
