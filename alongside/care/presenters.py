@@ -342,7 +342,7 @@ def milestones(episodes: list[Episode], contacts: list[Contact]) -> dict[int, st
 def risk_tag(said: str, at: dt.datetime | None) -> dict[str, str]:
     """A red tag with what was said and when: "Risk: PHQ-9 question 9 … – 7 December 2026 at
     09:14"."""
-    short = said if len(said) <= 120 else said[:117].rstrip() + "…"
+    short = said if len(said) <= 300 else said[:297].rstrip() + "…"
     return {"text": f"Risk: {short} – {formats.datetime(at)}", "classes": "nhsuk-tag--red"}
 
 

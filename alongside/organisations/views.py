@@ -146,7 +146,7 @@ def decide_membership(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @no_person_data
-@requires(Permission.LEAD_TEAM)
+@requires(Permission.SET_DUTY_ROTA)
 def duty_rota(request: HttpRequest, team_id: int) -> HttpResponse:
     """The team lead sets who is on duty: the duty worker sees, with the team lead, referrals
     not triaged in time and risk flags nobody acted on."""
