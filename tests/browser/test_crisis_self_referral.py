@@ -111,7 +111,7 @@ def test_the_crisis_self_referral_reaches_the_top_of_the_worklist_marked_urgent(
     # The confirmation leads with what to do now.
     expect(page).to_have_title(f"Request sent – {SERVICE}")
     main = page.locator("main")
-    first = page.locator("main .nhsuk-card--urgent").first
+    first = page.locator("main .nhsuk-card--care--urgent").first
     expect(first).to_contain_text("999")
     expect(first).to_contain_text("NHS 111")
     expect(first).to_contain_text("option 2")
