@@ -149,3 +149,16 @@ def test_what_was_done_is_needed_and_recorded_once():
         care_services.record_risk_action(flag=flag, by=scene.key_worker, action="Again")
     with pytest.raises(Exception, match="Only the care team"):
         care_services.record_risk_action(flag=flag, by=scene.user, action="Seen it")
+
+
+def test_a_risk_flag_and_what_was_done_are_in_the_persons_copy_of_their_record():
+    from alongside.sharing.subject_access import export
+
+    scene = person_in_care("F")
+    flag = care_services.raise_risk_flag(
+        episode=scene.episode, source=RiskSource.PRACTITIONER, said="Worried", by=scene.key_worker
+    )
+    care_services.record_risk_action(flag=flag, by=scene.key_worker, action="Rang: safe")
+    [row] = export(scene.person)["risk_flags"]
+    assert (row["said"], row["what_was_done"]) == ("Worried", "Rang: safe")
+    assert row["acted_by"] == scene.key_worker.display_name
