@@ -248,6 +248,36 @@ LOGGING = {
 # hash of the address, never the address itself).
 ALONGSIDE_SELF_REFERRAL_LIMIT = int(os.environ.get("ALONGSIDE_SELF_REFERRAL_LIMIT", "5"))
 
+# --- Risk and urgency ---
+#   ALONGSIDE_RESPONSE_EMERGENCY_HOURS  hours in which an emergency referral gets a triage
+#                                       decision (default 4)
+#   ALONGSIDE_RESPONSE_URGENT_HOURS     the same for an urgent referral (default 24)
+#   ALONGSIDE_RESPONSE_ROUTINE_DAYS     the same for a routine referral (default 28: 4 weeks)
+#   ALONGSIDE_RISK_ACTION_HOURS         hours a risk flag (a self-harm answer, a portal note
+#                                       marked urgent, a practitioner's flag) may wait for someone
+#                                       to act before it goes to the duty worker and team lead
+#                                       (default 4)
+#   ALONGSIDE_CRISIS_LINE_NAME          the local NHS crisis line the self-referral names when
+#   ALONGSIDE_CRISIS_LINE_PHONE         someone may be at risk (default: the demo's, a number
+#                                       reserved for drama)
+# A referral past its due time undecided, and a risk flag nobody acted on in time, are escalated
+# on page view and by ``alongside escalate`` (run it from cron or a systemd timer every few
+# minutes).
+ALONGSIDE_RESPONSE_TIMES = {
+    "emergency": _dt.timedelta(
+        hours=int(os.environ.get("ALONGSIDE_RESPONSE_EMERGENCY_HOURS", "4"))
+    ),
+    "urgent": _dt.timedelta(hours=int(os.environ.get("ALONGSIDE_RESPONSE_URGENT_HOURS", "24"))),
+    "routine": _dt.timedelta(days=int(os.environ.get("ALONGSIDE_RESPONSE_ROUTINE_DAYS", "28"))),
+}
+ALONGSIDE_RISK_ACTION_TIME = _dt.timedelta(
+    hours=int(os.environ.get("ALONGSIDE_RISK_ACTION_HOURS", "4"))
+)
+ALONGSIDE_CRISIS_LINE = {
+    "name": os.environ.get("ALONGSIDE_CRISIS_LINE_NAME", f"{PLACE_NAME} mental health crisis line"),
+    "phone": os.environ.get("ALONGSIDE_CRISIS_LINE_PHONE", "0808 157 0000"),
+}
+
 # The base of canonical URLs for the FHIR resources this place publishes (questionnaires and the
 # responses and observations that refer to them). A site sets its own.
 ALONGSIDE_FHIR_BASE = os.environ.get(

@@ -30,6 +30,7 @@ class CareConfig(AppConfig):
         subject_access.register(
             "notes_for_plan_conversations", sections.notes_for_plan_conversations
         )
+        subject_access.register("risk_flags", sections.risk_flags)
         subject_access.register("contacts", sections.contacts)
         subject_access.register("contact_preferences", sections.contact_preferences)
         # Whose privacy lead answers the person's request for a copy of their record.

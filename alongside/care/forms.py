@@ -557,3 +557,23 @@ class ContactPreferencesForm(NhsForm):
             "who_may_be_involved": data.get("who_may_be_involved") or "",
             "seen_at": data["seen_at"],
         }
+
+
+class RaiseRiskForm(NhsForm):
+    said = forms.CharField(
+        label="What are you worried about?",
+        widget=Textarea,
+        help_text="What was said or seen, and when. The key worker sees it at once; if nobody "
+        "acts in time, the team's duty worker and team lead see it too.",
+        error_messages={"required": "Say what you are worried about"},
+    )
+
+
+class RiskActionForm(NhsForm):
+    action = forms.CharField(
+        label="What did you do?",
+        widget=Textarea,
+        help_text="For example: phoned them within the hour, they are safe tonight, safety plan "
+        "reviewed together, crisis team told.",
+        error_messages={"required": "Say what you did"},
+    )

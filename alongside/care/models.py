@@ -530,6 +530,9 @@ class PlanNote(models.Model):
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="person_notes")
     text = models.TextField()
+    urgent = models.BooleanField(
+        default=False, help_text="The person marked it urgent: it raises a risk flag."
+    )
     written_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     read_by = models.ForeignKey(
@@ -542,3 +545,74 @@ class PlanNote(models.Model):
 
     def __str__(self) -> str:
         return f"Plan note {self.pk}"
+
+
+class RiskSource(models.TextChoices):
+    MEASURE = "measure", "An answer on an outcome measure"
+    PORTAL_NOTE = "portal_note", "A note the person marked urgent"
+    PRACTITIONER = "practitioner", "Raised by the care team"
+
+
+class RiskFlag(models.Model):
+    """Something that says a person may be at risk, which a person must act on: a self-harm
+    answer on a measure, a portal note the person marked urgent, or a flag raised by anyone in
+    the care team. It shows on the key worker's home page and caseload until a practitioner
+    records what was done; unacted after ``settings.ALONGSIDE_RISK_ACTION_TIME`` it is escalated
+    to the lead team's duty worker and team lead. Written only by ``care.services``."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="risk_flags")
+    source = models.CharField(max_length=16, choices=RiskSource.choices)
+    #: The response or note it came from (an id in the source's table), so it is raised once.
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    said = models.TextField(help_text="What was said, as it was said or answered.")
+    raised_at = models.DateTimeField(default=timezone.now)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the person's own answer or note raised it.",
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    acted_at = models.DateTimeField(null=True, blank=True)
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.TextField(blank=True, help_text="What was done, by the practitioner.")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=RiskSource.values), name="risk_flag_source_valid"
+            ),
+            models.CheckConstraint(condition=~Q(said=""), name="risk_flag_says_what"),
+            models.CheckConstraint(
+                condition=Q(acted_at__isnull=True, acted_by__isnull=True, action="")
+                | Q(acted_at__isnull=False, acted_by__isnull=False) & ~Q(action=""),
+                name="risk_flag_action_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="practitioner") | Q(raised_by__isnull=False),
+                name="risk_flag_practitioner_named",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=Q(source_id__isnull=False),
+                name="risk_flag_once_per_source",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["episode"], condition=Q(acted_at__isnull=True), name="risk_flag_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk flag {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acted_at is None

@@ -339,6 +339,13 @@ def milestones(episodes: list[Episode], contacts: list[Contact]) -> dict[int, st
 # --- Caseloads ---------------------------------------------------------------------------------
 
 
+def risk_tag(said: str, at: dt.datetime | None) -> dict[str, str]:
+    """A red tag with what was said and when: "Risk: PHQ-9 question 9 … – 7 December 2026 at
+    09:14"."""
+    short = said if len(said) <= 300 else said[:297].rstrip() + "…"
+    return {"text": f"Risk: {short} – {formats.datetime(at)}", "classes": "nhsuk-tag--red"}
+
+
 @dataclass
 class CaseloadRow:
     """One person on a key worker's caseload (an episode annotated by
@@ -403,6 +410,9 @@ class CaseloadRow:
     def flags(self) -> list[dict[str, str]]:
         e = self.episode
         flags = []
+        said = getattr(e, "open_risk_said", None)
+        if said:
+            flags.append(risk_tag(said, e.open_risk_at))
         if self.not_seen:
             flags.append({"text": f"Not seen in {self.weeks} weeks", "classes": "nhsuk-tag--red"})
         if e.last_seen is None and not self.not_seen:
@@ -678,3 +688,52 @@ def discharge_summary(episode: Episode) -> DischargeSummary:
         attended=episode.contacts.filter(outcome=Outcome.ATTENDED).count(),
         gp_practice=practice,
     )
+
+
+# --- Risk flags ----------------------------------------------------------------------------------
+
+
+class RiskFlagPresenter:
+    """A risk flag as its page and the home pages show it."""
+
+    def __init__(self, flag: Any) -> None:
+        self.flag = flag
+
+    @property
+    def href(self) -> str:
+        return reverse(
+            "care:risk-flag", kwargs={"person_id": self.flag.person_id, "flag_id": self.flag.pk}
+        )
+
+    @property
+    def raised(self) -> str:
+        return formats.datetime(self.flag.raised_at)
+
+    @property
+    def source(self) -> str:
+        who = self.flag.raised_by.display_name if self.flag.raised_by_id else ""
+        return f"{self.flag.get_source_display()}{f' ({who})' if who else ''}"
+
+    @property
+    def tag(self) -> dict[str, str]:
+        if not self.flag.is_open:
+            return {"text": "Acted on", "classes": "nhsuk-tag--green"}
+        if self.flag.escalated_at:
+            return {"text": "Escalated: not acted on in time", "classes": "nhsuk-tag--red"}
+        return {"text": "To act on", "classes": "nhsuk-tag--red"}
+
+    def rows(self) -> list[dict[str, Any]]:
+        f = self.flag
+        pairs = [
+            ("What was said", f.said),
+            ("When", self.raised),
+            ("Where from", self.source),
+        ]
+        if f.escalated_at:
+            pairs.append(("Escalated", formats.datetime(f.escalated_at)))
+        if not f.is_open:
+            pairs.append(("What was done", f.action))
+            pairs.append(
+                ("Recorded by", f"{f.acted_by.display_name}, {formats.datetime(f.acted_at)}")
+            )
+        return [{"key": {"text": k}, "value": {"text": v}} for k, v in pairs]

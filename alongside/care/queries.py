@@ -37,8 +37,10 @@ from alongside.care.models import (
     NoteSharing,
     Outcome,
     PlanNote,
+    RiskFlag,
 )
 from alongside.organisations.models import Membership, Role, Team
+from alongside.organisations.queries import duty_teams
 from alongside.people.models import Person
 from alongside.sharing import policy
 from alongside.sharing.models import Basis
@@ -338,8 +340,12 @@ def with_caseload_columns(episodes: QuerySet[Episode], *, now: dt.datetime) -> Q
     """Annotate what a caseload row shows, all in the one statement: ``last_seen`` (last attended
     contact), ``next_contact`` (next appointment), ``overdue_appointments`` (appointments past
     with no outcome), ``has_plan``, ``review_on`` (the current plan version's review date),
-    ``unread_notes`` (from the person), and ``allocated_at``."""
+    ``unread_notes`` (from the person), ``open_risk_said`` and ``open_risk_at`` (the latest risk
+    flag nobody has acted on), and ``allocated_at``."""
     planned = Contact.objects.filter(episode=OuterRef("pk"), outcome=Outcome.PLANNED)
+    open_risks = RiskFlag.objects.filter(episode=OuterRef("pk"), acted_at__isnull=True).order_by(
+        "-raised_at", "-id"
+    )
     current_version = CarePlanVersion.objects.filter(
         plan__episode=OuterRef("pk"), number=F("plan__current_version")
     )
@@ -352,6 +358,8 @@ def with_caseload_columns(episodes: QuerySet[Episode], *, now: dt.datetime) -> Q
         has_plan=Exists(CarePlan.objects.filter(episode=OuterRef("pk"), current_version__gte=1)),
         review_on=Subquery(current_version.values("review_on")[:1]),
         unread_notes=Exists(PlanNote.objects.filter(episode=OuterRef("pk"), read_at__isnull=True)),
+        open_risk_said=Subquery(open_risks.values("said")[:1]),
+        open_risk_at=Subquery(open_risks.values("raised_at")[:1]),
         allocated_at=Subquery(
             Allocation.objects.filter(episode=OuterRef("pk"), ended_at__isnull=True).values(
                 "started_at"
@@ -514,3 +522,36 @@ def team_key_workers(team: Team) -> QuerySet[Membership]:
 def contact_preferences(person: Person) -> ContactPreferences | None:
     """How the person said they want to be in touch, if anyone has recorded it."""
     return ContactPreferences.objects.filter(person=person).select_related("updated_by").first()
+
+
+# --- Risk flags ----------------------------------------------------------------------------------
+
+
+def _open_flags() -> QuerySet[RiskFlag]:
+    return (
+        RiskFlag.objects.filter(acted_at__isnull=True, episode__ended_at__isnull=True)
+        .select_related("episode", "episode__lead_team")
+        .order_by("raised_at", "id")
+    )
+
+
+def risk_flags_for_key_worker(user: User) -> QuerySet[RiskFlag]:
+    """Open risk flags on the episodes ``user`` is key worker for now, oldest first."""
+    mine = Allocation.objects.filter(key_worker=user, ended_at__isnull=True).values("episode")
+    return _open_flags().filter(episode__in=mine)
+
+
+def escalated_risk_flags_for(user: User) -> QuerySet[RiskFlag]:
+    """Open risk flags escalated (nobody acted in time) in episodes led by a team ``user`` leads
+    or is on duty for today, oldest first."""
+    led = Membership.objects.active().filter(user=user, role=Role.TEAM_LEAD).values("team_id")
+    duty = duty_teams(user, timezone.localdate())
+    return (
+        _open_flags()
+        .filter(escalated_at__isnull=False)
+        .filter(Q(episode__lead_team_id__in=led) | Q(episode__lead_team_id__in=duty))
+    )
+
+
+def risk_flags_of(episode: Episode) -> QuerySet[RiskFlag]:
+    return episode.risk_flags.select_related("raised_by", "acted_by").order_by("-raised_at", "-id")

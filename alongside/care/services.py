@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,10 +34,13 @@ from alongside.care.models import (
     Outcome,
     PlanNote,
     RatedBy,
+    RiskFlag,
+    RiskSource,
     TimeOfDay,
 )
 from alongside.core import formats
 from alongside.organisations.models import Membership, Team
+from alongside.organisations.permissions import Permission, has_permission
 from alongside.people.models import Person
 from alongside.referrals import services as referral_services
 from alongside.referrals.models import ClosureReason, Referral
@@ -371,6 +375,11 @@ def save_plan(
         {"id": g.pk, "text": g.text}
         for g in episode.goals.filter(ended_at__isnull=True).order_by("created_at", "id")
     ]
+    if not goals and not actions and not any(sections.get(n, "").strip() for n in PLAN_SECTIONS):
+        raise ValidationError(
+            "The plan is empty: write at least one section, an action or a goal before saving "
+            "it as a version. Nothing was saved."
+        )
     version = CarePlanVersion(
         plan=plan,
         number=plan.current_version + 1,
@@ -470,15 +479,21 @@ def rate_goal(*, goal: Goal, score: int | None, by: User, rated_by: str) -> Goal
 
 
 @transaction.atomic
-def add_person_note(*, episode: Episode, text: str) -> PlanNote:
-    """The person's own note for the next conversation about their plan."""
+def add_person_note(*, episode: Episode, text: str, urgent: bool = False) -> PlanNote:
+    """The person's own note for the next conversation about their plan. A note they mark as
+    urgent raises a risk flag for the key worker at once."""
     if not text.strip():
         raise ValidationError({"text": "Write your note"})
     if len(text) > 2000:
         raise ValidationError({"text": "Your note must be 2,000 characters or fewer"})
     if episode.ended_at is not None:
         raise ValidationError("This episode of care has ended.")
-    return PlanNote.objects.create(episode=episode, text=text.strip())
+    note = PlanNote.objects.create(episode=episode, text=text.strip(), urgent=urgent)
+    if urgent:
+        raise_risk_flag(
+            episode=episode, source=RiskSource.PORTAL_NOTE, source_id=note.pk, said=note.text
+        )
+    return note
 
 
 @transaction.atomic
@@ -554,3 +569,93 @@ def set_contact_preferences(
     preferences.full_clean()
     preferences.save()
     return preferences
+
+
+# --- Risk flags ----------------------------------------------------------------------------------
+
+
+def risk_action_time() -> dt.timedelta:
+    return getattr(settings, "ALONGSIDE_RISK_ACTION_TIME", dt.timedelta(hours=4))
+
+
+@transaction.atomic
+def raise_risk_flag(
+    *,
+    episode: Episode,
+    source: str,
+    said: str,
+    by: User | None = None,
+    source_id: int | None = None,
+) -> RiskFlag:
+    """Raise a risk flag on an open episode: it shows on the key worker's home page and caseload
+    at once. A flag from a response or note is raised once (the same source gives the same
+    flag); one from the care team names who raised it."""
+    if source not in RiskSource.values:
+        raise ValidationError({"source": "Say where the risk was raised"})
+    if not said.strip():
+        raise ValidationError({"said": "Say what was said, or what you are worried about"})
+    if source == RiskSource.PRACTITIONER and by is None:
+        raise ValidationError("A flag from the care team names who raised it.")
+    if episode.ended_at is not None:
+        raise ValidationError("The episode has ended.")
+    if source_id is not None:
+        existing = RiskFlag.objects.filter(source=source, source_id=source_id).first()
+        if existing is not None:
+            return existing
+    flag = RiskFlag(
+        person_id=episode.person_id,
+        episode=episode,
+        source=source,
+        source_id=source_id,
+        said=said.strip(),
+        raised_by=by,
+    )
+    flag.full_clean()
+    flag.save()
+    return flag
+
+
+@transaction.atomic
+def record_risk_action(*, flag: RiskFlag, by: User, action: str) -> RiskFlag:
+    """A practitioner records that they saw the flag and what was done. Only someone who works
+    with people records it (never the person: the staff pages answer them 404), and only once."""
+    if not has_permission(by, Permission.WORK_WITH_PEOPLE):
+        raise PermissionDenied("Only the care team records what was done about a risk.")
+    current = RiskFlag.objects.select_for_update().get(pk=flag.pk)
+    if current.acted_at is not None:
+        raise ValidationError("What was done is already recorded.")
+    if not action.strip():
+        raise ValidationError({"action": "Say what you did, for example: phoned them, safe now"})
+    current.acted_at = timezone.now()
+    current.acted_by = by
+    current.action = action.strip()
+    current.full_clean()
+    current.save(update_fields=["acted_at", "acted_by", "action"])
+    return current
+
+
+def escalate_risk_flags(*, now: dt.datetime | None = None) -> list[RiskFlag]:
+    """Escalate every open risk flag older than the site's action time: marked once, it then
+    shows on the home pages of the lead team's duty worker and team lead too."""
+    moment = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            RiskFlag.objects.select_for_update(skip_locked=True).filter(
+                acted_at__isnull=True,
+                escalated_at__isnull=True,
+                raised_at__lte=moment - risk_action_time(),
+            )
+        )
+        for flag in due:
+            flag.escalated_at = moment
+            flag.save(update_fields=["escalated_at"])
+    return due
+
+
+def escalate(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Everything that escalates when its time passes: referrals not triaged in time and risk
+    flags nobody acted on. Run on page view and by ``alongside escalate`` (from cron or a
+    systemd timer); a scheduler calls this function."""
+    referrals = referral_services.escalate_overdue_referrals(now=now)
+    flags = escalate_risk_flags(now=now)
+    return {"referrals": len(referrals), "risk_flags": len(flags)}

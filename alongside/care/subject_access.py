@@ -26,6 +26,7 @@ from alongside.care.models import (
     IntensityChange,
     Mode,
     PlanNote,
+    RiskFlag,
     TimeOfDay,
 )
 from alongside.care.plan_presenters import SECTIONS
@@ -255,11 +256,35 @@ def notes_for_plan_conversations(person: Person) -> list[dict[str, Any]]:
         {
             "episode": n.episode_id,
             "text": n.text,
+            "urgent": n.urgent,
             "written_at": iso(n.written_at),
             "read_at": iso(n.read_at),
             "read_by": staff_name(n.read_by),
         }
         for n in rows
+    ]
+
+
+def risk_flags(person: Person) -> list[dict[str, Any]]:
+    """What was raised about the person's safety, by whom, and what was done."""
+    rows = (
+        RiskFlag.objects.filter(person=person)
+        .select_related("raised_by", "acted_by")
+        .order_by("raised_at", "id")
+    )
+    return [
+        {
+            "episode": f.episode_id,
+            "source": coded(f.source, f.get_source_display()),
+            "said": f.said,
+            "raised_at": iso(f.raised_at),
+            "raised_by": staff_name(f.raised_by),
+            "escalated_at": iso(f.escalated_at),
+            "acted_at": iso(f.acted_at),
+            "acted_by": staff_name(f.acted_by),
+            "what_was_done": f.action,
+        }
+        for f in rows
     ]
 
 

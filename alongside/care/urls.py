@@ -22,6 +22,8 @@ urlpatterns = [
         views.discharge_summary,
         name="discharge-summary",
     ),
+    path("person/<int:person_id>/risk/new/", views.raise_risk, name="raise-risk"),
+    path("person/<int:person_id>/risk/<int:flag_id>/", views.risk_flag, name="risk-flag"),
     path("person/<int:person_id>/contacts/", views.contacts, name="contacts"),
     path("person/<int:person_id>/contacts/new/", views.contact_new, name="contact-new"),
     path("person/<int:person_id>/appointments/new/", views.appointment_new, name="appointment-new"),

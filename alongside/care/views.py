@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from alongside.care import forms, hooks, presenters, queries, services
 from alongside.care.bases import CARE_TEAM_CHANGE, CARE_TEAM_VIEW
-from alongside.care.models import Episode
+from alongside.care.models import Episode, RiskFlag, RiskSource
 from alongside.organisations.models import Team
 from alongside.organisations.permissions import Permission, has_permission
 from alongside.sharing.access import (
@@ -712,4 +712,64 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
             "page_has_errors": bool(form.errors),
             "back_link": {"href": reverse("care:caseload"), "text": "Back to my caseload"},
         },
+    )
+
+
+# --- Risk flags ----------------------------------------------------------------------------------
+
+
+@person_data(Part.CONTACTS, action=Action.CHANGE)
+def raise_risk(request: HttpRequest, access: Access) -> HttpResponse:
+    """Anyone in the care team raises a risk flag: the key worker sees it at once."""
+    title = "Raise a risk flag"
+    episode, why = _open_episode_or_reason(request, access)
+    back = _record_page(access.person.pk, "care:episode", episode)
+    if episode is None:
+        return _unavailable(request, access, title=title, back=back, why=why)
+    form = forms.RaiseRiskForm(request.POST if request.method == "POST" else None)
+    return _form_page(
+        request,
+        access,
+        title=title,
+        form=form,
+        act=lambda f: services.raise_risk_flag(
+            episode=episode,
+            source=RiskSource.PRACTITIONER,
+            said=f.cleaned_data["said"],
+            by=request.user,
+        ),
+        done="Risk flag raised: the key worker sees it on their home page and caseload",
+        back=back,
+        intro="If the person is in immediate danger, call 999 now.",
+    )
+
+
+@person_data(Part.CONTACTS, action=Action.CHANGE)
+def risk_flag(request: HttpRequest, access: Access, flag_id: int) -> HttpResponse:
+    """One risk flag: what was said and when, and recording what was done about it."""
+    flag = get_object_or_404(
+        RiskFlag.objects.select_related("raised_by", "acted_by"),
+        pk=flag_id,
+        person_id=access.person.pk,
+    )
+    back = _record_page(access.person.pk, "care:episode", flag.episode)
+    form = forms.RiskActionForm(request.POST if request.method == "POST" else None)
+    return _form_page(
+        request,
+        access,
+        title="Risk flag",
+        form=form if flag.is_open else None,
+        act=(
+            (
+                lambda f: services.record_risk_action(
+                    flag=flag, by=request.user, action=f.cleaned_data["action"]
+                )
+            )
+            if flag.is_open
+            else None
+        ),
+        done="Recorded what was done: the flag is closed",
+        back=back,
+        template="care/risk_flag.jinja",
+        flag=presenters.RiskFlagPresenter(flag),
     )

@@ -67,6 +67,7 @@ def environment(**options: Any) -> Environment:
         now=timezone.now,
         service_name="Alongside",
         place_name=settings.PLACE_NAME,
+        crisis_line=getattr(settings, "ALONGSIDE_CRISIS_LINE", {}),
     )
     env.filters.update(
         date=formats.date,

@@ -63,6 +63,7 @@ from alongside.referrals.models import (
     State,
     Transition,
     Urgency,
+    response_time,
 )
 from alongside.referrals.services import _REFERENCE_ALPHABET, FOLLOW_UP_CLOSURES, TRANSITIONS
 
@@ -723,6 +724,8 @@ class _Flows:
             "referred_by_id": referrer.pk if referrer else None,
             "received_at": received_at,
             "urgency": Urgency.URGENT if urgent else Urgency.ROUTINE,
+            "urgency_reason": "Risk described by the referrer" if urgent else "",
+            "due_at": received_at + response_time(Urgency.URGENT if urgent else Urgency.ROUTINE),
             # Staff who look the person up link the referral at once; otherwise triage does.
             "person_id": person.pk if given_nhs and not is_self and rng.random() < 0.6 else None,
             "given_name": who.given_name,

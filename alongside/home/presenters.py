@@ -151,11 +151,24 @@ class ActionItem:
 
 
 @dataclass
+class UrgentItem:
+    """Something at risk that needs the user now: what was said (or which referral), when, and
+    where to act. No names: the page it links to is opened through the access policy."""
+
+    tag: dict[str, str]
+    text: str
+    when: str
+    href: str
+    link_text: str
+
+
+@dataclass
 class HomePage:
     heading: str
     sections: list[Section]
     administrators: list[dict[str, str]]
     supervision_actions: list[ActionItem] = field(default_factory=list)
+    urgent_items: list[UrgentItem] = field(default_factory=list)
 
     @property
     def has_role(self) -> bool:
@@ -268,7 +281,50 @@ class HomePresenter:
                 for admin in self.data.administrators
             ],
             supervision_actions=self.supervision_actions(),
+            urgent_items=self.urgent_items(),
         )
+
+    def urgent_items(self) -> list[UrgentItem]:
+        """Escalated referrals and risk flags first (nobody acted in time), then the risk flags
+        on the user's own caseload."""
+        items: list[UrgentItem] = []
+        for referral in self.data.escalated_referrals:
+            due = formats.datetime(referral.due_at)
+            items.append(
+                UrgentItem(
+                    tag={
+                        "text": f"{referral.get_urgency_display()} referral not triaged in time",
+                        "classes": "nhsuk-tag--red",
+                    },
+                    text=f"Referral {referral.reference}, held by {referral.team.name}"
+                    + (f": {referral.urgency_reason}" if referral.urgency_reason else ""),
+                    when=f"Due {due}",
+                    href=reverse("referrals:referral", kwargs={"referral_id": referral.pk}),
+                    link_text=f"Open referral {referral.reference}",
+                )
+            )
+        shown: set[int] = set()
+        for flag in [*self.data.escalated_risk_flags, *self.data.my_risk_flags]:
+            if flag.pk in shown:
+                continue
+            shown.add(flag.pk)
+            escalated = flag.escalated_at is not None
+            items.append(
+                UrgentItem(
+                    tag={
+                        "text": "Risk not acted on in time" if escalated else "Risk to act on",
+                        "classes": "nhsuk-tag--red",
+                    },
+                    text=f"{flag.get_source_display()}: {flag.said}"
+                    + (f" ({flag.episode.lead_team.name})" if escalated else ""),
+                    when=f"Raised {formats.datetime(flag.raised_at)}",
+                    href=reverse(
+                        "care:risk-flag", kwargs={"person_id": flag.person_id, "flag_id": flag.pk}
+                    ),
+                    link_text="Open and record what was done",
+                )
+            )
+        return items
 
     def supervision_actions(self) -> list[ActionItem]:
         """The user's open supervision actions, soonest due first."""
@@ -476,6 +532,10 @@ class HomePresenter:
             links=[
                 self._caseloads_link(team),
                 self._worklists_link(team),
+                {
+                    "href": reverse("organisations:duty-rota", kwargs={"team_id": team.pk}),
+                    "text": f"Duty rota for {team.name}",
+                },
                 MEETINGS_LINK,
                 PEOPLE_LINK,
                 {"href": reverse("people:add"), "text": "Add a person"},

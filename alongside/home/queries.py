@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from alongside.accounts.models import User
+from alongside.care import queries as care_queries
+from alongside.care.models import RiskFlag
 from alongside.organisations import queries as organisation_queries
 from alongside.organisations.models import Membership, Role, Team
 from alongside.people import queries as people_queries
 from alongside.people.models import Person
 from alongside.referrals import queries as referral_queries
+from alongside.referrals.models import Referral
 from alongside.sharing import queries as sharing_queries
 from alongside.supervision import queries as supervision_queries
 from alongside.supervision.models import SupervisionAction
@@ -58,6 +61,11 @@ class HomeData:
     administrators: list[User] = field(default_factory=list)
     worklists: dict[int, dict[str, int]] = field(default_factory=dict)
     supervision_actions: list[SupervisionAction] = field(default_factory=list)
+    #: Risk flags on the user's caseload nobody has acted on; and, for a team lead or the
+    #: team's duty worker, flags and referrals escalated because nobody acted in time.
+    my_risk_flags: list[RiskFlag] = field(default_factory=list)
+    escalated_risk_flags: list[RiskFlag] = field(default_factory=list)
+    escalated_referrals: list[Referral] = field(default_factory=list)
 
     @property
     def roles(self) -> set[str]:
@@ -97,6 +105,9 @@ def home_data(user: User, *, today: dt.date | None = None) -> HomeData:
         )
     if data.memberships:
         data.supervision_actions = list(supervision_queries.open_actions(user))
+        data.my_risk_flags = list(care_queries.risk_flags_for_key_worker(user))
+        data.escalated_risk_flags = list(care_queries.escalated_risk_flags_for(user))
+        data.escalated_referrals = list(referral_queries.escalated_for(user))
     if user.is_superuser:
         counts = organisation_queries.system_counts()
         data.system = SystemOverview(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from alongside.care.services import escalate
 from alongside.core.access import no_person_data, public
 from alongside.home.presenters import HomePresenter
 from alongside.home.queries import home_data, is_portal_user
@@ -18,6 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     if not request.user.is_authenticated:
         return render(request, "home/start.jinja")
+    if request.user.memberships.exists():
+        escalate()  # on page view too, so a late scheduled run never hides an escalation
     page = HomePresenter(home_data(request.user)).page()
     if not page.has_role and is_portal_user(request.user):
         return redirect("portal:home")

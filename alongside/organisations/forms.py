@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from alongside.core.forms import NhsForm, NhsModelForm, RadioSelect, Select, Textarea
+from alongside.accounts.models import User
+from alongside.core.forms import DateField, NhsForm, NhsModelForm, RadioSelect, Select, Textarea
 from alongside.organisations.models import Organisation, OrganisationKind
 
 
@@ -80,3 +81,36 @@ class MembershipDecisionForm(NhsForm):
         if cleaned.get("decision") == "refuse" and not cleaned.get("reason", "").strip():
             self.add_error("reason", "Enter why the membership is refused")
         return cleaned
+
+
+class DutyShiftForm(NhsForm):
+    """Who is the team's duty worker, from which day to which."""
+
+    user = forms.ModelChoiceField(
+        queryset=None,
+        label="Duty worker",
+        empty_label="Choose one",
+        widget=Select,
+        error_messages={"required": "Choose the duty worker"},
+    )
+    starts_on = DateField(
+        label="First day",
+        label_name="First day",
+        error_messages={"required": "Enter the first day of duty"},
+    )
+    ends_on = DateField(
+        label="Last day",
+        label_name="Last day",
+        error_messages={"required": "Enter the last day of duty"},
+    )
+
+    def __init__(self, *args: Any, team: Any, **kwargs: Any) -> None:
+        from alongside.organisations.models import Membership
+        from alongside.organisations.services import DUTY_ROLES
+
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.active().filter(team=team, role__in=DUTY_ROLES)
+        self.fields["user"].queryset = User.objects.filter(
+            pk__in=members.values("user_id")
+        ).order_by("first_name", "last_name")
+        self.fields["user"].label_from_instance = lambda u: u.display_name

@@ -140,6 +140,23 @@ class TeamType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+#: Team types that provide care, so may accept referrals and hold episodes of care. Corporate and
+#: public health teams (``other``, ``public_health``) do not.
+CARE_TEAM_TYPES: frozenset[str] = frozenset(
+    {
+        TeamType.COMMUNITY_MENTAL_HEALTH,
+        TeamType.PRIMARY_CARE_MENTAL_HEALTH,
+        TeamType.ASSERTIVE_OUTREACH,
+        TeamType.COMMUNITY_REHABILITATION,
+        TeamType.PSYCHOLOGICAL_THERAPY,
+        TeamType.PERSONALITY_DISORDER,
+        TeamType.EARLY_INTERVENTION,
+        TeamType.INDIVIDUAL_PLACEMENT_SUPPORT,
+        TeamType.VCSE_SERVICE,
+        TeamType.SOCIAL_CARE,
+    }
+)
+
 MHSDS_TEAM_TYPE_CODES: dict[str, str] = {
     TeamType.COMMUNITY_MENTAL_HEALTH: "A06",
     TeamType.PRIMARY_CARE_MENTAL_HEALTH: "A05",
@@ -178,6 +195,10 @@ class Team(models.Model):
     @property
     def mhsds_team_type(self) -> str | None:
         return MHSDS_TEAM_TYPE_CODES.get(self.team_type)
+
+    @property
+    def provides_care(self) -> bool:
+        return self.team_type in CARE_TEAM_TYPES
 
 
 class Role(models.TextChoices):
@@ -335,3 +356,32 @@ class Membership(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == MembershipStatus.PENDING
+
+
+class DutyShift(models.Model):
+    """A team's duty worker for a run of days: who sees what is escalated (a referral not
+    triaged in time, a risk flag nobody acted on) besides the team lead. Set by the team lead
+    through ``organisations.services.set_duty``; a shift is ended early by changing its end."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="duty_shifts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="duty_shifts"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team", "starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="duty_shift_dates_in_order",
+                violation_error_message="The last day must be on or after the first day.",
+            )
+        ]
+        indexes = [models.Index(fields=["team", "starts_on", "ends_on"], name="duty_team_days")]
+
+    def __str__(self) -> str:
+        return f"Duty {self.team_id} {self.starts_on}–{self.ends_on}"

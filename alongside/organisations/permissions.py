@@ -31,6 +31,7 @@ class Permission(StrEnum):
     TAKE_PART_IN_MEETINGS = "take_part_in_meetings", "Take part in locality meetings"
     SCHEDULE_MEETINGS = "schedule_meetings", "Schedule locality meetings"
     LEAD_TEAM = "lead_team", "See a team's caseloads and set its outcome measures"
+    SET_DUTY_ROTA = "set_duty_rota", "Set who is the team's duty worker"
     USE_SUPERVISION = "use_supervision", "Supervision agreements, sessions and actions"
     OVERSEE_SUPERVISION = "oversee_supervision", "See the supervision tree"
     SEE_SUPERVISION_COVERAGE = "see_supervision_coverage", "See supervision coverage"
@@ -74,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         P.SEE_SUPERVISION_COVERAGE,
         P.SEE_DASHBOARDS,
         P.SEE_TEAM_WORKFORCE,
+        P.SET_DUTY_ROTA,
     },
     Role.ANALYST: _EVERY_STAFF_ROLE
     | {

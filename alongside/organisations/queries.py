@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from alongside.accounts.models import User
 from alongside.organisations import access
-from alongside.organisations.models import Membership, MembershipStatus, Organisation, Team
+from alongside.organisations.models import (
+    DutyShift,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Team,
+)
 
 
 def active_memberships(user: User) -> QuerySet[Membership]:
@@ -138,3 +145,28 @@ def _history_label(label: str, data: dict[str, Any], diff: dict[str, list[Any]])
     if "ended_on" in diff and diff["ended_on"][1] is not None:
         return "Ended"
     return "Changed"
+
+
+# --- Duty ------------------------------------------------------------------------------------
+
+
+def on_duty(day: dt.date) -> QuerySet:
+    return DutyShift.objects.filter(starts_on__lte=day, ends_on__gte=day)
+
+
+def duty_teams(user: User, day: dt.date) -> QuerySet:
+    """The teams ``user`` is duty worker for on ``day`` (as ids, for filtering)."""
+    return on_duty(day).filter(user=user).values("team_id")
+
+
+def duty_workers(team: Team, day: dt.date) -> QuerySet[User]:
+    return User.objects.filter(pk__in=on_duty(day).filter(team=team).values("user_id"))
+
+
+def duty_rota(team: Team, *, from_day: dt.date) -> QuerySet:
+    """The team's shifts ending on or after ``from_day``, soonest first."""
+    return (
+        DutyShift.objects.filter(team=team, ends_on__gte=from_day)
+        .select_related("user", "set_by")
+        .order_by("starts_on", "id")
+    )

@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.organisations import access
-from alongside.organisations.models import Membership, MembershipStatus, Organisation, Team
+from alongside.organisations.models import (
+    DutyShift,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Role,
+    Team,
+)
+from alongside.organisations.permissions import ROLE_PERMISSIONS, Permission
 
 
 @transaction.atomic
@@ -159,3 +167,61 @@ def end_membership(
         membership.full_clean()
         membership.save(update_fields=["ended_on"])
     return membership
+
+
+# --- Duty ------------------------------------------------------------------------------------
+
+#: Roles that may be on duty: those who work with people.
+#: Who may be on duty: the roles that triage, because the duty worker answers the team's
+#: escalated referrals as well as its risk flags (ADR-009: only triage roles open a referral).
+DUTY_ROLES = tuple(r for r in Role if Permission.TRIAGE in ROLE_PERMISSIONS.get(r, ()))
+LONGEST_SHIFT = dt.timedelta(days=31)
+
+
+@transaction.atomic
+def set_duty(
+    *, team: Team, user: User, starts_on: dt.date | None, ends_on: dt.date | None, by: User
+) -> DutyShift:
+    """Make ``user`` the team's duty worker from ``starts_on`` to ``ends_on`` (at most 31 days).
+    Only the team's lead sets it, and only for someone working with people in the team."""
+    if not Membership.objects.active().filter(user=by, team=team, role=Role.TEAM_LEAD).exists():
+        _refuse("Only the team lead sets the team's duty rota.")
+    errors: dict[str, str] = {}
+    if not Membership.objects.active().filter(user=user, team=team, role__in=DUTY_ROLES).exists():
+        errors["user"] = "Choose a coordinator or team lead in this team: the duty worker triages"
+    if starts_on is None:
+        errors["starts_on"] = "Enter the first day of duty"
+    if ends_on is None:
+        errors["ends_on"] = "Enter the last day of duty"
+    if starts_on and ends_on:
+        if ends_on < starts_on:
+            errors["ends_on"] = "The last day must be on or after the first day"
+        elif ends_on - starts_on > LONGEST_SHIFT:
+            errors["ends_on"] = "A duty shift can be at most 31 days"
+        elif ends_on < timezone.localdate():
+            errors["ends_on"] = "The last day must be today or later"
+    if errors:
+        raise ValidationError(errors)
+    shift = DutyShift(team=team, user=user, starts_on=starts_on, ends_on=ends_on, set_by=by)
+    shift.full_clean()
+    shift.save()
+    return shift
+
+
+@transaction.atomic
+def end_duty(*, shift: DutyShift, by: User) -> DutyShift:
+    """End a shift early (its last day becomes yesterday, or it goes if it has not started)."""
+    current = DutyShift.objects.select_for_update().get(pk=shift.pk)
+    if (
+        not Membership.objects.active()
+        .filter(user=by, team=current.team, role=Role.TEAM_LEAD)
+        .exists()
+    ):
+        _refuse("Only the team lead changes the team's duty rota.")
+    today = timezone.localdate()
+    if current.starts_on >= today:
+        current.delete()
+        return current
+    current.ends_on = max(current.starts_on, today - dt.timedelta(days=1))
+    current.save(update_fields=["ends_on"])
+    return current

@@ -8,11 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from alongside.core.access import no_person_data, requires
 from alongside.organisations import access, queries, services
-from alongside.organisations.forms import MembershipDecisionForm, OrganisationForm
-from alongside.organisations.models import Organisation
+from alongside.organisations.forms import DutyShiftForm, MembershipDecisionForm, OrganisationForm
+from alongside.organisations.models import DutyShift, Membership, Organisation, Role, Team
 from alongside.organisations.permissions import Permission
 from alongside.organisations.presenters import (
     OrganisationListPresenter,
@@ -137,5 +138,49 @@ def decide_membership(request: HttpRequest, pk: int) -> HttpResponse:
                 "href": reverse("organisations:waiting-memberships"),
                 "text": "Back to memberships waiting for approval",
             },
+        },
+    )
+
+
+# --- The team's duty rota ----------------------------------------------------------------------
+
+
+@no_person_data
+@requires(Permission.SET_DUTY_ROTA)
+def duty_rota(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The team lead sets who is on duty: the duty worker sees, with the team lead, referrals
+    not triaged in time and risk flags nobody acted on."""
+    team = get_object_or_404(Team.objects.select_related("organisation"), pk=team_id)
+    if (
+        not Membership.objects.active()
+        .filter(user=request.user, team=team, role=Role.TEAM_LEAD)
+        .exists()
+    ):
+        raise PermissionDenied
+    form = DutyShiftForm(request.POST if request.method == "POST" else None, team=team)
+    if request.method == "POST" and "end" in request.POST:
+        shift = get_object_or_404(DutyShift, pk=request.POST.get("end"), team=team)
+        services.end_duty(shift=shift, by=request.user)
+        messages.success(request, f"{shift.user.display_name}'s duty ended")
+        return redirect("organisations:duty-rota", team_id=team.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shift = services.set_duty(team=team, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_validation_error(error)
+        else:
+            messages.success(request, f"{shift.user.display_name} is on duty")
+            return redirect("organisations:duty-rota", team_id=team.pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "organisations/duty_rota.jinja",
+        {
+            "team": team,
+            "form": form,
+            "shifts": list(queries.duty_rota(team, from_day=today)),
+            "today": today,
+            "page_has_errors": bool(form.errors),
+            "back_link": {"href": reverse("home"), "text": "Home"},
         },
     )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.care import services as care
-from alongside.care.models import Contact, Episode, Goal, RatedBy
+from alongside.care.models import Contact, Episode, Goal, RatedBy, RiskSource
 from alongside.organisations.models import Team
 from alongside.outcomes import engine, registry, schedule
 from alongside.outcomes.models import (
@@ -215,6 +215,15 @@ def complete_response(
     current.flags = [f.id for f in result.flags]
     current.more_help = list(result.more_help)
     current.save()
+    if result.flags and original is None:
+        # A self-harm answer reaches a person, not just a tag: the key worker at once, the duty
+        # worker and team lead if nobody acts in time (care.services.escalate).
+        care.raise_risk_flag(
+            episode=current.episode,
+            source=RiskSource.MEASURE,
+            source_id=current.pk,
+            said=_flag_words(measure, result.answers, result.flags, current.mode),
+        )
     Score.objects.bulk_create(
         Score(
             response=current,
@@ -345,3 +354,16 @@ def save_schedule(
 @transaction.atomic
 def remove_schedule(*, schedule: MeasureSchedule, by: User) -> None:
     schedule.delete()
+
+
+def _flag_words(measure: Any, answers: dict, flags: Any, mode: str) -> str:
+    """What the answers that raised flags said: "PHQ-9 question 9 (thoughts of self-harm):
+    'More than half the days', answered in the portal"."""
+    parts = []
+    for rule in flags:
+        item = measure.item(rule.item)
+        option = item.option(str(answers.get(rule.item))) if item.options else None
+        answer = option.display if option else str(answers.get(rule.item))
+        parts.append(f"{measure.short_title} question {rule.item} ({rule.label}): “{answer}”")
+    where = "answered in the portal" if mode == Mode.SELF else "answered with a practitioner"
+    return "; ".join(parts) + f", {where}"

@@ -179,6 +179,13 @@ class PlanNoteForm(NhsForm):
         widget=Textarea(),
         error_messages={"required": "Write what you would like to talk about"},
     )
+    urgent = forms.BooleanField(
+        label="This is urgent: I need my care team to know soon",
+        help_text="Your key worker sees an urgent note on their home page straight away, and "
+        "someone else in the team does if they cannot act on it",
+        required=False,
+        widget=CheckboxInput(),
+    )
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()

@@ -217,11 +217,23 @@ def notes(request: HttpRequest, access: Access) -> HttpResponse:
     form = PlanNoteForm(request.POST if request.method == "POST" and episode else None)
     if request.method == "POST" and episode is not None and form.is_valid():
         try:
-            care_services.add_person_note(episode=episode, text=form.cleaned_data["text"])
+            note = care_services.add_person_note(
+                episode=episode,
+                text=form.cleaned_data["text"],
+                urgent=form.cleaned_data.get("urgent", False),
+            )
         except ValidationError as error:
             form.add_validation_error(error)
         else:
-            messages.success(request, "Your note has been added for your next conversation")
+            if note.urgent:
+                messages.success(
+                    request,
+                    "Your urgent note has been sent: your key worker will see it on their home "
+                    "page straight away. If you need help now, call NHS 111 and choose option 2, "
+                    "or 999 in an emergency.",
+                )
+            else:
+                messages.success(request, "Your note has been added for your next conversation")
             return redirect("portal:notes")
     return render(
         request,

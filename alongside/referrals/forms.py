@@ -27,7 +27,6 @@ from alongside.directory.models import Service, ServiceStatus
 from alongside.directory.queries import needs_terms
 from alongside.organisations.models import (
     Locality,
-    Membership,
     Organisation,
     OrganisationKind,
     Role,
@@ -42,8 +41,9 @@ from alongside.referrals.models import (
     RejectionReason,
     Source,
     Urgency,
+    describe_response_time,
 )
-from alongside.referrals.queries import Worklist
+from alongside.referrals.queries import Worklist, accepting_teams, key_worker_choices
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 DEFAULT_FOLLOW_UP = dt.timedelta(days=14)
@@ -74,6 +74,14 @@ class WorkerChoice(_Choice):
 
 def teams() -> QuerySet[Team]:
     return Team.objects.select_related("organisation").order_by("name")
+
+
+def urgency_choices() -> list[tuple[str, str]]:
+    """Each urgency with the response this site promises: "Urgent: triaged within 24 hours"."""
+    return [
+        (u.value, f"{u.label}: a decision {describe_response_time(u)}")
+        for u in (Urgency.ROUTINE, Urgency.URGENT, Urgency.EMERGENCY)
+    ]
 
 
 def services_for(locality_id: int | None) -> QuerySet[Service]:
@@ -151,6 +159,12 @@ class ReferralForm(IdentifierFieldsMixin, NhsForm):
         widget=RadioSelect,
         help_text="If the person is at immediate risk, call 999 or the crisis team now instead.",
     )
+    urgency_reason = forms.CharField(
+        label="Why is it urgent? (needed for urgent and emergency referrals)",
+        required=False,
+        widget=Textarea,
+        help_text="For example: thoughts of ending their life, not safe at home tonight.",
+    )
     person_agreed = forms.ChoiceField(
         label="Has the person agreed to this referral?",
         choices=YES_NO,
@@ -173,6 +187,7 @@ class ReferralForm(IdentifierFieldsMixin, NhsForm):
     def __init__(self, *args: Any, known_person: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["needs"].queryset = needs_terms()
+        self.fields["urgency"].choices = urgency_choices()
         if known_person:
             for name in self.PERSON_FIELDS:
                 del self.fields[name]
@@ -196,6 +211,11 @@ class ReferralForm(IdentifierFieldsMixin, NhsForm):
         born = data.get("date_of_birth")
         if born and born > timezone.localdate():
             self.add_error("date_of_birth", "Date of birth must be in the past")
+        urgency = data.get("urgency")
+        if urgency and urgency != Urgency.ROUTINE and not data.get("urgency_reason", "").strip():
+            self.add_error(
+                "urgency_reason", f"Say why the referral is {Urgency(urgency).label.lower()}"
+            )
         return data
 
     def service_fields(self) -> dict[str, Any]:
@@ -230,27 +250,58 @@ class IdentifyForm(_Decision):
             self.fields["match"].choices = [(self.NEW, "Yes, register them as a new person")]
 
 
+class KeyWorkerChoice(_Choice):
+    """A practitioner of the accepting team: name, role and caseload size, so that the choice
+    is made knowing who they are and how much they hold."""
+
+    def label_from_instance(self, obj: User) -> str:
+        size = getattr(obj, "caseload_size", 0)
+        code = getattr(obj, "team_role_code", None)
+        role = Role(code).label if code in Role.values else "Member"
+        return f"{obj.display_name} – {role}, caseload {size}"
+
+
 class AcceptForm(_Decision):
-    team = TeamChoice(teams(), label="Team", error_messages={"required": "Choose the team"})
-    key_worker = WorkerChoice(
+    """Accept to a team that provides care, with a key worker from that team only. The key
+    workers are listed once the team is chosen (``team`` in the data, or ``chosen_team``)."""
+
+    team = TeamChoice(
+        Team.objects.none(), label="Team", error_messages={"required": "Choose the team"}
+    )
+    key_worker = KeyWorkerChoice(
         User.objects.none(),
         label="Key worker (optional)",
         required=False,
         help_text="Leave empty to allocate later: the person shows as waiting allocation.",
+        error_messages={"invalid_choice": "Choose a key worker who works in the team"},
     )
     reason = forms.CharField(label="Notes (optional)", required=False, widget=Textarea)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, chosen_team: Team | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams()
-        workers = (
-            Membership.objects.active()
-            .filter(role__in=[Role.PRACTITIONER, Role.SUPERVISOR, Role.TEAM_LEAD])
-            .values("user_id")
+        self.fields["team"].queryset = accepting_teams()
+        self.fields["team"].error_messages["invalid_choice"] = (
+            "Choose a team that provides care: this team cannot accept referrals"
         )
-        self.fields["key_worker"].queryset = User.objects.filter(pk__in=workers).order_by(
-            "first_name", "last_name"
-        )
+        team = chosen_team or self._team_in_data()
+        self.chosen_team = team
+        if team is not None:
+            self.fields["key_worker"].queryset = key_worker_choices(team)
+            self.fields["key_worker"].help_text = (
+                f"Practitioners in {team.name}, with their caseloads. Leave empty to allocate "
+                "later: the person shows as waiting allocation."
+            )
+        else:
+            self.fields["key_worker"].help_text = (
+                "Choose the team first: its practitioners are listed here. Leave empty to "
+                "allocate later."
+            )
+
+    def _team_in_data(self) -> Team | None:
+        raw = self.data.get("team") if self.is_bound else None
+        if not raw or not str(raw).isdigit():
+            return None
+        return accepting_teams().filter(pk=int(raw)).first()
 
 
 class _HandoverForm(_Decision):
@@ -338,6 +389,24 @@ class DeclineForm(_HandoverForm):
         "passed_on",
         "follow_up_on",
     ]
+
+
+class ChangeUrgencyForm(_Decision):
+    urgency = forms.ChoiceField(
+        label="How urgent is this referral?",
+        widget=RadioSelect,
+        error_messages={"required": "Choose how urgent the referral is"},
+    )
+    reason = forms.CharField(
+        label="Why does the urgency change?",
+        widget=Textarea,
+        help_text="Kept in the referral's history.",
+        error_messages={"required": "Say why the urgency changes"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["urgency"].choices = urgency_choices()
 
 
 class MeetingForm(_Decision):

@@ -11,6 +11,8 @@ step is a *bounce*, and ``queries.bounces`` reports every one.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -45,8 +47,48 @@ MHSDS_SOURCE_CODES: dict[str, str] = {
 
 
 class Urgency(models.TextChoices):
+    """How soon the referral needs a response. What each promises is set per site
+    (``settings.ALONGSIDE_RESPONSE_TIMES``; see ``response_time``)."""
+
     ROUTINE = "routine", "Routine"
-    URGENT = "urgent", "Urgent: within a few days"
+    URGENT = "urgent", "Urgent"
+    EMERGENCY = "emergency", "Emergency"
+
+
+#: Worklists show the most urgent first.
+URGENCY_ORDER = (Urgency.EMERGENCY, Urgency.URGENT, Urgency.ROUTINE)
+
+
+def response_time(urgency: str) -> dt.timedelta:
+    """How soon this site promises a triage decision for a referral of this urgency."""
+    times = getattr(settings, "ALONGSIDE_RESPONSE_TIMES", {})
+    return times.get(urgency) or DEFAULT_RESPONSE_TIMES[urgency]
+
+
+DEFAULT_RESPONSE_TIMES: dict[str, dt.timedelta] = {
+    Urgency.EMERGENCY: dt.timedelta(hours=4),
+    Urgency.URGENT: dt.timedelta(hours=24),
+    Urgency.ROUTINE: dt.timedelta(days=28),
+}
+
+
+def describe_response_time(urgency: str) -> str:
+    """'within 24 hours', 'within 4 weeks': what the site promises, in words."""
+    span = response_time(urgency)
+    hours = int(span.total_seconds() // 3600)
+    if hours < 48:
+        return f"within {hours} hour{'s' if hours != 1 else ''}"
+    days = span.days
+    if days % 7 == 0:
+        weeks = days // 7
+        return f"within {weeks} week{'s' if weeks != 1 else ''}"
+    return f"within {days} days"
+
+
+class RiskAnswer(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_SURE = "not_sure", "Not sure"
 
 
 class State(models.TextChoices):
@@ -124,6 +166,21 @@ class Referral(models.Model):
     )
     received_at = models.DateTimeField(default=timezone.now)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    urgency_reason = models.TextField(
+        blank=True, help_text="Why the referral is urgent or an emergency, as recorded."
+    )
+    due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a triage decision is due: received (or the urgency changed) plus the "
+        "response time the site promises for its urgency.",
+    )
+    escalated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the referral passed its due time undecided and went to the team lead "
+        "and the duty worker.",
+    )
 
     # Who the referral is about, as given.
     person = models.ForeignKey(
@@ -175,6 +232,20 @@ class Referral(models.Model):
     )
     person_agreed = models.BooleanField(
         default=False, help_text="The person agreed to being referred."
+    )
+    # The self-referral's question about risk, as answered (empty: not asked, or skipped).
+    self_harm_thoughts = models.CharField(
+        max_length=8,
+        choices=RiskAnswer.choices,
+        blank=True,
+        help_text="Thoughts of self-harm or of ending their life, as the person answered.",
+    )
+    safe_now = models.CharField(
+        "Safe now",
+        max_length=8,
+        choices=RiskAnswer.choices,
+        blank=True,
+        help_text="Whether they are safe now, as the person answered.",
     )
 
     # Where it is held, and what became of it.
@@ -237,6 +308,9 @@ class Referral(models.Model):
                 condition=Q(source__in=Source.values), name="referral_source_valid"
             ),
             models.CheckConstraint(
+                condition=Q(urgency__in=Urgency.values), name="referral_urgency_valid"
+            ),
+            models.CheckConstraint(
                 condition=Q(date_of_birth__gte=EARLIEST_BIRTH_DATE),
                 name="referral_date_of_birth_plausible",
             ),
@@ -288,6 +362,11 @@ class Referral(models.Model):
             models.Index(fields=["locality", "state"], name="referral_locality_state_idx"),
             models.Index(fields=["family_name", "date_of_birth"], name="referral_name_dob_idx"),
             models.Index(fields=["nhs_number"], name="referral_nhs_number_idx"),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state__in=AWAITING_DECISION, escalated_at__isnull=True),
+                name="referral_due_undecided_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -300,6 +379,11 @@ class Referral(models.Model):
     @property
     def mhsds_source(self) -> str | None:
         return MHSDS_SOURCE_CODES.get(self.source)
+
+    @property
+    def is_urgent(self) -> bool:
+        """Urgent or an emergency: tagged on every worklist."""
+        return self.urgency in (Urgency.URGENT, Urgency.EMERGENCY)
 
 
 class Transition(models.Model):

@@ -10,7 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alongside.core import formats
-from alongside.referrals.models import Handover, Referral, State, Transition, Urgency
+from alongside.referrals.models import (
+    AWAITING_DECISION,
+    Handover,
+    Referral,
+    State,
+    Transition,
+    Urgency,
+)
 from alongside.referrals.queries import days_waited
 from alongside.referrals.services import TRANSITION_LABELS, allowed_transitions
 
@@ -43,6 +50,37 @@ def state_tag(referral: Referral) -> dict[str, str]:
     }
 
 
+URGENCY_TAG_COLOURS = {Urgency.EMERGENCY: "red", Urgency.URGENT: "orange"}
+
+
+def urgency_tag(referral: Referral) -> dict[str, str] | None:
+    colour = URGENCY_TAG_COLOURS.get(referral.urgency)
+    if colour is None:
+        return None
+    return {"text": referral.get_urgency_display(), "classes": f"nhsuk-tag--{colour}"}
+
+
+def _span(delta: dt.timedelta) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    days = hours // 24
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def time_left(referral: Referral, now: dt.datetime | None = None) -> str:
+    """How long until the triage decision is due ("5 hours left"), or how late it is."""
+    if referral.due_at is None or referral.state not in AWAITING_DECISION:
+        return ""
+    left = referral.due_at - (now or timezone.now())
+    if left.total_seconds() < 0:
+        return f"Overdue by {_span(left)}"
+    return f"{_span(left)} left"
+
+
 @dataclass
 class ReferralRow:
     referral: Referral
@@ -66,7 +104,16 @@ class ReferralRow:
 
     @property
     def urgent(self) -> bool:
-        return self.referral.urgency == Urgency.URGENT
+        return self.referral.is_urgent
+
+    @property
+    def urgency_tag(self) -> dict[str, str] | None:
+        """Urgent and emergency referrals carry a tag; routine ones none."""
+        return urgency_tag(self.referral)
+
+    @property
+    def time_left(self) -> str:
+        return time_left(self.referral)
 
     @property
     def source(self) -> str:
@@ -137,11 +184,36 @@ class ReferralPresenter:
         if self.referral.state in (State.SIGNPOSTED, State.DECLINED):
             # These close through their follow-up, and come back to triage through it too.
             allowed -= {"close", "return_to_triage"}
-        return [
+        actions = [
             {"text": text, "href": reverse(name, kwargs={"referral_id": self.referral.pk})}
             for key, text, name in ACTIONS
             if key in allowed
         ]
+        if self.referral.state in AWAITING_DECISION:
+            actions.append(
+                {
+                    "text": "Change urgency",
+                    "href": reverse(
+                        "referrals:change-urgency", kwargs={"referral_id": self.referral.pk}
+                    ),
+                }
+            )
+        return actions
+
+    @property
+    def urgency_tag(self) -> dict[str, str] | None:
+        return urgency_tag(self.referral)
+
+    @property
+    def urgency_callout(self) -> dict[str, str] | None:
+        """For an urgent or emergency referral: why, and when the decision is due."""
+        r = self.referral
+        if not r.is_urgent:
+            return None
+        due = f"A triage decision is due {formats.datetime(r.due_at)}" if r.due_at else ""
+        left = time_left(r)
+        text = ". ".join(p for p in (r.urgency_reason, f"{due} ({left})" if left else due) if p)
+        return {"heading": f"{r.get_urgency_display()} referral", "text": text + "."}
 
     def person_rows(self) -> list[dict[str, Any]]:
         r = self.referral
@@ -192,12 +264,23 @@ class ReferralPresenter:
             ("Source", r.get_source_display()),
             ("Referred by", referrer),
             ("Urgency", r.get_urgency_display()),
+            ("Why", r.urgency_reason or "Not given"),
+            ("Decision due", formats.datetime(r.due_at, empty="Not set")),
             ("What is going on", r.concerns),
             ("What would help", r.what_would_help or "Not given"),
             ("Needs", ", ".join(t.name for t in self.needs) or "None chosen"),
             ("Held by", f"{r.team.name} ({r.team.organisation.name})"),
             ("Locality", r.locality.name if r.locality_id else "Not known"),
         ]
+        if r.source == "self":
+            rows.append(
+                (
+                    "Thoughts of self-harm or ending their life",
+                    r.get_self_harm_thoughts_display() or "Not answered",
+                )
+            )
+            if r.self_harm_thoughts == "yes":
+                rows.append(("Safe now", r.get_safe_now_display() or "Not answered"))
         if r.source != "self":
             rows.append(("Person agreed to the referral", "Yes" if r.person_agreed else "No"))
             rows.append(("What the person knows", r.person_knows or "Nothing recorded"))

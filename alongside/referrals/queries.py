@@ -11,12 +11,37 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models import Value as V
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from alongside.accounts.models import User
+from alongside.organisations.models import CARE_TEAM_TYPES, Membership, Role, Team
+from alongside.organisations.queries import duty_teams
 from alongside.people.models import Person
-from alongside.referrals.models import AWAITING_DECISION, Handover, Referral, Source, State
+from alongside.referrals.models import (
+    AWAITING_DECISION,
+    URGENCY_ORDER,
+    Handover,
+    Referral,
+    Source,
+    State,
+)
+
+#: The roles that may be a key worker (hold a caseload) in the team accepting.
+KEY_WORKER_ROLES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.TEAM_LEAD)
 
 
 class Worklist:
@@ -61,6 +86,9 @@ ROW_FIELDS = (
     "family_name",
     "received_at",
     "urgency",
+    "urgency_reason",
+    "due_at",
+    "escalated_at",
     "source",
     "state",
     "person_id",
@@ -70,13 +98,29 @@ ROW_FIELDS = (
 )
 
 
+def urgency_rank() -> Case:
+    """0 for an emergency, 1 urgent, 2 routine: the order worklists show them in."""
+    return Case(
+        *(When(urgency=u, then=V(i)) for i, u in enumerate(URGENCY_ORDER)),
+        default=V(len(URGENCY_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+def by_urgency(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Most urgent first; within an urgency, the closest to (or furthest past) its due time."""
+    return referrals.annotate(urgency_rank=urgency_rank()).order_by(
+        "urgency_rank", F("due_at").asc(nulls_last=True), "received_at", "id"
+    )
+
+
 def waiting_triage(filters: WorklistFilter) -> QuerySet[Referral]:
-    """Referrals waiting for a triage decision, oldest first."""
-    return (
+    """Referrals waiting for a triage decision: emergencies, then urgent, then routine, each by
+    how close it is to its due time."""
+    return by_urgency(
         filters.apply(Referral.objects.filter(state__in=AWAITING_DECISION))
         .select_related(*_ROW_RELATED)
         .only(*ROW_FIELDS)
-        .order_by("received_at", "id")
     )
 
 
@@ -250,3 +294,55 @@ def worklist_counts(
         for team_id, n in rows:
             counts[team_id][name] = n
     return counts
+
+
+# --- Escalation and acceptance -----------------------------------------------------------------
+
+
+def escalated_for(user: User) -> QuerySet[Referral]:
+    """Referrals undecided past their due time, held by a team the user leads or is on duty for
+    today: what their home page shows, most urgent first."""
+    today = timezone.localdate()
+    led = Membership.objects.active().filter(user=user, role=Role.TEAM_LEAD).values("team_id")
+    on_duty = duty_teams(user, today)
+    return by_urgency(
+        Referral.objects.filter(state__in=AWAITING_DECISION, escalated_at__isnull=False).filter(
+            Q(team_id__in=led) | Q(team_id__in=on_duty)
+        )
+    ).select_related("team")
+
+
+def accepting_teams() -> QuerySet[Team]:
+    """Teams a referral may be accepted into: those whose type provides care (never a corporate
+    team such as Information Governance)."""
+    return (
+        Team.objects.filter(team_type__in=CARE_TEAM_TYPES)
+        .select_related("organisation")
+        .order_by("name", "id")
+    )
+
+
+def key_worker_choices(team: Team) -> QuerySet[User]:
+    """The team's people who may be a key worker, once each, with ``team_role`` (their role in
+    the team) and ``caseload_size`` (open episodes they are key worker for now), by name.
+
+    The caseload is counted through the user's ``allocations`` (kept by the care app): read by
+    name, so this app does not import care."""
+    memberships = Membership.objects.active().filter(
+        team=team, role__in=KEY_WORKER_ROLES, user=OuterRef("pk")
+    )
+    return (
+        User.objects.filter(Exists(memberships))
+        .annotate(
+            team_role_code=Subquery(memberships.order_by("role").values("role")[:1]),
+            caseload_size=Count(
+                "allocations",
+                filter=Q(
+                    allocations__ended_at__isnull=True,
+                    allocations__episode__ended_at__isnull=True,
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("first_name", "last_name", "id")
+    )

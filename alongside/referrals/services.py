@@ -35,6 +35,7 @@ from alongside.organisations.models import (
 from alongside.people import services as people_services
 from alongside.people.models import Person
 from alongside.places.queries import locality_for
+from alongside.referrals import risk
 from alongside.referrals.models import (
     AWAITING_DECISION,
     PERSON_LED_CLOSURES,
@@ -47,6 +48,9 @@ from alongside.referrals.models import (
     Source,
     State,
     Transition,
+    Urgency,
+    describe_response_time,
+    response_time,
 )
 from alongside.sharing import claims, policy
 
@@ -91,6 +95,8 @@ TRANSITION_LABELS = {
     "return_to_triage": "Back to triage",
     "close": "Closed",
     "identify": "Person identified",
+    "change_urgency": "Urgency changed",
+    "escalate": "Escalated: not triaged in time",
 }
 
 # What a follow-up outcome does to a referral that was signposted or declined.
@@ -171,6 +177,11 @@ def _create(*, needs: Iterable[Any], by: User | None, reason: str = "", **fields
         fields["locality"] = locality_for(fields["postcode"])
     if fields.get("team") is None:
         fields["team"] = front_door_team(fields.get("locality"))
+    fields.setdefault("received_at", timezone.now())
+    fields.setdefault("urgency", Urgency.ROUTINE)
+    if fields["urgency"] not in Urgency.values:
+        raise ValidationError({"urgency": "Choose how urgent the referral is"})
+    fields["due_at"] = fields["received_at"] + response_time(fields["urgency"])
     referral = Referral(reference=new_reference(), **fields)
     referral.full_clean(exclude=["reference", "needs"])
     for _attempt in range(5):
@@ -200,7 +211,11 @@ def submit_self_referral(
     *, submission_key: uuid.UUID, needs: Iterable[Any] = (), **fields: Any
 ) -> Referral:
     """Receive a self-referral. The same ``submission_key`` always gives the same referral, so a
-    double click, a resubmitted page or a retry after a dropped connection makes one referral."""
+    double click, a resubmitted page or a retry after a dropped connection makes one referral.
+
+    What it says about risk (``risk.assess``: the answer to the question about thoughts of
+    self-harm, whether they are safe now, the needs ticked and risk words in what they wrote)
+    sets its urgency and the reason the coordinator sees."""
     existing = Referral.objects.filter(submission_key=submission_key).first()
     if existing is not None:
         return existing
@@ -208,6 +223,15 @@ def submit_self_referral(
         raise ValidationError(
             {"consent_to_contact": "We can only help if you agree to us contacting you."}
         )
+    needs = list(needs)
+    assessment = risk.assess(
+        texts=[fields.get("concerns", ""), fields.get("what_would_help", "")],
+        need_names=[getattr(n, "name", str(n)) for n in needs],
+        thoughts=fields.get("self_harm_thoughts", ""),
+        safe_now=fields.get("safe_now", ""),
+    )
+    fields["urgency"] = assessment.urgency
+    fields["urgency_reason"] = assessment.reason
     try:
         with transaction.atomic():
             return _create(
@@ -237,6 +261,11 @@ def refer(
         fields["person"] = person
     if not fields.get("source"):
         fields["source"] = source_for(by)
+    urgency = fields.get("urgency") or Urgency.ROUTINE
+    if urgency != Urgency.ROUTINE and not (fields.get("urgency_reason") or "").strip():
+        raise ValidationError(
+            {"urgency_reason": f"Say why the referral is {Urgency(urgency).label.lower()}"}
+        )
     return _create(by=by, needs=needs, referred_by=by, **fields)
 
 
@@ -256,6 +285,91 @@ def source_for(user: User) -> str:
         OrganisationKind.LOCAL_AUTHORITY: Source.SOCIAL_CARE,
         OrganisationKind.NHS_TRUST: Source.SECONDARY_CARE,
     }.get(kind, Source.OTHER)
+
+
+# --- Urgency and escalation --------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_urgency(
+    *, referral: Referral, by: User, urgency: str, reason: str, version: int | None = None
+) -> Referral:
+    """Change how urgent a referral is, with the reason. Its due time starts again from now at
+    the new urgency's response time; the change is kept in the referral's history (a
+    ``Transition`` with the reason, and the row's own history)."""
+    current = Referral.objects.select_for_update().get(pk=referral.pk)
+    if version is not None and current.version != version:
+        raise StaleReferral("Someone else changed this referral while you had it open.")
+    errors: dict[str, str] = {}
+    if urgency not in Urgency.values:
+        errors["urgency"] = "Choose how urgent the referral is"
+    elif urgency == current.urgency:
+        errors["urgency"] = f"The referral is already {Urgency(urgency).label.lower()}"
+    if not reason.strip():
+        errors["reason"] = "Say why the urgency changes"
+    if errors:
+        raise ValidationError(errors)
+    if current.state not in AWAITING_DECISION:
+        raise ValidationError("Urgency can only change while the referral waits for a decision.")
+    before = Urgency(current.urgency).label
+    now = timezone.now()
+    current.urgency = urgency
+    current.urgency_reason = reason.strip()
+    current.due_at = now + response_time(urgency)
+    current.escalated_at = None
+    current.version += 1
+    current.save(
+        update_fields=[
+            "urgency",
+            "urgency_reason",
+            "due_at",
+            "escalated_at",
+            "version",
+            "updated_at",
+        ]
+    )
+    Transition.objects.create(
+        referral=current,
+        name="change_urgency",
+        from_state=current.state,
+        to_state=current.state,
+        by=by,
+        at=now,
+        reason=f"{before} to {Urgency(urgency).label.lower()}: {reason.strip()}",
+    )
+    return current
+
+
+def escalate_overdue_referrals(*, now: dt.datetime | None = None) -> list[Referral]:
+    """Escalate every referral past its due time with no triage decision: it is marked escalated
+    (once), its history says so, and it shows on the home pages of the holding team's lead and
+    duty worker until it is decided. Safe to run at once from several places: rows another run
+    holds are skipped, and each is escalated once. Called on page view and by
+    ``alongside escalate``."""
+    moment = now or timezone.now()
+    escalated: list[Referral] = []
+    with transaction.atomic():
+        due = (
+            Referral.objects.select_for_update(skip_locked=True)
+            .filter(state__in=AWAITING_DECISION, escalated_at__isnull=True, due_at__lte=moment)
+            .order_by("due_at", "id")
+        )
+        for referral in due:
+            referral.escalated_at = moment
+            referral.save(update_fields=["escalated_at", "updated_at"])
+            Transition.objects.create(
+                referral=referral,
+                name="escalate",
+                from_state=referral.state,
+                to_state=referral.state,
+                by=None,
+                at=moment,
+                reason=f"No triage decision {describe_response_time(referral.urgency)} "
+                f"({Urgency(referral.urgency).label.lower()}): shown to the team lead and the "
+                "duty worker",
+            )
+            escalated.append(referral)
+    return escalated
 
 
 # --- The state machine -------------------------------------------------------------------------
@@ -423,6 +537,13 @@ def accept_referral(
     competency the episode needs): sentences to show, never a block."""
     current = _locked(referral, version, "accept")
     _needs_person(current)
+    if not team.provides_care:
+        raise ValidationError(
+            {
+                "team": f"{team.name} does not provide care, so it cannot accept referrals. "
+                "Choose a team that provides care."
+            }
+        )
     partners = [t for t in partner_teams if t.pk != team.pk]
     if (
         key_worker is not None

@@ -93,6 +93,13 @@ def referrals(person: Person) -> list[dict[str, Any]]:
             "referred_by": staff_name(r.referred_by),
             "received_at": iso(r.received_at),
             "urgency": coded(r.urgency, r.get_urgency_display()),
+            "urgency_reason": r.urgency_reason,
+            "decision_due_at": iso(r.due_at),
+            "escalated_at": iso(r.escalated_at),
+            "thoughts_of_self_harm": coded(r.self_harm_thoughts, r.get_self_harm_thoughts_display())
+            if r.self_harm_thoughts
+            else None,
+            "safe_now": coded(r.safe_now, r.get_safe_now_display()) if r.safe_now else None,
             "as_given": {
                 "given_name": r.given_name,
                 "family_name": r.family_name,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:referral_id>/identify/", views.identify, name="identify"),
     path("<int:referral_id>/start-triage/", views.start_triage, name="start-triage"),
     path("<int:referral_id>/accept/", views.accept, name="accept"),
+    path("<int:referral_id>/urgency/", views.change_urgency, name="change-urgency"),
     path("<int:referral_id>/signpost/", views.signpost, name="signpost"),
     path("<int:referral_id>/for-meeting/", views.for_meeting, name="for-meeting"),
     path("<int:referral_id>/decline/", views.decline, name="decline"),

@@ -64,6 +64,7 @@ def my_teams(user: Any) -> list[Team]:
 def worklists(request: HttpRequest) -> HttpResponse:
     """Referrals waiting for triage, follow-ups due, and accepted people waiting for their first
     and second contact: for the user's teams, filterable, oldest first."""
+    services.escalate_overdue_referrals()  # on page view too, as well as the scheduled job
     teams = my_teams(request.user)
     form = forms.WorklistFilterForm(request.GET, my_teams=teams)
     form.is_valid()
@@ -307,6 +308,7 @@ def _decision(
     done: str,
     form_kwargs: dict[str, Any] | None = None,
     intro: str = "",
+    template: str = "referrals/decision.jinja",
 ) -> HttpResponse:
     """One triage decision page: the form, the service call, and the referral's page after."""
     referral = access.referral
@@ -340,7 +342,7 @@ def _decision(
             "page_has_errors": bool(form.errors),
         }
     )
-    return render(request, "referrals/decision.jinja", context)
+    return render(request, template, context)
 
 
 @referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
@@ -360,6 +362,35 @@ def start_triage(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
 
 @referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
 def accept(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    """Accept to a team that provides care, with a key worker from that team. Choosing the team
+    lists its key workers: at once with HTMX (the key-worker field alone comes back), or, with
+    no script, through "Show key workers for this team", which shows the form again with nothing
+    typed lost."""
+    if request.method == "POST" and (
+        request.POST.get("show_key_workers") or getattr(request, "htmx", False)
+    ):
+        form = forms.AcceptForm(request.POST)
+        template = (
+            "referrals/_key_worker_field.jinja"
+            if getattr(request, "htmx", False)
+            else "referrals/accept.jinja"
+        )
+        context = _referral_context(access, request)
+        context.update(
+            {
+                "form": _unchecked(form),
+                "action_title": "Accept to a team",
+                "intro": "Accepting opens an episode of care with the team.",
+                "page_has_errors": False,
+                "back_link": {
+                    "href": reverse(
+                        "referrals:referral", kwargs={"referral_id": access.referral.pk}
+                    ),
+                    "text": "Back to the referral",
+                },
+            }
+        )
+        return render(request, template, context)
     return _decision(
         request,
         access,
@@ -375,6 +406,36 @@ def accept(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
             version=f.cleaned_data["version"],
         ),
         done="Referral accepted",
+        template="referrals/accept.jinja",
+    )
+
+
+def _unchecked(form: forms.AcceptForm) -> forms.AcceptForm:
+    """The accept form with what was typed, shown again without errors (choosing the team is
+    not sending the decision)."""
+    return forms.AcceptForm(
+        initial={k: form.data.get(k) for k in ("team", "key_worker", "reason", "version")},
+        chosen_team=form.chosen_team,
+    )
+
+
+@referral_data(Part.REFERRALS, action=Action.CHANGE, permissions=TRIAGE)
+def change_urgency(request: HttpRequest, access: ReferralAccess) -> HttpResponse:
+    return _decision(
+        request,
+        access,
+        title="Change urgency",
+        intro=f"It is {access.referral.get_urgency_display().lower()} now. The change and its "
+        "reason are kept in the referral's history; the due time starts again from now.",
+        form_class=forms.ChangeUrgencyForm,
+        act=lambda f: services.change_urgency(
+            referral=access.referral,
+            by=request.user,
+            urgency=f.cleaned_data["urgency"],
+            reason=f.cleaned_data["reason"],
+            version=f.cleaned_data["version"],
+        ),
+        done="Urgency changed",
     )
 
 

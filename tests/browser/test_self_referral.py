@@ -131,6 +131,13 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     page.screenshot(path=screenshots / "self-referral-what-is-going-on.png", full_page=True)
     press_button(page)
 
+    expect(page).to_have_title(f"Your safety – {SERVICE}")
+    tab_to(page, "input[name=self_harm_thoughts][value=yes]")
+    page.keyboard.press("ArrowDown")  # moves to, and chooses, "No"
+    expect(page.locator("input[name=self_harm_thoughts][value=no]")).to_be_checked()
+    assert serious_violations(page) == []
+    press_button(page)
+
     expect(page).to_have_title(f"Communication and access needs – {SERVICE}")
     tab_to(page, "input[name=interpreter_needed][value=yes]")
     page.keyboard.press("ArrowDown")

@@ -160,8 +160,11 @@ def test_a_warning_on_acceptance_is_kept_and_the_team_lead_settles_it(page: Page
     page.goto(f"{live_server.url}/referrals/{referral.pk}/")
     main.get_by_role("link", name="Accept to a team").click()
     page.get_by_label("Team").select_option(label="Central CMHT (Wyvern Mental Health NHS Trust)")
-    page.get_by_label("Key worker (optional)").select_option(label="Ada Byrne")
-    page.get_by_role("button", name="Save").click()
+    # The team's key workers come in as the team is chosen (HTMX), with role and caseload.
+    ada = page.locator("#id_key_worker option", has_text="Ada Byrne")
+    expect(ada).to_have_count(1)
+    page.get_by_label("Key worker (optional)").select_option(value=ada.get_attribute("value"))
+    page.get_by_role("button", name="Accept", exact=True).click()
     expect(main).to_contain_text("Referral accepted")
     expect(main).to_contain_text(
         "Ada Byrne has no record of DIALOG+ training, which episodes led by a team of type "

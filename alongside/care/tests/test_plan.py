@@ -49,6 +49,13 @@ def test_the_first_save_is_version_one_and_each_save_adds_a_version(place):
     assert kept[1].change_note == "Dog"
 
 
+def test_an_empty_plan_cannot_be_saved_as_a_version_and_nothing_is_saved(place):
+    with pytest.raises(ValidationError, match="The plan is empty"):
+        place.save(about_me="   ", actions=[])
+    assert versions_of(place.episode) == []
+    assert place.save(about_me="Walking matters").number == 1
+
+
 def test_each_version_keeps_the_goals_as_they_were(place):
     walk = services.add_goal(episode=place.episode, text="Walk to the park", by=place.worker)
     work = services.add_goal(episode=place.episode, text="Get back to work", by=place.worker)
@@ -69,7 +76,7 @@ def test_a_review_date_in_the_past_is_refused_and_nothing_is_saved(place):
         place.save(about_me="Me", review_on=timezone.localdate() - dt.timedelta(days=1))
     assert refused.value.message_dict == {"review_on": ["The review date must be today or later"]}
     assert versions_of(place.episode) == []
-    assert place.save(review_on=timezone.localdate()).number == 1
+    assert place.save(about_me="Me", review_on=timezone.localdate()).number == 1
 
 
 def test_a_plan_cannot_change_once_the_episode_has_ended(place):

@@ -236,8 +236,10 @@ def test_the_number_of_queries_does_not_grow_with_the_data(client, team, roles):
     large = _count_home_queries(client, me.user)
     assert large == small
     # Every role at once: four of these are the worklist counts, one the supervision actions,
-    # one which organisation's privacy lead reviews for the place.
-    assert small <= 18
+    # one which organisation's privacy lead reviews for the place; and escalation on page view
+    # (the overdue referrals and risk flags, each in its own transaction) and the three lists
+    # of what needs the user now (risk flags on their caseload, escalated flags and referrals).
+    assert small <= 28
 
 
 def test_system_admin_queries_do_not_grow(client, django_assert_max_num_queries):

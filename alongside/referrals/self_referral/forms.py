@@ -352,6 +352,52 @@ class WhatIsGoingOnForm(StepForm):
         }
 
 
+class YourSafetyForm(StepForm):
+    """The one question about risk, asked as NHS self-referral services ask it, with "Are you
+    safe now?" after it. Left unanswered, it is asked again once, gently; then it may be
+    skipped (``asked_again`` remembers that it was asked)."""
+
+    self_harm_thoughts = forms.ChoiceField(
+        label="Have you had thoughts of harming yourself or of ending your life?",
+        help_text="Many people have thoughts like these when things are hard. Telling us helps "
+        "us know how soon to get in touch. You will not be judged",
+        required=False,
+        choices=YES_NO,
+        widget=RadioSelect,
+    )
+    safe_now = forms.ChoiceField(
+        label="Are you safe now?",
+        help_text="If you said yes above",
+        required=False,
+        choices=[("yes", "Yes"), ("no", "No"), ("not_sure", "I'm not sure")],
+        widget=RadioSelect,
+    )
+    asked_again = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    #: True when the question was left unanswered the first time: the page asks again, kindly,
+    #: and lets the person carry on without answering.
+    asking_again = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("self_harm_thoughts") and not data.get("asked_again"):
+            self.asking_again = True
+            raise ValidationError(
+                "You did not answer the question about your safety. You do not have to, but it "
+                "helps us know how soon to contact you. Answer it, or select Continue to carry "
+                "on without answering",
+                code="ask_again",
+            )
+        return data
+
+    def referral_fields(self) -> dict[str, Any]:
+        thoughts = self.cleaned_data.get("self_harm_thoughts") or ""
+        return {
+            "self_harm_thoughts": thoughts,
+            "safe_now": (self.cleaned_data.get("safe_now") or "") if thoughts == "yes" else "",
+        }
+
+
 class CommunicationForm(StepForm):
     preferred_language = forms.CharField(
         label="What language would you like us to use? (optional)",

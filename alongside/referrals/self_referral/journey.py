@@ -59,9 +59,14 @@ class Journey:
         self._session[JOURNEY_SESSION_KEY] = self._state
         self._session.modified = True
 
-    def finish(self, reference: str) -> None:
-        """The referral is made: forget the answers, keep the key and reference."""
-        self._session[DONE_SESSION_KEY] = {"key": str(self.key), "reference": reference}
+    def finish(self, reference: str, *, at_risk: bool = False) -> None:
+        """The referral is made: forget the answers, keep the key and reference (and whether
+        the confirmation leads with where to get help now)."""
+        self._session[DONE_SESSION_KEY] = {
+            "key": str(self.key),
+            "reference": reference,
+            "at_risk": at_risk,
+        }
         self._session.pop(JOURNEY_SESSION_KEY, None)
 
 

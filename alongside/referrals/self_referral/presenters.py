@@ -84,6 +84,14 @@ def check_answers(checked: Checked) -> list[Section]:
     if "needs" in told:
         going_on.add("What you would like help with", _lines([t.name for t in told["needs"]]))
 
+    safety = Section("Your safety", "your-safety")
+    safe = data["your-safety"]
+    answer = {"yes": "Yes", "no": "No"}.get(safe.get("self_harm_thoughts") or "", "Not answered")
+    safety.add("Thoughts of harming yourself or ending your life", _text(answer))
+    if safe.get("self_harm_thoughts") == "yes":
+        now = {"yes": "Yes", "no": "No", "not_sure": "I'm not sure"}
+        safety.add("Are you safe now", _text(now.get(safe.get("safe_now") or "", "Not answered")))
+
     needs = Section("Communication and access needs", "communication")
     comms = data["communication"]
     needs.add("Language", _text(comms["preferred_language"] or "English"))
@@ -100,4 +108,4 @@ def check_answers(checked: Checked) -> list[Section]:
     consent = Section("Agreeing to be contacted", "consent")
     consent.add("Can we contact you about your request", _text("Yes"))
 
-    return [about, where, contact, going_on, needs, gp, consent]
+    return [about, where, contact, going_on, safety, needs, gp, consent]

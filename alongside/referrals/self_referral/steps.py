@@ -33,6 +33,7 @@ STEPS: tuple[Step, ...] = (
     Step("where-you-live", "Where do you live?", f.WhereYouLiveForm),
     Step("contact", "How can we contact you safely?", f.ContactForm),
     Step("what-is-going-on", "What is going on for you?", f.WhatIsGoingOnForm),
+    Step("your-safety", "Your safety", f.YourSafetyForm),
     Step("communication", "Communication and access needs", f.CommunicationForm),
     Step("gp", "Your GP practice and NHS number", f.GpForm),
     Step("consent", "Agreeing to be contacted", f.ConsentForm),

@@ -32,6 +32,7 @@ from django.views.decorators.cache import never_cache
 
 from alongside.core.access import no_person_data, public
 from alongside.referrals import services
+from alongside.referrals.models import Urgency, describe_response_time
 from alongside.referrals.self_referral import limits, steps
 from alongside.referrals.self_referral.forms import MINIMUM_AGE, SendForm
 from alongside.referrals.self_referral.journey import Journey, finished
@@ -107,7 +108,8 @@ def question(request: HttpRequest, step: str) -> HttpResponse:
             step=page,
             action=page.url(returning=returning),
             back_link={"href": steps.previous_url(page, returning=returning), "text": "Back"},
-            page_has_errors=bool(form.errors),
+            # A question asked again gently is not an error (the page is not titled "Error").
+            page_has_errors=bool(form.errors) and not getattr(form, "asking_again", False),
         ),
     )
 
@@ -159,7 +161,7 @@ def check(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_validation_error(error)
         else:
-            journey.finish(referral.reference)
+            journey.finish(referral.reference, at_risk=referral.is_urgent)
             return redirect("self_referral:sent")
     return render(
         request,
@@ -180,4 +182,13 @@ def sent(request: HttpRequest) -> HttpResponse:
     done = finished(request.session)
     if done is None:
         return redirect("self_referral:start")
-    return render(request, "referrals/self/sent.jinja", _context(reference=done["reference"]))
+    at_risk = bool(done.get("at_risk"))
+    return render(
+        request,
+        "referrals/self/sent.jinja",
+        _context(
+            reference=done["reference"],
+            at_risk=at_risk,
+            urgent_response=describe_response_time(Urgency.URGENT),
+        ),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from alongside.organisations.models import Role
@@ -14,7 +15,7 @@ from alongside.organisations.tests.factories import (
     TeamFactory,
     UserFactory,
 )
-from alongside.referrals.models import Referral, Source, State, Transition
+from alongside.referrals.models import Referral, Source, State, Transition, Urgency, response_time
 
 
 class ReferralFactory(DjangoModelFactory):
@@ -40,6 +41,9 @@ class ReferralFactory(DjangoModelFactory):
     locality = factory.SubFactory(LocalityFactory)
     team = factory.SubFactory(TeamFactory)
     state = State.RECEIVED
+    urgency = Urgency.ROUTINE
+    received_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda r: r.received_at + response_time(r.urgency))
 
     @factory.post_generation
     def received(self, create: bool, extracted: object, **kwargs: object) -> None:

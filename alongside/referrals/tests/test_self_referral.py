@@ -61,6 +61,7 @@ ANSWERS = {
         "concerns": "I have felt low for months\nand cannot face going out.",
         "what_would_help": "Someone to talk to.",
     },
+    "your-safety": {"self_harm_thoughts": "no"},
     "communication": {
         "preferred_language": "",
         "interpreter_needed": "no",
@@ -400,7 +401,7 @@ def test_answers_sent_after_the_session_expired_are_kept_and_the_rest_asked_agai
     client.session.flush()  # away too long: the session expired
     client.cookies.clear()
     response = answer(client, "what-is-going-on")
-    assert response["Location"] == url("communication")  # this page's answers were kept
+    assert response["Location"] == url("your-safety")  # this page's answers were kept
     assert client.session[JOURNEY_SESSION_KEY]["answers"].keys() == {"what-is-going-on"}
     assert client.get(url("check"))["Location"] == url("about-you", returning=True)
 
@@ -521,7 +522,11 @@ def test_sending_makes_one_self_referral_with_the_answers(client, triage_team):
     assert "What happens next" in text(response)
     assert_crisis_panel(response)
     assert JOURNEY_SESSION_KEY not in client.session  # the answers are cleared
-    assert client.session[DONE_SESSION_KEY] == {"key": key, "reference": referral.reference}
+    assert client.session[DONE_SESSION_KEY] == {
+        "key": key,
+        "reference": referral.reference,
+        "at_risk": False,
+    }
 
 
 def test_an_unknown_gp_practice_is_kept_as_given(client, triage_team):

@@ -81,6 +81,7 @@ def test_the_record_comes_between_the_persons_details_and_the_audit_of_access_to
         "care_and_support_plan",
         "goals",
         "notes_for_plan_conversations",
+        "risk_flags",
         "contacts",
         "contact_preferences",
         "locality_meetings",

@@ -24,7 +24,8 @@ import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from alongside.care.models import Allocation, Episode
+from alongside.care.models import Allocation, Episode, RiskSource
+from alongside.care.services import raise_risk_flag
 from alongside.core.access import declaration
 from alongside.meetings.models import AgendaItem, LocalityMeeting
 from alongside.organisations.models import OrganisationKind, Role
@@ -348,6 +349,10 @@ def set_up(role, condition):
             reviewed_export={"details": {}},
             released_at=now,
         ),
+        # A risk flag a colleague raised, for the page that records what was done.
+        "risk_flag": raise_risk_flag(
+            episode=episode, source=RiskSource.PRACTITIONER, said="Worried", by=colleague
+        ),
     }
     return user, person, other, referral, handover, responses
 
@@ -373,6 +378,7 @@ def url_for(endpoint: Endpoint, person, consent, referral, handover, responses) 
         {"response_id": response.pk},
         {"response_id": response.pk, "number": 1},
         {"request_id": responses["subject_access"].pk},
+        {"flag_id": responses["risk_flag"].pk},
     ):
         base = {} if "referral_id" in extra else kwargs
         try:

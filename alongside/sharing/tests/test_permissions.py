@@ -87,6 +87,8 @@ SHOULD_OPEN: dict[str, set[str]] = {
     # Memberships others asked for are approved by a second person.
     "organisations:waiting-memberships": {SYSTEM_ADMIN, Role.ORG_ADMIN, Role.PRIVACY_LEAD},
     "organisations:decide-membership": {SYSTEM_ADMIN, Role.ORG_ADMIN, Role.PRIVACY_LEAD},
+    # A team lead sets who is on duty in the team (escalations go to them and the duty worker).
+    "organisations:duty-rota": {Role.TEAM_LEAD},
     # People's records: care staff; a privacy lead sees details and sharing choices, and alone
     # (with the person, in the portal) the audit and the subject access export.
     "people": CARE,
@@ -123,6 +125,11 @@ SHOULD_OPEN: dict[str, set[str]] = {
     "plans": CARE,
     "care": CARE,
     "care:team-caseloads": {Role.SUPERVISOR, Role.TEAM_LEAD},
+    # Raising a risk flag and recording what was done: the care team, never the person.
+    "care:raise-risk": CARE,
+    "care:risk-flag": CARE,
+    # The coordinator changes a referral's urgency with a reason: a triage decision.
+    "referrals:change-urgency": TRIAGE,
     "outcomes": CARE,
     "schedules": {Role.SUPERVISOR, Role.TEAM_LEAD},
     # Locality meetings: care staff take part; coordinators and team leads schedule.

@@ -1,0 +1,24 @@
+"""``alongside escalate``: escalate referrals not triaged in time and risk flags nobody acted on.
+
+A deployment runs it every few minutes (cron: ``*/5 * * * * alongside escalate``, or a systemd
+timer), so escalation happens even when nobody opens a page. Safe to run at once from several
+places: each referral and flag is escalated once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from alongside.care.services import escalate
+
+
+class Command(BaseCommand):
+    help = "Escalate referrals past their due time and risk flags nobody acted on in time."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        done = escalate()
+        self.stdout.write(
+            f"Escalated {done['referrals']} referral(s) and {done['risk_flags']} risk flag(s)."
+        )
