@@ -29,6 +29,8 @@ from typing import Any
 DATABASE_NAME = "alongside"
 OWNER_ROLE = "alongside_owner"
 APP_ROLE = "alongside_app"
+#: The advisory lock that serialises the roles' and database's set-up across processes.
+ROLES_LOCK = 0x414C4F4E  # "ALON"
 
 
 def start(data_dir: Path) -> str:
@@ -81,6 +83,10 @@ def _ensure_roles_and_database(admin_uri: str) -> None:
         (APP_ROLE, "LOGIN NOCREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS"),
     ]
     with psycopg.connect(admin_uri, autocommit=True) as conn:
+        # Many processes start at once (the test runner's workers, the site's): one at a time
+        # here, or two ALTER ROLEs of the same role fail with "tuple concurrently updated". The
+        # lock is the session's and ends with the connection.
+        conn.execute("SELECT pg_advisory_lock(%s)", [ROLES_LOCK])
         for name, attributes in roles:
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
             verb = "ALTER ROLE {} " if exists else "CREATE ROLE {} "
@@ -152,6 +158,8 @@ def _hand_over_to_owner(admin_uri: str) -> None:
         objects = conn.execute(_NOT_OWNERS, {"owner": OWNER_ROLE}).fetchall()
         if not objects:
             return
+        conn.execute("SELECT pg_advisory_lock(%s)", [ROLES_LOCK])
+        objects = conn.execute(_NOT_OWNERS, {"owner": OWNER_ROLE}).fetchall()
         with conn.transaction():
             for kind, name in objects:
                 conn.execute(
