@@ -204,3 +204,45 @@ def test_the_person_typing_a_staff_page_for_their_own_record_finds_nothing(
     page.screenshot(path=screenshots / "portal-staff-page-refused.png", full_page=True)
     assert serious_violations(page) == []
     assert CarePlanVersion.objects.filter(plan__episode__person_id=person_id).count() == versions
+
+
+def test_a_person_who_lost_their_password_chooses_a_new_one_from_the_care_teams_link(
+    page: Page, phone: Page, live_server, screenshots
+):
+    scene = person_in_care("A")
+    key_worker = scene.key_worker
+    key_worker.username = "priya"
+    key_worker.set_password(PASSWORD)
+    key_worker.save()
+    person = scene.person
+
+    page.goto(f"{live_server.url}/account/sign-in/")
+    page.get_by_label("Username").fill("priya")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/portal/invite/{person.pk}/")
+    expect(page.locator("main")).to_contain_text("has a portal account")
+    page.get_by_role("button", name="Make a link to choose a new password").click()
+    link = page.get_by_label("Link to copy").input_value()
+    assert serious_violations(page) == []
+    page.screenshot(path=screenshots / "portal-new-password-link.png", full_page=True)
+
+    phone.goto(link)
+    expect(phone).to_have_title("Choose a new password – Alongside")
+    born = person.date_of_birth
+    phone.get_by_label("Day").fill(str(born.day))
+    phone.get_by_label("Month").fill(str(born.month))
+    phone.get_by_label("Year").fill(str(born.year))
+    phone.get_by_role("button", name="Continue").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    expect(phone.locator("main")).to_contain_text(scene.user.username)
+    phone.get_by_label("Choose a new password", exact=True).fill("harbour violet pancake")
+    phone.get_by_label("Enter the password again", exact=True).fill("harbour violet pancake")
+    assert serious_violations(phone) == []
+    phone.screenshot(path=screenshots / "portal-new-password.png", full_page=True)
+    phone.get_by_role("button", name="Set my new password").click()
+
+    expect(phone).to_have_title("Your care – Alongside")
+    expect(phone.locator("main")).to_contain_text("Your new password is set")
+    scene.user.refresh_from_db()
+    assert scene.user.check_password("harbour violet pancake")
