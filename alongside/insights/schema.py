@@ -132,7 +132,13 @@ REFERRALS = Table(
         C("adult", "boolean", "18 or over when the referral was received.", False),
         *_DEMOGRAPHICS,
         C("referral_source", "string", "Who referred: Self-referral, GP practice, ….", False),
-        C("source_code", "string", "MHSDS SourceOfReferralMH, '' when there is none.", False),
+        C(
+            "source_code",
+            "string",
+            "MHSDS SourceOfReferralMH, '' when there is none (a record NHS England rejects). An "
+            "NHS mental health trust is P1 here; the export gives another trust I2.",
+            False,
+        ),
         C("self_referral", "boolean", "The person referred themself.", False),
         C(
             "team_key",
