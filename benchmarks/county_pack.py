@@ -120,7 +120,18 @@ def run() -> None:
         f"{now['period']}: `metrics.pack` (every metric, overall and by each of its dimensions) "
         "live on `PostgresEngine` over the materialised copies (refreshed first), and on "
         "`DuckDBEngine` over the research extract written from the same place. Median of "
-        f"{REPEATS} runs each.\n\n" + head + body + "\n",
+        f"{REPEATS} runs each."
+        + (
+            f" 'Before' is the same benchmark on {before['version']} ({before['measured']}, "
+            "same machine). The machine is shared, so a second either way is within its "
+            "noise; the figures differ by the metrics added since."
+            if before
+            else ""
+        )
+        + "\n\n"
+        + head
+        + body
+        + "\n",
     )
 
 

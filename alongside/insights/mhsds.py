@@ -402,6 +402,8 @@ class _Month:
     problems: list[Problem] = field(default_factory=list)
     teams: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (type, org kind)
     referrals: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: Referrals outside the month's submission that records of the month belong to.
+    outside: dict[int, dict[str, Any] | None] = field(default_factory=dict)
 
     def problem(self, table: str, record: str, name: str, text: str, *, rejected: bool) -> None:
         self.problems.append(Problem(table, record, name, text, rejected))
@@ -551,11 +553,13 @@ def _referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
 
 def _not_submitted(m: _Month, referral_id: int) -> str:
     """Why a record of the month on a referral outside the month's submission is left out."""
-    ended = (
-        Referral.objects.filter(pk=referral_id)
-        .values("reference", "closed_at", "rejected_at", "person_id")
-        .first()
-    )
+    if referral_id not in m.outside:
+        m.outside[referral_id] = (
+            Referral.objects.filter(pk=referral_id)
+            .values("reference", "closed_at", "rejected_at", "person_id")
+            .first()
+        )
+    ended = m.outside[referral_id]
     if ended is None:  # pragma: no cover - a record's referral always exists
         return "Its referral is not in this month's submission, so it is left out."
     if ended["person_id"] is None:
