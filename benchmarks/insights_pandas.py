@@ -35,6 +35,7 @@ COLUMNS = {
         "received_on",
         "adult",
         "team_type_code",
+        "source_code",
         "accepted",
         "ended_at",
         "bounce",

@@ -40,6 +40,10 @@ def test_a_month_that_is_not_one_is_refused_in_words(text):
 def test_the_access_window_is_the_twelve_months_ending_with_the_period():
     assert OCTOBER.twelve_months_to_end() == Period(dt.date(2025, 11, 1), dt.date(2026, 10, 31))
     assert Period.month(2026, 1).twelve_months_to_end().start == dt.date(2025, 2, 1)
+    # MHS124-126's rolling quarter: the three months ending with the period.
+    assert Period.month(2026, 2).quarter_to_end() == Period(
+        dt.date(2025, 12, 1), dt.date(2026, 2, 28)
+    )
 
 
 def test_a_period_outside_the_data_is_refused_with_what_the_data_covers(place, tmp_path):
