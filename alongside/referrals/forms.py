@@ -141,7 +141,7 @@ class ReferralForm(IdentifierFieldsMixin, NhsForm):
         choices=[("", "Not known yet"), *ReasonForReferral.choices],
         required=False,
         widget=Select,
-        help_text="As the NHS mental health data set records it. Triage can add it later.",
+        help_text="As the NHS mental health data set records it, if you know it.",
     )
     what_would_help = forms.CharField(
         label="What the person thinks would help (optional)", required=False, widget=Textarea

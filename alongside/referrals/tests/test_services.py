@@ -622,3 +622,28 @@ def test_an_accepted_referral_with_a_follow_up_open_cannot_close_until_it_is_rec
     services.close_referral(referral=referral, by=user, closure_reason="02")
     referral.refresh_from_db()
     assert referral.state == State.CLOSED
+
+
+def test_the_migration_withdraws_declines_left_before_the_fix():
+    """Referrals declined and brought back to triage before leaving a decline cleared it keep a
+    stale rejection: the referrals migration clears it when a return to triage follows the last
+    decline, and keeps a decline that was closed by its follow-up."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module(
+        "alongside.referrals.migrations.0002_reason_for_referral_and_withdrawn_declines"
+    )
+    returned, user = _declined()
+    services.return_to_triage(referral=returned, by=user, reason="More to know")
+    services.accept_referral(referral=returned, by=user, team=returned.team)
+    closed, user = _declined()
+    services.record_follow_up(handover=closed.handovers.get(), by=user, outcome="connected")
+    stale = {"rejected_at": timezone.now(), "rejection_reason": "02"}
+    Referral.objects.filter(pk=returned.pk).update(**stale)  # as the services used to leave it
+    migration.withdraw_left_declines(apps, None)
+    returned.refresh_from_db()
+    closed.refresh_from_db()
+    assert (returned.rejected_at, returned.rejection_reason) == (None, "")
+    assert closed.rejected_at is not None and closed.rejection_reason == "02"
