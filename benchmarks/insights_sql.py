@@ -30,7 +30,12 @@ IN_SCOPE_CODES = "('A05', 'A06', 'A08', 'A09', 'A12', 'A13', 'A16', 'C10', 'A14'
 CODED_SOURCES = "('self', 'gp', 'vcse', 'social_care', 'secondary_care')"
 DIRECT_MODES = "('face_to_face', 'phone', 'video')"
 INTERVENTIONS = "('coaching', 'peer_support', 'group')"
-ADULT = f"date_part('year', age((r.received_at {TZ})::date, r.date_of_birth)) >= 18"
+#: Age at referral from the date of birth MHSDS submits: the person's, once matched.
+BORN = (
+    "coalesce((SELECT p.date_of_birth FROM people_person p WHERE p.id = r.person_id), "
+    "r.date_of_birth)"
+)
+ADULT = f"date_part('year', age((r.received_at {TZ})::date, {BORN})) >= 18"
 
 
 #: The metrics written here by hand: every metric of the pack.

@@ -206,3 +206,30 @@ def test_our_figures_are_nhs_englands_from_our_own_export(scenario, tmp_path):
     assert seen[MONTHS[3]][0] == 3
     assert seen[MONTHS[1]][1:3] == (1, 28.0)
     assert seen[MONTHS[3]][1:] == (3, 56.0, 57.6)
+
+
+def test_the_age_at_referral_is_from_the_birth_date_the_export_submits(tmp_path):
+    """NHS England works out the age at referral from ``MHS001MPI.PersonBirthDate`` (the
+    person's record), not the date of birth the referrer gave: a referral given a wrong,
+    under-18 date of birth but matched to an adult counts in both."""
+    trust = OrganisationFactory(kind=OrganisationKind.NHS_TRUST, ods_code="RZZ")
+    cmht = TeamFactory(organisation=trust, team_type=TeamType.COMMUNITY_MENTAL_HEALTH)
+    person = PersonFactory(date_of_birth=dt.date(1980, 5, 1))
+    care = EpisodeFactory(
+        lead_team=cmht,
+        person=person,
+        started_at=at(1, 7),
+        referral__received_at=at(1, 6),
+        referral__date_of_birth=dt.date(2012, 5, 1),
+    )
+    worker = key_worker_for(care)
+    for day in (10, 20):
+        ContactFactory(episode=care, practitioner=worker, starts_at=at(1, day))
+    folder = tmp_path / "2025-01"
+    mhsds.write_month(MONTHS[0], folder, today=dt.date(2025, 6, 1))
+    snapshots.refresh()
+    ours = metrics.compute(
+        PostgresEngine(), metrics.BY_KEY["access_nhs"], metrics.Period.month(2025, 1)
+    )
+    theirs = nhse_parity.people_with_two_contacts(nhse_parity.read_month(folder), MONTHS[0])
+    assert (ours[0]["denominator"] if ours else 0, theirs) == (1, 1)
