@@ -984,7 +984,9 @@ METRICS: tuple[Metric, ...] = (
         exclusions="Under 18 at referral; teams outside the in-scope types (early "
         "intervention, A14, and individual placement and support, D05, are in scope from "
         "April 2023); text or written contacts; contacts not attended; referrals not yet "
-        "matched to a person.",
+        "matched to a person. NHS England also leaves out inpatient referrals (Alongside has "
+        "none) and people whose postcode it places outside England: the analysis tables do "
+        "not say which local authority a person lives in, so that is not applied here.",
         sources=(
             *_REFERRAL_FIELDS,
             "referrals.source_code",
