@@ -20,6 +20,8 @@ BENCHMARKS = [
     "caseload_review",
     "outcomes",
     "insights_county",
+    "county_pack",
+    "nhse_parity",
     "coproduction_county",
     "insights_national",
 ]

@@ -35,6 +35,7 @@ COLUMNS = {
         "received_on",
         "adult",
         "team_type_code",
+        "source_code",
         "accepted",
         "ended_at",
         "bounce",
@@ -91,12 +92,11 @@ def _row(denominator: int, numerator: int | None = None, **extra: object) -> dic
 def access_nhs(t: Frames, period: Period) -> list[dict]:
     r, c = t["referrals"], t["contacts"]
     w = period.twelve_months_to_end()
-    counted = c[
-        c.attended
-        & c.direct
-        & c.contact_on.between(_ts(w.start), _ts(w.end))
-        & (c.provider_type == "NHS")
-    ]
+    counted = c[c.attended & c.direct & c.contact_on.between(_ts(w.start), _ts(w.end))]
+    # As the submission carries them: a coded source, no contact after the referral ended.
+    carried = r.loc[r.person_key.notna() & (r.source_code != ""), ["referral_key", "ended_at"]]
+    counted = counted.merge(carried, on="referral_key")
+    counted = counted[counted.ended_at.isna() | (counted.starts_at <= counted.ended_at)]
     per = counted.groupby("referral_key").size()
     two = per.index[per >= 2]
     reached = r[
@@ -166,6 +166,7 @@ def waiting_clock_stop(t: Frames, period: Period) -> list[dict]:
             "team_type_code",
         ]
     ].copy()
+    r = r[r.team_type_code.isin(IN_SCOPE_TEAM_TYPES)]
     r["owner"] = r.person_key.fillna(-r.referral_key)
     r = r.sort_values(["owner", "received_at", "referral_key"], ignore_index=True)
     # Whether each referral opens a spell: none of the person's earlier referrals is open, or

@@ -21,12 +21,21 @@ TZ = "AT TIME ZONE 'Europe/London'"
 #: Platform team types whose MHSDS codes are in the adult community mental health scope.
 IN_SCOPE_TEAMS = (
     "('community_mental_health', 'primary_care_mental_health', 'assertive_outreach', "
-    "'community_rehabilitation', 'psychological_therapy', 'personality_disorder')"
+    "'community_rehabilitation', 'psychological_therapy', 'personality_disorder', "
+    "'early_intervention', 'individual_placement_support')"
 )
-IN_SCOPE_CODES = "('A05', 'A06', 'A08', 'A09', 'A12', 'A13', 'A16', 'C10')"
+IN_SCOPE_CODES = "('A05', 'A06', 'A08', 'A09', 'A12', 'A13', 'A16', 'C10', 'A14', 'D05')"
+#: Referral sources with an MHSDS SourceOfReferralMH code (a referral without one is a record
+#: NHS England rejects).
+CODED_SOURCES = "('self', 'gp', 'vcse', 'social_care', 'secondary_care')"
 DIRECT_MODES = "('face_to_face', 'phone', 'video')"
 INTERVENTIONS = "('coaching', 'peer_support', 'group')"
-ADULT = f"date_part('year', age((r.received_at {TZ})::date, r.date_of_birth)) >= 18"
+#: Age at referral from the date of birth MHSDS submits: the person's, once matched.
+BORN = (
+    "coalesce((SELECT p.date_of_birth FROM people_person p WHERE p.id = r.person_id), "
+    "r.date_of_birth)"
+)
+ADULT = f"date_part('year', age((r.received_at {TZ})::date, {BORN})) >= 18"
 
 
 #: The metrics written here by hand: every metric of the pack.
@@ -80,7 +89,8 @@ def _distribution(value: str = "value") -> str:
 
 # --- referral spells, shared by the three waiting-time figures -----------------------------------
 
-#: The spells and their clock stops from four inputs each engine provides as CTEs:
+#: The spells (of referrals to in-scope team types only) and their clock stops from four inputs
+#: each engine provides as CTEs:
 #: ``ref(referral_key, owner, received_at, received_on, ended_at, adult, in_scope)`` (local
 #: times), ``att(referral_key, contact_key, starts_at, contact_on, direct, assessment,
 #: intervention)`` (attended contacts), ``sco(referral_key, completed_on)`` and
@@ -90,7 +100,7 @@ marked AS (
   SELECT *, max(coalesce(ended_at, TIMESTAMP '2999-12-31')) OVER (
     PARTITION BY owner ORDER BY received_at, referral_key
     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest_end
-  FROM ref),
+  FROM ref WHERE in_scope),
 started AS (
   SELECT *, CASE WHEN latest_end IS NULL
     OR received_at > latest_end + INTERVAL '{SPELL_GAP_DAYS} days' THEN 1 ELSE 0 END AS starts
@@ -192,24 +202,25 @@ def _pg_access(period: Period, *, with_vcse: bool) -> str:
     w = _window(period)
     since, until = _midnight(w.start), _midnight(w.end + dt.timedelta(days=1))
     scope = f"t.team_type IN {IN_SCOPE_TEAMS}"
-    nhs_join, nhs_only = "", ""
+    carried = ""
     if with_vcse:
         scope = f"({scope} OR o.kind = 'vcse')"
     else:
-        nhs_join = (
-            "JOIN organisations_team ct ON ct.id = c.team_id "
-            "JOIN organisations_organisation co ON co.id = ct.organisation_id"
+        # As the submission carries them: a coded source, no contact after the referral ended.
+        carried = (
+            f"AND r.source IN {CODED_SOURCES} AND (coalesce(r.closed_at, r.rejected_at) IS NULL "
+            "OR c.starts_at <= coalesce(r.closed_at, r.rejected_at))"
         )
-        nhs_only = "AND co.kind = 'nhs_trust'"
     return f"""
 SELECT count(DISTINCT r.person_id) AS denominator
 FROM referrals_referral r
 JOIN organisations_team t ON t.id = coalesce(r.accepted_team_id, r.team_id)
 JOIN organisations_organisation o ON o.id = t.organisation_id
 WHERE r.person_id IS NOT NULL AND {ADULT} AND {scope} AND r.id IN (
-  SELECT e.referral_id FROM care_contact c JOIN care_episode e ON e.id = c.episode_id {nhs_join}
+  SELECT e.referral_id FROM care_contact c JOIN care_episode e ON e.id = c.episode_id
+  JOIN referrals_referral r ON r.id = e.referral_id
   WHERE c.outcome = 'attended' AND c.mode IN {DIRECT_MODES}
-    AND c.starts_at >= {since} AND c.starts_at < {until} {nhs_only}
+    AND c.starts_at >= {since} AND c.starts_at < {until} {carried}
   GROUP BY e.referral_id HAVING count(*) >= 2)
 """
 
@@ -403,15 +414,21 @@ pla AS (
 def _duck_access(period: Period, *, with_vcse: bool) -> str:
     w = _window(period)
     scope = f"team_type_code IN {IN_SCOPE_CODES}"
+    carried = ""
     if with_vcse:
         scope = f"({scope} OR provider_type = 'VCSE')"
-    nhs_only = "" if with_vcse else "AND provider_type = 'NHS'"
+    else:
+        carried = (
+            "AND referral_key IN (SELECT referral_key FROM referrals WHERE source_code <> '') "
+            "AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.referral_key = c.referral_key "
+            "AND c.starts_at > r.ended_at)"
+        )
     return f"""
 SELECT count(DISTINCT person_key) AS denominator
 FROM referrals
 WHERE adult AND person_key IS NOT NULL AND {scope} AND referral_key IN (
-  SELECT referral_key FROM contacts
-  WHERE attended AND direct AND contact_on BETWEEN {_d(w.start)} AND {_d(w.end)} {nhs_only}
+  SELECT referral_key FROM contacts c
+  WHERE attended AND direct AND contact_on BETWEEN {_d(w.start)} AND {_d(w.end)} {carried}
   GROUP BY referral_key HAVING count(*) >= 2)
 """
 

@@ -261,7 +261,7 @@ class Outcome(models.TextChoices):
 
 MHSDS_ATTEND_CODES: dict[str, str] = {
     Outcome.ATTENDED: "5",
-    Outcome.DID_NOT_ATTEND: "7",
+    Outcome.DID_NOT_ATTEND: "3",  # did not attend, no advance warning (7 is arrived late)
     Outcome.CANCELLED_BY_PERSON: "2",
     Outcome.CANCELLED_BY_SERVICE: "4",
 }

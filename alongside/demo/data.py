@@ -988,6 +988,27 @@ REFERRAL_NEED_WEIGHTS: dict[str, float] = {
 SOCIAL_NEEDS = ("loneliness", "debt-money", "housing", "employment", "sleep", "peer-support")
 
 # What referrers write, by the main need.
+#: The main reason for referral (MHSDS PrimReasonReferralMH) a referral's first need gives.
+REASON_FOR_NEED: dict[str, str] = {
+    "low-mood": "04",
+    "anxiety": "05",
+    "trauma": "11",
+    "self-harm": "15",
+    "loneliness": "19",
+    "psychosis": "02",
+    "substance-use": "09",
+    "debt-money": "05",
+    "housing": "05",
+    "bereavement": "04",
+    "employment": "31",
+    "crisis": "18",
+    "eating": "12",
+    "perinatal": "13",
+    "memory": "08",
+    "sleep": "05",
+    "carers": "19",
+}
+
 REFERRAL_CONCERNS: dict[str, tuple[str, ...]] = {
     "low-mood": (
         "Low mood for several months, struggling to get out of the house.",

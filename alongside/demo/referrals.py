@@ -332,6 +332,9 @@ class _Life:
                 "code": code,
             }
         )
+        if referral["state"] == State.DECLINED and edge.target != State.CLOSED:
+            # As ``services._move``: leaving a decline for another decision withdraws it.
+            referral.update(rejected_at=None, rejection_reason="")
         referral["state"] = edge.target
         self.last = at
         return at
@@ -726,6 +729,7 @@ class _Flows:
             "urgency": Urgency.URGENT if urgent else Urgency.ROUTINE,
             "urgency_reason": "Risk described by the referrer" if urgent else "",
             "due_at": received_at + response_time(Urgency.URGENT if urgent else Urgency.ROUTINE),
+            "reason_for_referral": data.REASON_FOR_NEED[needs[0]],
             # Staff who look the person up link the referral at once; otherwise triage does.
             "person_id": person.pk if given_nhs and not is_self and rng.random() < 0.6 else None,
             "given_name": who.given_name,

@@ -35,13 +35,23 @@ Conventions:
 
 - A period is whole days in England, both ends included; dashboards and `alongside metrics` use
   calendar months.
-- In-scope team types (MHSDS ServTeamTypeRefToMH) for the adult community mental health measures:
+- **As NHS England counts, or ours.** A metric whose entry has an **As NHS England** line computes
+  what NHS England's published code for the monthly statistics
+  (`NHSDigital/mental-health-monthly-statistics`, `menh_bbrb/`) computes from our own MHSDS
+  submission, for the same month and rolling period, and names the measure id and the lines of
+  their code it follows; `benchmarks/nhse_parity.py` recomputes them from the exported files
+  with NHS England's logic and must agree exactly. Every other metric is Alongside's own, and
+  says so.
+- In-scope team types (MHSDS ServTeamType) for the adult community mental health measures:
   {", ".join(IN_SCOPE_TEAM_TYPES)}. Early intervention (A14) and individual placement and support
-  (D05) are counted separately by NHS England and are left out here too.
+  (D05) have been in scope since April 2023, as NHS England counts them; a figure for a month
+  before then leaves them out.
 - A *direct* contact is attended face to face, by telephone or by video.
-- Referral spells: a person's referrals, in the order received, join the spell before them when
-  they arrive while one of its referrals is open or within {SPELL_GAP_DAYS} days of the last one
-  closing. A referral not yet matched to a person is a spell of its own.
+- Referral spells (ours): a person's referrals to in-scope team types, in the order received, join
+  the spell before them when they arrive while one of its referrals is open or within
+  {SPELL_GAP_DAYS} days of the last one closing; only those referrals' contacts count. A referral
+  not yet matched to a person is a spell of its own. A decline later withdrawn (the referral went
+  back to triage) is not an end.
 - Waiting bands: {", ".join(label for _, label in WAIT_BANDS)}; "within 4 weeks" is 28 days or
   fewer.
 - Every metric can be broken down by the groups below (unless its entry says otherwise), and
@@ -136,7 +146,8 @@ def render() -> str:
             + (f" · split by {metric.split_by}" if metric.split_by else "")
             + "\n\n"
             f"- **Purpose:** {metric.purpose}\n"
-            f"- **Denominator:** {metric.denominator}\n"
+            + (f"- **As NHS England:** {metric.nhse}\n" if metric.nhse else "")
+            + f"- **Denominator:** {metric.denominator}\n"
             + (f"- **Numerator:** {metric.numerator}\n" if metric.kind != "count" else "")
             + (f"- **Value:** {metric.value_label}\n" if metric.value_label else "")
             + f"- **Period:** {metric.period}\n"

@@ -29,8 +29,16 @@ from alongside.insights.schema import DIMENSIONS, NOT_KNOWN
 
 Tables = dict[str, ir.Table]
 
-#: MHSDS team types in scope for the adult community mental health measures.
-IN_SCOPE_TEAM_TYPES = ("A05", "A06", "A08", "A09", "A12", "A13", "A16", "C10")
+#: MHSDS team types in scope for the adult community mental health measures: NHS England's core
+#: community teams, with early intervention in psychosis (A14) and individual placement and
+#: support (D05) from April 2023 (``menh_bbrb/notebooks/02_Specific_Prepare/03_cmh/cmh_prep.py``
+#: lines 199-200: month 1476 is March 2023). C03 is not a team type Alongside exports.
+IN_SCOPE_TEAM_TYPES = ("A05", "A06", "A08", "A09", "A12", "A13", "A16", "C10", "A14", "D05")
+IN_SCOPE_BEFORE_APRIL_2023 = IN_SCOPE_TEAM_TYPES[:-2]
+FIRST_MONTH_WITH_A14_D05 = dt.date(2023, 4, 1)
+#: NHS England's waiting-time work counts referrals received from April 2019 (``cmh_prep.py``
+#: line 365).
+FIRST_RECEIVED_FOR_WAITS = dt.date(2019, 4, 1)
 #: Referrals open together, or one opening within this many days of the last closing, are one
 #: referral spell.
 SPELL_GAP_DAYS = 5
@@ -91,13 +99,23 @@ class Period:
             return self.start.strftime("%B %Y")
         return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
 
-    def twelve_months_to_end(self) -> Period:
-        """The rolling window NHS England's access measure uses: the 12 calendar months ending
-        with the month this period ends in (cut at the period's end)."""
-        year, month = self.end.year, self.end.month - 11
-        if month < 1:
+    def months_to_end(self, count: int) -> Period:
+        """The ``count`` calendar months ending with the month this period ends in (cut at the
+        period's end)."""
+        year, month = self.end.year, self.end.month - (count - 1)
+        while month < 1:
             year, month = year - 1, month + 12
         return Period(dt.date(year, month, 1), self.end)
+
+    def twelve_months_to_end(self) -> Period:
+        """The rolling window NHS England's access measure uses (MHS108): the 12 calendar months
+        ending with the month this period ends in (``mhsds_functions.py`` line 223)."""
+        return self.months_to_end(12)
+
+    def quarter_to_end(self) -> Period:
+        """The rolling quarter NHS England's interim waiting-time measures use (MHS124-126):
+        the three calendar months ending with the month this period ends in."""
+        return self.months_to_end(3)
 
 
 Kind = Literal["count", "share", "distribution", "mean"]
@@ -147,6 +165,10 @@ class Metric:
     team_units: bool = False
     #: Further figures beside the metric's own (each in every row of its figures).
     also: tuple[Also, ...] = ()
+    #: For a metric that claims NHS England's definition: the measure ids and the lines of NHS
+    #: England's code (``NHSDigital/mental-health-monthly-statistics``) it follows. Empty for
+    #: Alongside's own measures.
+    nhse: str = ""
 
     @property
     def figure_names(self) -> tuple[str, ...]:
@@ -179,8 +201,34 @@ def _plus_days(day: ir.DateValue, days: int) -> ir.DateValue:
     return (day + ibis.interval(days=days)).cast("date")
 
 
-def _in_scope(r: ir.Table) -> ir.BooleanValue:
-    return r.team_type_code.isin(IN_SCOPE_TEAM_TYPES)
+def in_scope_team_types(period: Period) -> tuple[str, ...]:
+    """The team types in scope for a figure for ``period``, as NHS England decides by the
+    reporting month (the month the period ends in)."""
+    return (
+        IN_SCOPE_TEAM_TYPES
+        if period.end >= FIRST_MONTH_WITH_A14_D05
+        else IN_SCOPE_BEFORE_APRIL_2023
+    )
+
+
+def _in_scope(r: ir.Table, period: Period) -> ir.BooleanValue:
+    return r.team_type_code.isin(in_scope_team_types(period))
+
+
+def submitted_contacts(t: Tables) -> ir.Table:
+    """Attended direct contacts as NHS England receives them in our MHSDS submission: on a
+    referral that the submission carries (matched to a person, with a source of referral code)
+    and not dated after that referral ended (the export flags those as records NHS England
+    would reject). Each keeps its referral's team type, whoever held the contact: NHS England
+    counts every attended direct contact on an in-scope referral, whatever team or organisation
+    made it (``cmh_prep.py`` lines 217-235 and 240-257 join contacts to referrals by
+    ``UniqServReqID`` alone)."""
+    r, c = t["referrals"], t["contacts"]
+    carried = r.filter(r.person_key.notnull(), r.source_code != "").select(
+        "referral_key", "ended_at", "received_on", "adult", ref_team_type=r.team_type_code
+    )
+    direct = c.filter(c.attended, c.direct).inner_join(carried, "referral_key")
+    return direct.filter(direct.ended_at.isnull() | (direct.starts_at <= direct.ended_at))
 
 
 def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
@@ -220,26 +268,63 @@ def _wait_band(days: ir.IntegerValue) -> ir.StringValue:
 # --- access --------------------------------------------------------------------------------------
 
 
-def _access(t: Tables, period: Period, *, with_vcse: bool) -> ir.Table:
-    r, c = t["referrals"], t["contacts"]
-    window = period.twelve_months_to_end()
-    scope = _in_scope(r) | (r.provider_type == "VCSE") if with_vcse else _in_scope(r)
-    referrals = r.filter(r.adult, r.person_key.notnull(), scope)
-    contacts = c.filter(c.attended, c.direct, _in(c.contact_on, window))
-    if not with_vcse:
-        contacts = contacts.filter(contacts.provider_type == "NHS")
+def _two_or_more(contacts: ir.Table) -> ir.Table:
     per = contacts.group_by("referral_key").aggregate(contacts=contacts.count())
-    two = per.filter(per.contacts >= 2).select("referral_key")
-    units = referrals.semi_join(two, "referral_key").mutate(num=ibis.literal(1, "int64"))
-    return units
+    return per.filter(per.contacts >= 2).select("referral_key")
 
 
 def access_nhs(t: Tables, period: Period) -> ir.Table:
-    return _access(t, period, with_vcse=False)
+    """MHS108: people with a referral to an in-scope team that has 2 or more attended direct
+    contacts in the 12 months, counted from our submission as NHS England counts it."""
+    r = t["referrals"]
+    window = period.twelve_months_to_end()
+    contacts = submitted_contacts(t)
+    contacts = contacts.filter(_in(contacts.contact_on, window))
+    referrals = r.filter(r.adult, r.person_key.notnull(), _in_scope(r, period))
+    units = referrals.semi_join(_two_or_more(contacts), "referral_key")
+    return units.mutate(num=ibis.literal(1, "int64"))
 
 
 def access_with_vcse(t: Tables, period: Period) -> ir.Table:
-    return _access(t, period, with_vcse=True)
+    """Ours: the same count over referrals to in-scope teams or held by a VCSE team, counting
+    every attended direct contact on them (whether or not the submission carries it)."""
+    r, c = t["referrals"], t["contacts"]
+    window = period.twelve_months_to_end()
+    referrals = r.filter(
+        r.adult, r.person_key.notnull(), _in_scope(r, period) | (r.provider_type == "VCSE")
+    )
+    contacts = c.filter(c.attended, c.direct, _in(c.contact_on, window))
+    units = referrals.semi_join(_two_or_more(contacts), "referral_key")
+    return units.mutate(num=ibis.literal(1, "int64"))
+
+
+def second_contact_wait_nhse(t: Tables, period: Period) -> ir.Table:
+    """MHS124-126: referrals to in-scope teams whose second attended direct contact came in the
+    rolling quarter, with the days from referral to it (``cmh_prep.py`` lines 210-213, 303-367:
+    contacts in the order date, time, id across every month submitted; the referral received
+    from April 2019)."""
+    r = t["referrals"]
+    contacts = submitted_contacts(t)
+    order = ibis.window(
+        group_by=[contacts.referral_key], order_by=[contacts.starts_at, contacts.contact_key]
+    )
+    ranked = contacts.mutate(rank=ibis.row_number().over(order))
+    second = ranked.filter(ranked.rank == 1).select("referral_key", second_on=ranked.contact_on)
+    referrals = r.filter(
+        r.adult,
+        r.person_key.notnull(),
+        _in_scope(r, period),
+        r.received_on >= _day(FIRST_RECEIVED_FOR_WAITS),
+    )
+    joined = referrals.inner_join(second, "referral_key")
+    joined = joined.filter(_in(joined.second_on, period.quarter_to_end()))
+    days = _days_between(joined.second_on, joined.received_on)
+    return joined.select(
+        "referral_key",
+        value=days.cast("float64"),
+        num=_flag(days <= WITHIN_DAYS),
+        wait_band=_wait_band(days),
+    )
 
 
 # --- waiting times -------------------------------------------------------------------------------
@@ -258,6 +343,7 @@ def spells(t: Tables) -> ir.Table:
     attended intervention, whichever comes first.
     """
     r, c, s, e = t["referrals"], t["contacts"], t["scores"], t["episodes"]
+    r = r.filter(r.team_type_code.isin(IN_SCOPE_TEAM_TYPES))
     owner = r.person_key.fill_null(-r.referral_key)
     base = r.mutate(owner=owner, open_until=r.ended_at.fill_null(ibis.timestamp(_FAR_FUTURE)))
     before = ibis.window(
@@ -321,7 +407,7 @@ def spells(t: Tables) -> ir.Table:
 
 def _scoped_spells(t: Tables) -> ir.Table:
     sp = spells(t)
-    return sp.filter(sp.adult, sp.team_type_code.isin(IN_SCOPE_TEAM_TYPES))
+    return sp.filter(sp.adult)
 
 
 def _stopped(t: Tables, period: Period, stop_column: str) -> ir.Table:
@@ -880,46 +966,62 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         key="access_nhs",
         group="Access",
-        title="People with two or more contacts in 12 months (NHS contacts, as NHS England counts)",
+        title="People with two or more contacts in 12 months (as NHS England counts, MHS108)",
         kind="count",
         unit="people",
         purpose="How many adults the community mental health services reached with at least "
-        "two attended direct contacts, counted the way NHS England's access measure counts.",
+        "two attended direct contacts, counted from our MHSDS submission exactly as NHS "
+        "England's access measure counts it.",
         numerator="—",
         denominator="Distinct people aged 18 or over at referral with one referral, to an "
         "in-scope team type, that has 2 or more attended direct contacts (face to face, "
-        "telephone or video) by NHS teams in the 12 calendar months ending with the period. "
-        "Contacts on two different referrals do not add up.",
+        "telephone or video) in the 12 calendar months ending with the period. Every such "
+        "contact on the referral counts, whichever team made it: NHS, a primary care mental "
+        "health team run by a PCN, a VCSE or council partner. Only contacts the submission "
+        "carries count: on a referral matched to a person and with a source of referral code, "
+        "not dated after the referral ended. Contacts on two different referrals do not add up.",
         period="The 12 calendar months ending with the month the period ends in.",
         exclusions="Under 18 at referral; teams outside the in-scope types (early "
-        "intervention and individual placement and support are counted separately by NHS "
-        "England); text or written contacts; contacts not attended; referrals not yet matched "
-        "to a person.",
+        "intervention, A14, and individual placement and support, D05, are in scope from "
+        "April 2023); text or written contacts; contacts not attended; referrals not yet "
+        "matched to a person. NHS England also leaves out inpatient referrals (Alongside has "
+        "none) and people whose postcode it places outside England: the analysis tables do "
+        "not say which local authority a person lives in, so that is not applied here.",
         sources=(
             *_REFERRAL_FIELDS,
+            "referrals.source_code",
+            "referrals.ended_at",
             "contacts.attended",
             "contacts.direct",
+            "contacts.starts_at",
             "contacts.contact_on",
-            "contacts.provider_type",
         ),
         build=access_nhs,
         people=True,
         higher_is_better=True,
+        nhse="MHS108. `menh_bbrb/notebooks/02_Specific_Prepare/03_cmh/cmh_prep.py` lines "
+        "176-205 (referrals: 18 or over, in-scope team types with A14 and D05 from month 1477, "
+        "England or blank local authority, not inpatient), 217-235 (attended direct contacts: "
+        "`AttendStatus` 5 or 6, `ConsMechanismMH` 01, 02, 04, 11, any team), 240-257 (joined "
+        "to the referral's record of the same month), 265-288 (the second contact of a referral "
+        "in the 12 months); `measure_metadata.py` lines 1335-1349 (count of distinct people); "
+        "`mhsds_functions.py` line 223 (the 12 months).",
     ),
     Metric(
         key="access_with_vcse",
         group="Access",
-        title="People with two or more contacts in 12 months (NHS and VCSE contacts)",
+        title="People with two or more contacts in 12 months, VCSE referrals too (ours)",
         kind="count",
         unit="people",
-        purpose="The same measure with the voluntary sector's contacts counted too: the reach "
-        "of the integrated model, beside the NHS-only figure.",
+        purpose="Alongside's own measure, not an NHS England figure: the reach of the "
+        "integrated model, counting referrals held by VCSE teams too, beside the NHS England "
+        "count.",
         numerator="—",
-        denominator="As the NHS measure, but counting attended direct contacts by any team in "
-        "the person's care (NHS, VCSE, local authority), on referrals to in-scope team types or "
-        "held by a VCSE team.",
+        denominator="As MHS108, over referrals to in-scope team types or held by a VCSE team, "
+        "counting every attended direct contact on them by any team in the person's care "
+        "(whether or not the MHSDS submission carries it).",
         period="The 12 calendar months ending with the month the period ends in.",
-        exclusions="As the NHS measure.",
+        exclusions="As MHS108.",
         sources=(
             *_REFERRAL_FIELDS,
             "referrals.provider_type",
@@ -932,24 +1034,68 @@ METRICS: tuple[Metric, ...] = (
         higher_is_better=True,
     ),
     Metric(
+        key="second_contact_wait_nhse",
+        numerator_label="Within 4 weeks",
+        group="Waiting times",
+        title="Referrals reaching their second contact, and the wait (as NHS England, MHS124-126)",
+        kind="distribution",
+        unit="referrals",
+        purpose="NHS England's interim waiting-time measures, per referral over a rolling "
+        "quarter: how many referrals had their second attended direct contact (MHS124), the "
+        "median days waited (MHS125) and the 90th percentile (MHS126).",
+        numerator="Referrals whose second contact came within 4 weeks (28 days): shown beside "
+        "NHS England's figures, not one of them.",
+        denominator="Referrals of adults to in-scope team types, received from April 2019, "
+        "whose second attended direct contact in the submission (any team's, in the order "
+        "date, time, contact) is dated in the three calendar months ending with the period. "
+        "Days are counted from the day the referral was received; the median and 90th "
+        "percentile interpolate, as Spark's PERCENTILE does.",
+        period="The three calendar months ending with the month the period ends in.",
+        exclusions="As MHS108; referrals received before April 2019.",
+        sources=(
+            "referrals.received_on",
+            "referrals.adult",
+            "referrals.team_type_code",
+            "referrals.source_code",
+            "referrals.ended_at",
+            "contacts.attended",
+            "contacts.direct",
+            "contacts.starts_at",
+        ),
+        build=second_contact_wait_nhse,
+        own_dimensions=(("wait_band", "Time waited"),),
+        value_label="days",
+        higher_is_better=False,
+        nhse="MHS124 (count), MHS125 (median), MHS126 (90th percentile). "
+        "`menh_bbrb/notebooks/02_Specific_Prepare/03_cmh/cmh_prep.py` lines 210-212 (each "
+        "referral's latest record in the 12 months), 217-235 (contacts ordered by date, time "
+        "and id), 303-329 (joined by `UniqServReqID` across months), 334-353 "
+        "(`TIME_TO_2ND_CONTACT`), 360-367 (received from 2019-04-01, second contact in the "
+        "quarter); `measure_metadata.py` lines 1350-1394.",
+    ),
+    Metric(
         key="waiting_clock_stop",
         numerator_label="Within 4 weeks",
         group="Waiting times",
-        title="Waiting time to the full clock stop",
+        title="Waiting time to the full clock stop (ours, by referral spell)",
         kind="distribution",
         unit="referral spells",
-        purpose="How long people wait from asking for help to starting care that counts: two "
-        "contacts, an assessment, a baseline outcome measure and an agreed plan or an "
-        "intervention.",
+        purpose="Alongside's own measure: how long people wait from asking for help to "
+        "starting care that counts: two contacts, an assessment, a baseline outcome measure "
+        "and an agreed plan or an intervention.",
         numerator="Spells whose clock stopped within 4 weeks (28 days).",
         denominator="Referral spells of adults to in-scope team types whose clock stopped in "
-        "the period. The clock starts on the day the spell's first referral was received and "
-        "stops on the day the last of the four conditions is first met on any of its referrals.",
+        "the period. Spells are built from referrals to in-scope team types only, and count "
+        "only their contacts: a declined referral never borrows the contacts of an onward "
+        "referral to a VCSE or social care team. The clock starts on the day the spell's first "
+        "referral was received and stops on the day the last of the four conditions is first "
+        "met on any of its referrals.",
         period="Clock stops dated within the period.",
-        exclusions="Under 18 at the first referral; teams outside the in-scope types.",
+        exclusions="Under 18 at the first referral; referrals to teams outside the in-scope types.",
         sources=(
             "referrals.received_on",
             "referrals.ended_at",
+            "referrals.team_type_code",
             "contacts.attended",
             "contacts.direct",
             "contacts.assessment",
@@ -966,11 +1112,12 @@ METRICS: tuple[Metric, ...] = (
         key="waiting_second_contact",
         numerator_label="Within 4 weeks",
         group="Waiting times",
-        title="Waiting time to the second contact (interim measure)",
+        title="Waiting time to the second contact (ours, by referral spell)",
         kind="distribution",
         unit="referral spells",
-        purpose="NHS England's interim waiting-time measure: from referral to the second "
-        "attended direct contact.",
+        purpose="Alongside's own measure: from the start of a referral spell to its second "
+        "attended direct contact, in the period (NHS England's per-referral figures are "
+        "MHS124-126 above).",
         numerator="Spells whose second contact came within 4 weeks (28 days).",
         denominator="Referral spells of adults to in-scope team types whose second attended "
         "direct contact was in the period.",
@@ -978,6 +1125,7 @@ METRICS: tuple[Metric, ...] = (
         exclusions="As the full clock stop.",
         sources=(
             "referrals.received_on",
+            "referrals.team_type_code",
             "contacts.attended",
             "contacts.direct",
             "contacts.starts_at",
@@ -991,16 +1139,18 @@ METRICS: tuple[Metric, ...] = (
         key="still_waiting",
         numerator_label="Waiting over 4 weeks",
         group="Waiting times",
-        title="People still waiting at the end of the period",
+        title="People still waiting at the end of the period (ours, by referral spell)",
         kind="distribution",
         unit="referral spells",
-        purpose="Who is still waiting for care that counts, and for how long.",
+        purpose="Alongside's own measure: who is still waiting for care that counts, and for "
+        "how long.",
         numerator="Spells waiting more than 4 weeks (28 days).",
         denominator="Referral spells of adults to in-scope team types started by the period's "
-        "end, not ended by it, and whose clock had not stopped by it.",
+        "end, not ended by it, and whose clock had not stopped by it. A decline withdrawn (the "
+        "referral went back to triage) does not end the spell.",
         period="Waiting on the last day of the period; time waited counted to that day.",
         exclusions="As the full clock stop.",
-        sources=("referrals.received_on", "referrals.ended_at"),
+        sources=("referrals.received_on", "referrals.ended_at", "referrals.team_type_code"),
         build=still_waiting,
         own_dimensions=(("wait_band", "Time waited"),),
         value_label="days waited",

@@ -3,13 +3,14 @@ submits to NHS England for one month, as CSV files (one per table, MHSDS field n
 with a validation report of what NHS England would reject and what it would accept but count
 poorly.
 
-Field names are MHSDS **version 6.0** names, as NHS England's own v6 data model spells the
-submitted fields (``...ID``, not ``...Id``; NHS England's analysis tables spell the same columns
-``...Id`` and compare them case-insensitively). Where v5 differs this is said beside the field in
-``docs/mhsds.md``: v5 ``AttendOrDNACode`` is v6 ``AttendStatus`` (same codes); ``ConsMechanismMH``
-is used from v5 on (``ConsMediumUsed`` before); v6 carries the team, rejection and closure on
-``MHS101Referral`` itself, and we also write ``MHS102ServiceTypeReferredTo`` in its v5 shape because
-NHS England's community mental health analysis still reads ``ServTeamTypeRefToMH`` from it.
+Field names and placement are MHSDS **version 6.0**, as NHS England's own v6 preparation reads
+them (``menh_bbrb/notebooks/01_Generic_Prepare/00_generic_prep.py``, ``ServiceTeamType``): the
+team referred to, its team type (``ServTeamType``), the rejection and the closure are on
+``MHS101Referral`` itself; ``MHS102OtherServiceType`` holds only *other* service types a referral
+is also referred to, which Alongside does not record (a referral is to one team; partner teams
+appear on their own contacts), so it is written with its header and no rows — NHS England joins
+its rows to MHS101's, so repeating the main team there would count each referral twice. The GP is
+``MHS002GP.GMPReg``. Where v5 differs this is said beside the field in ``docs/mhsds.md``.
 
 Which records belong to a month (the month runs from local midnight on the 1st, Europe/London,
 to local midnight on the 1st of the next):
@@ -17,7 +18,8 @@ to local midnight on the 1st of the next):
 * **Referrals** open at any time in the month: received before the month ends, and neither closed
   nor rejected before it starts. A referral with no matched ``Person`` cannot be submitted (there is
   no patient to point at); it is left out and reported in the validation report. A closure or
-  rejection after the month ends is not shown: the month is a snapshot as at its last day.
+  rejection after the month ends is not shown: the month is a snapshot as at its last day. A
+  decline later withdrawn (the referral went back to triage) is no rejection at all.
 * **People** (MHS001MPI) and **GP registrations** (MHS002GP) of those referrals.
 * **Care contacts** on those referrals' episodes dated in the month, whatever the outcome
   (attended, did not attend, cancelled by the person or the service, with the AttendStatus code),
@@ -29,8 +31,13 @@ to local midnight on the 1st of the next):
   it by then.
 * **Onward referrals** (MHS105): warm handovers (to a team or a directory service) made in the
   month on those referrals.
-* **Coded scored assessments** (MHS606): current scores with a SNOMED CT code completed in the
-  month on those referrals.
+* **Coded scored assessments** (MHS606): for each current response completed in the month on
+  those referrals, its scores with a SNOMED CT code, then each answered item with a code of its
+  own that no score carries (DIALOG's eleven items, whose mean has no code).
+
+**Nothing is dropped silently**: every contact, response, onward referral and care plan of the
+month that is not written (its referral is not in the month's submission, it has no code, its
+outcome is not recorded) is named in the validation report with the reason.
 
 No names, addresses, phone numbers, email addresses or free text leave in any file: only
 identifiers, dates, codes and scores (and the NHS number, date of birth and postcode that MHSDS
@@ -74,10 +81,11 @@ from alongside.organisations.models import (
     OrganisationKind,
     Team,
 )
-from alongside.outcomes.models import Score
+from alongside.outcomes import registry
+from alongside.outcomes.models import Response, Score, Status
 from alongside.people.models import EthnicCategory, Person
 from alongside.places.models import Postcode
-from alongside.referrals.models import MHSDS_SOURCE_CODES, Handover, Referral
+from alongside.referrals.models import MHSDS_SOURCE_CODES, Handover, Referral, Source
 
 #: MHS000Header.DatSetVer: the version of MHSDS whose field names these files use.
 DATASET_VERSION = "6.0"
@@ -89,7 +97,18 @@ CARE_PLAN_TYPE_MH = "10"
 #: that 10 means the patient is our reading, not confirmed against the NHS Data Dictionary.
 CARE_PLAN_AGREED_BY_PERSON = "10"
 
+#: SourceOfReferralMH for a referral from a mental health trust other than the submitting provider:
+#: group I ('Transfer from another Mental Health Service' from v6, NHS England's
+#: ``referral_dim`` in ``menh_analysis/notebooks/01_Prepare/0.5_VersionChanges.py``), code I2
+#: (permanent transfer from another mental health NHS trust). A referral from the provider's own
+#: staff stays P1 (internal).
+ANOTHER_TRUST_SOURCE_CODE = "I2"
+#: ClinRespPriorityType (NHS Data Dictionary CLINICAL RESPONSE PRIORITY TYPE: 1 emergency,
+#: 2 urgent/serious, 3 routine, 4 very urgent) for each ``Referral.urgency``.
+PRIORITY_CODES: dict[str, str] = {"emergency": "1", "urgent": "2", "routine": "3"}
+
 LONDON = ZoneInfo("Europe/London")
+SNOMED_SYSTEM = "http://snomed.info/sct"
 
 #: The tables, in the order MHSDS numbers them, with their columns.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -112,7 +131,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "GenderIDCode",
         "EthnicCategory",
     ),
-    "MHS002GP": ("LocalPatientID", "GMPCodeReg"),
+    "MHS002GP": ("LocalPatientID", "GMPReg"),
     "MHS008CarePlanType": (
         "CarePlanID",
         "LocalPatientID",
@@ -134,7 +153,10 @@ TABLES: dict[str, tuple[str, ...]] = {
         "ReferralRequestReceivedTime",
         "SourceOfReferralMH",
         "OrgIDReferringOrg",
+        "PrimReasonReferralMH",
+        "ClinRespPriorityType",
         "CareProfTeamLocalID",
+        "ServTeamType",
         "ServDischDate",
         "ServDischTime",
         "ReferRejectionDate",
@@ -142,9 +164,9 @@ TABLES: dict[str, tuple[str, ...]] = {
         "ReferRejectReason",
         "ReferClosReason",
     ),
-    "MHS102ServiceTypeReferredTo": (
+    "MHS102OtherServiceType": (
         "ServiceRequestID",
-        "CareProfTeamLocalID",
+        "OtherCareProfTeamLocalID",
         "ServTeamTypeRefToMH",
         "ReferRejectionDate",
         "ReferRejectionTime",
@@ -380,6 +402,8 @@ class _Month:
     problems: list[Problem] = field(default_factory=list)
     teams: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (type, org kind)
     referrals: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: Referrals outside the month's submission that records of the month belong to.
+    outside: dict[int, dict[str, Any] | None] = field(default_factory=dict)
 
     def problem(self, table: str, record: str, name: str, text: str, *, rejected: bool) -> None:
         self.problems.append(Problem(table, record, name, text, rejected))
@@ -414,8 +438,16 @@ def _header(m: _Month) -> None:
     ]
 
 
+def _source_code(m: _Month, source: str, referring_ods: str | None) -> str:
+    """SourceOfReferralMH: an NHS mental health trust referring is internal (P1) when it is the
+    submitting provider, and another trust (group I) otherwise."""
+    if source == Source.SECONDARY_CARE and referring_ods and referring_ods != m.provider:
+        return ANOTHER_TRUST_SOURCE_CODE
+    return MHSDS_SOURCE_CODES.get(source, "")
+
+
 def _referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
-    referral_rows, service_rows = [], []
+    referral_rows = []
     found = referrals.values(
         "id",
         "reference",
@@ -424,6 +456,8 @@ def _referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
         "received_at",
         "source",
         "referring_organisation__ods_code",
+        "reason_for_referral",
+        "urgency",
         "team_id",
         "accepted_team_id",
         "closed_at",
@@ -446,7 +480,7 @@ def _referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
         received = _local(r["received_at"])
         team = r["accepted_team_id"] or r["team_id"]
         closed, rejected = m.within(r["closed_at"]), m.within(r["rejected_at"])
-        source = MHSDS_SOURCE_CODES.get(r["source"], "")
+        source = _source_code(m, r["source"], r["referring_organisation__ods_code"])
         if not source:
             m.problem(
                 "MHS101Referral",
@@ -463,6 +497,35 @@ def _referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
                 "The person's date of birth is after the date the referral was received.",
                 rejected=True,
             )
+        if not r["reason_for_referral"]:
+            m.problem(
+                "MHS101Referral",
+                ref,
+                "PrimReasonReferralMH",
+                "No main reason for referral is recorded: the referral is accepted but left out "
+                "of every breakdown by reason.",
+                rejected=False,
+            )
+        priority = PRIORITY_CODES.get(r["urgency"], "")
+        if not priority:
+            m.problem(
+                "MHS101Referral",
+                ref,
+                "ClinRespPriorityType",
+                f"Urgency '{r['urgency']}' has no ClinRespPriorityType code.",
+                rejected=False,
+            )
+        team_type = MHSDS_TEAM_TYPE_CODES.get(m.teams[team][0], "")
+        if not team_type:
+            m.problem(
+                "MHS101Referral",
+                ref,
+                "ServTeamType",
+                f"The team referred to has team type '{m.teams[team][0]}', which has no MHSDS "
+                "service or team type code. The row is written with the code blank: the lead "
+                "provider must agree a code for this team or leave the referral out.",
+                rejected=True,
+            )
         referral_rows.append(
             {
                 "ServiceRequestID": ref,
@@ -471,7 +534,10 @@ def _referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
                 "ReferralRequestReceivedTime": _time(received),
                 "SourceOfReferralMH": source,
                 "OrgIDReferringOrg": r["referring_organisation__ods_code"] or "",
+                "PrimReasonReferralMH": r["reason_for_referral"],
+                "ClinRespPriorityType": priority,
                 "CareProfTeamLocalID": m.team_id(team),
+                "ServTeamType": team_type,
                 "ServDischDate": _date(closed),
                 "ServDischTime": _time(closed),
                 "ReferRejectionDate": _date(rejected),
@@ -480,32 +546,33 @@ def _referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
                 "ReferClosReason": r["closure_reason"] if closed else "",
             }
         )
-        team_type = MHSDS_TEAM_TYPE_CODES.get(m.teams[team][0], "")
-        if not team_type:
-            m.problem(
-                "MHS102ServiceTypeReferredTo",
-                ref,
-                "ServTeamTypeRefToMH",
-                f"The team referred to has team type '{m.teams[team][0]}', which has no MHSDS "
-                "service or team type code. The row is written with the code blank: the lead "
-                "provider must agree a code for this team or leave the referral out.",
-                rejected=True,
-            )
-        service_rows.append(
-            {
-                "ServiceRequestID": ref,
-                "CareProfTeamLocalID": m.team_id(team),
-                "ServTeamTypeRefToMH": team_type,
-                "ReferRejectionDate": _date(rejected),
-                "ReferRejectionTime": _time(rejected),
-                "ReferRejectReason": r["rejection_reason"] if rejected else "",
-                "ReferClosureDate": _date(closed),
-                "ReferClosureTime": _time(closed),
-                "ReferClosReason": r["closure_reason"] if closed else "",
-            }
-        )
     m.rows["MHS101Referral"] = referral_rows
-    m.rows["MHS102ServiceTypeReferredTo"] = service_rows
+    # Other service types on a referral: none are recorded (see the module docstring).
+    m.rows["MHS102OtherServiceType"] = []
+
+
+def _not_submitted(m: _Month, referral_id: int) -> str:
+    """Why a record of the month on a referral outside the month's submission is left out."""
+    if referral_id not in m.outside:
+        m.outside[referral_id] = (
+            Referral.objects.filter(pk=referral_id)
+            .values("reference", "closed_at", "rejected_at", "person_id")
+            .first()
+        )
+    ended = m.outside[referral_id]
+    if ended is None:  # pragma: no cover - a record's referral always exists
+        return "Its referral is not in this month's submission, so it is left out."
+    if ended["person_id"] is None:
+        return (
+            f"Its referral {ended['reference']} has no person matched, so neither is submitted "
+            "(left out)."
+        )
+    end = min(t for t in (ended["closed_at"], ended["rejected_at"]) if t is not None)
+    return (
+        f"Its referral {ended['reference']} ended on {_date(end)}, before the month began, so it "
+        "is not in this month's submission and neither is this (left out): record it on an open "
+        "referral."
+    )
 
 
 def _people(m: _Month) -> None:
@@ -582,7 +649,7 @@ def _people(m: _Month) -> None:
             m.problem(
                 "MHS002GP",
                 local,
-                "GMPCodeReg",
+                "GMPReg",
                 "No registered GP practice recorded: no GP row is written.",
                 rejected=False,
             )
@@ -590,26 +657,19 @@ def _people(m: _Month) -> None:
             m.problem(
                 "MHS002GP",
                 local,
-                "GMPCodeReg",
+                "GMPReg",
                 "The registered GP practice has no ODS code: no GP row can be written.",
                 rejected=True,
             )
         else:
-            gp.append(
-                {"LocalPatientID": local, "GMPCodeReg": p["registered_gp_practice__ods_code"]}
-            )
+            gp.append({"LocalPatientID": local, "GMPReg": p["registered_gp_practice__ods_code"]})
     m.rows["MHS001MPI"] = mpi
     m.rows["MHS002GP"] = gp
 
 
 def _contacts(m: _Month, referrals: QuerySet[Referral]) -> None:
     found = (
-        Contact.objects.filter(
-            episode__referral__in=referrals,
-            episode__referral__person__isnull=False,
-            starts_at__gte=m.start,
-            starts_at__lt=m.end,
-        )
+        Contact.objects.filter(starts_at__gte=m.start, starts_at__lt=m.end)
         .values(
             "id",
             "episode__referral_id",
@@ -626,7 +686,17 @@ def _contacts(m: _Month, referrals: QuerySet[Referral]) -> None:
     now = timezone.now()
     for c in found:
         cid = contact_id(c["id"])
-        referral = m.referrals[c["episode__referral_id"]]
+        referral = m.referrals.get(c["episode__referral_id"])
+        if referral is None:
+            if c["outcome"] != Outcome.PLANNED or c["starts_at"] < now:
+                m.problem(
+                    "MHS201CareContact",
+                    cid,
+                    "ServiceRequestID",
+                    _not_submitted(m, c["episode__referral_id"]),
+                    rejected=False,
+                )
+            continue
         if c["outcome"] == Outcome.PLANNED:
             if c["starts_at"] < now:
                 m.problem(
@@ -737,18 +807,29 @@ def _care_plans(m: _Month, referrals: QuerySet[Referral]) -> None:
             )
     m.rows["MHS008CarePlanType"] = types
     m.rows["MHS009CarePlanAgreement"] = agreements
+    written_elsewhere = (
+        CarePlanVersion.objects.filter(created_at__gte=m.start, created_at__lt=m.end)
+        .exclude(plan_id__in=plans)
+        .values_list("plan_id", "plan__episode__referral_id")
+        .distinct()
+        .order_by("plan_id")
+    )
+    for plan, referral in written_elsewhere:
+        m.problem(
+            "MHS008CarePlanType",
+            care_plan_id(plan),
+            "CarePlanID",
+            _not_submitted(m, referral),
+            rejected=False,
+        )
 
 
 def _onward_referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
     found = (
-        Handover.objects.filter(
-            referral__in=referrals,
-            referral__person__isnull=False,
-            created_at__gte=m.start,
-            created_at__lt=m.end,
-        )
+        Handover.objects.filter(created_at__gte=m.start, created_at__lt=m.end)
         .values(
             "id",
+            "referral_id",
             "referral__reference",
             "created_at",
             "team_id",
@@ -760,6 +841,15 @@ def _onward_referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
     )
     rows = []
     for h in found:
+        if h["referral_id"] not in m.referrals:
+            m.problem(
+                "MHS105OnwardReferral",
+                f"{h['referral__reference']}/H{h['id']}",
+                "ServiceRequestID",
+                _not_submitted(m, h["referral_id"]),
+                rejected=False,
+            )
+            continue
         ods = (
             h["team__organisation__ods_code"]
             if h["team_id"] is not None
@@ -787,28 +877,77 @@ def _onward_referrals(m: _Month, referrals: QuerySet[Referral]) -> None:
     m.rows["MHS105OnwardReferral"] = rows
 
 
+def _item_codes(response: Response) -> list[tuple[str, str]]:
+    """(item, SNOMED CT code) for each item of the response's measure with a code of its own that
+    none of the measure's scores carries (DIALOG's items; not the Goal Based Outcomes goals, whose
+    scores carry the same codes)."""
+    measure = registry.measure(response.questionnaire)
+    scored = {rule.code for rule in measure.scores if rule.code}
+    out = []
+    for item in measure.answerable:
+        code = next((c["code"] for c in item.codes if c.get("system") == SNOMED_SYSTEM), "")
+        if code and code not in scored:
+            out.append((item.link_id, code))
+    return out
+
+
 def _scores(m: _Month, referrals: QuerySet[Referral]) -> None:
-    found = (
-        Score.objects.filter(
-            episode__referral__in=referrals,
-            episode__referral__person__isnull=False,
-            current=True,
+    """MHS606: for each current response completed in the month, its coded scores and then its
+    coded items (see the module docstring)."""
+    responses = (
+        Response.objects.filter(
+            status=Status.COMPLETED,
             completed_at__gte=m.start,
             completed_at__lt=m.end,
+            scores__current=True,
         )
-        .exclude(snomed="")
-        .values("episode__referral__reference", "snomed", "value", "completed_at")
+        .distinct()
+        .select_related("questionnaire", "episode")
         .order_by("completed_at", "id")
     )
-    m.rows["MHS606CodedScoreAssessmentRefer"] = [
-        {
-            "ServiceRequestID": s["episode__referral__reference"],
-            "CodedAssToolType": s["snomed"],
-            "PersScore": _score(s["value"]),
-            "AssToolCompTimestamp": _timestamp(s["completed_at"]),
-        }
-        for s in found
-    ]
+    scores: dict[int, list[Score]] = {}
+    for score in Score.objects.filter(response__in=responses, current=True).order_by("id"):
+        scores.setdefault(score.response_id, []).append(score)
+    rows = []
+    for response in responses:
+        referral = m.referrals.get(response.episode.referral_id)
+        record = f"R{response.pk}"
+        if referral is None:
+            m.problem(
+                "MHS606CodedScoreAssessmentRefer",
+                record,
+                "ServiceRequestID",
+                _not_submitted(m, response.episode.referral_id),
+                rejected=False,
+            )
+            continue
+        found = [(s.snomed, s.value) for s in scores.get(response.pk, []) if s.snomed]
+        for link_id, code in _item_codes(response):
+            answer = response.answers.get(link_id)
+            if answer in (None, ""):
+                continue
+            value = registry.measure(response.questionnaire).item(link_id).value_of(answer)
+            if value is not None:
+                found.append((code, value))
+        if not found:
+            m.problem(
+                "MHS606CodedScoreAssessmentRefer",
+                record,
+                "CodedAssToolType",
+                f"{response.questionnaire.title} has no SNOMED CT code for its scores or items, "
+                "so MHSDS has nowhere to put it (left out).",
+                rejected=False,
+            )
+        rows += [
+            {
+                "ServiceRequestID": referral["reference"],
+                "CodedAssToolType": code,
+                "PersScore": _score(value),
+                "AssToolCompTimestamp": _timestamp(response.completed_at),
+            }
+            for code, value in found
+        ]
+    m.rows["MHS606CodedScoreAssessmentRefer"] = rows
 
 
 def _provider(m: _Month, given: str | None) -> str:

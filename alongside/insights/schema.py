@@ -128,11 +128,23 @@ REFERRALS = Table(
         C("person_key", "int64", "The person, once triage has identified them."),
         C("received_at", "timestamp", "When the referral was received.", False),
         C("received_on", "date", "The day it was received (the waiting-time clock start).", False),
-        C("age_band", "string", "Age band when the referral was received.", False),
-        C("adult", "boolean", "18 or over when the referral was received.", False),
+        C(
+            "age_band",
+            "string",
+            "Age band when the referral was received (from the person's date of birth once "
+            "matched, as MHSDS submits it; the referrer's before).",
+            False,
+        ),
+        C("adult", "boolean", "18 or over when the referral was received (likewise).", False),
         *_DEMOGRAPHICS,
         C("referral_source", "string", "Who referred: Self-referral, GP practice, ….", False),
-        C("source_code", "string", "MHSDS SourceOfReferralMH, '' when there is none.", False),
+        C(
+            "source_code",
+            "string",
+            "MHSDS SourceOfReferralMH, '' when there is none (a record NHS England rejects). An "
+            "NHS mental health trust is P1 here; the export gives another trust I2.",
+            False,
+        ),
         C("self_referral", "boolean", "The person referred themself.", False),
         C(
             "team_key",

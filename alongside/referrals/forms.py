@@ -38,6 +38,7 @@ from alongside.referrals.models import (
     ClosureReason,
     ContactMethod,
     FollowUpOutcome,
+    ReasonForReferral,
     RejectionReason,
     Source,
     Urgency,
@@ -142,6 +143,13 @@ class ReferralForm(IdentifierFieldsMixin, NhsForm):
         widget=Textarea,
         help_text="What is going on for the person, and why now.",
         error_messages={"required": "Enter the reason for the referral"},
+    )
+    reason_for_referral = forms.ChoiceField(
+        label="Main reason for referral (optional)",
+        choices=[("", "Not known yet"), *ReasonForReferral.choices],
+        required=False,
+        widget=Select,
+        help_text="As the NHS mental health data set records it, if you know it.",
     )
     what_would_help = forms.CharField(
         label="What the person thinks would help (optional)", required=False, widget=Textarea

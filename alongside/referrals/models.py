@@ -46,6 +46,39 @@ MHSDS_SOURCE_CODES: dict[str, str] = {
 }
 
 
+class ReasonForReferral(models.TextChoices):
+    """MHSDS PrimReasonReferralMH: the main reason the person is referred, in NHS England's
+    reference list (``menh_bbrb/schemas/00_create_common_objects/01_create_common_tables.py``,
+    ``ref_reason_desc``, the codes valid from April 2021; 31 from April 2024). The children's,
+    perinatal partner and learning disability codes are left out: Alongside serves adults."""
+
+    FIRST_EPISODE_PSYCHOSIS = "01", "(Suspected) first episode psychosis"
+    PSYCHOSIS = "02", "Ongoing or recurrent psychosis"
+    BIPOLAR = "03", "Bipolar disorder"
+    DEPRESSION = "04", "Depression"
+    ANXIETY = "05", "Anxiety"
+    OCD = "06", "Obsessive compulsive disorder"
+    PHOBIAS = "07", "Phobias"
+    ORGANIC_BRAIN = "08", "Organic brain disorder"
+    DRUG_ALCOHOL = "09", "Drug and alcohol difficulties"
+    UNEXPLAINED_SYMPTOMS = "10", "Unexplained physical symptoms"
+    PTSD = "11", "Post-traumatic stress disorder"
+    EATING = "12", "Eating disorders"
+    PERINATAL = "13", "Perinatal mental health issues"
+    PERSONALITY = "14", "Personality disorders"
+    SELF_HARM = "15", "Self harm behaviours"
+    IN_CRISIS = "18", "In crisis"
+    RELATIONSHIPS = "19", "Relationship difficulties"
+    GENDER_DISCOMFORT = "20", "Gender discomfort issues"
+    SELF_CARE = "22", "Self-care issues"
+    HEALTH_ADJUSTMENT = "23", "Adjustment to health issues"
+    NEURODEVELOPMENTAL = "24", "Neurodevelopmental conditions, excluding autism"
+    SUSPECTED_AUTISM = "25", "Suspected autism"
+    DIAGNOSED_AUTISM = "26", "Diagnosed autism"
+    GAMBLING = "28", "Gambling disorder"
+    EMPLOYMENT = "31", "Employment support"
+
+
 class Urgency(models.TextChoices):
     """How soon the referral needs a response. What each promises is set per site
     (``settings.ALONGSIDE_RESPONSE_TIMES``; see ``response_time``)."""
@@ -181,6 +214,12 @@ class Referral(models.Model):
         help_text="When the referral passed its due time undecided and went to the team lead "
         "and the duty worker.",
     )
+    reason_for_referral = models.CharField(
+        max_length=2,
+        choices=ReasonForReferral.choices,
+        blank=True,
+        help_text="The main reason for referral (MHSDS PrimReasonReferralMH); empty until known.",
+    )
 
     # Who the referral is about, as given.
     person = models.ForeignKey(
@@ -309,6 +348,11 @@ class Referral(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(urgency__in=Urgency.values), name="referral_urgency_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason_for_referral="")
+                | Q(reason_for_referral__in=ReasonForReferral.values),
+                name="referral_reason_valid",
             ),
             models.CheckConstraint(
                 condition=Q(date_of_birth__gte=EARLIEST_BIRTH_DATE),

@@ -415,6 +415,11 @@ def _move(
     before = referral.state
     referral.state = TRANSITIONS[name].target
     referral.version += 1
+    if before == State.DECLINED and referral.state != State.CLOSED:
+        # Leaving a decline for another decision withdraws it: the referral is no longer
+        # rejected (its transitions keep that it was, with the reason as their code).
+        referral.rejected_at = None
+        referral.rejection_reason = ""
     for field, value in changes.items():
         setattr(referral, field, value)
     referral.full_clean(exclude=["reference", "needs", "submission_key"])

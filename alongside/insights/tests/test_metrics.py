@@ -40,6 +40,10 @@ def test_a_month_that_is_not_one_is_refused_in_words(text):
 def test_the_access_window_is_the_twelve_months_ending_with_the_period():
     assert OCTOBER.twelve_months_to_end() == Period(dt.date(2025, 11, 1), dt.date(2026, 10, 31))
     assert Period.month(2026, 1).twelve_months_to_end().start == dt.date(2025, 2, 1)
+    # MHS124-126's rolling quarter: the three months ending with the period.
+    assert Period.month(2026, 2).quarter_to_end() == Period(
+        dt.date(2025, 12, 1), dt.date(2026, 2, 28)
+    )
 
 
 def test_a_period_outside_the_data_is_refused_with_what_the_data_covers(place, tmp_path):
@@ -86,7 +90,7 @@ def test_two_contacts_on_one_referral_count_once_per_person(place, tmp_path):
         ef = place.episode(place.referral(f, received), received)
         place.contact(ef, received)
         place.contact(ef, received[:-2] + "20")
-    # G: under 18 at referral; H: early intervention (not in scope).
+    # G: under 18 at referral; H: early intervention, in scope since April 2023.
     g = place.person()
     eg = place.episode(place.referral(g, "2026-01-05", adult=False), "2026-01-06")
     place.contact(eg, "2026-02-01")
@@ -96,10 +100,13 @@ def test_two_contacts_on_one_referral_count_once_per_person(place, tmp_path):
     place.contact(eh, "2026-02-01", team=EIP_TEAM)
     place.contact(eh, "2026-02-02", team=EIP_TEAM)
     engine = place.engine(tmp_path)
-    assert headline(engine, "access_nhs")["denominator"] == 3  # A, D, F
+    assert headline(engine, "access_nhs")["denominator"] == 4  # A, D, F, H
 
 
-def test_vcse_contacts_count_in_the_second_measure_only(place, tmp_path):
+def test_vcse_contacts_on_an_in_scope_referral_count_as_nhs_england_counts_them(place, tmp_path):
+    """NHS England counts every attended direct contact on an in-scope referral in the
+    submission, whichever team made it (``cmh_prep.py`` lines 217-235, 240-257); a referral held
+    by a VCSE service is not in scope, and counts in our own measure only."""
     # Two contacts by the VCSE Care Partner on an NHS referral.
     a = place.person()
     ea = place.episode(place.referral(a, "2026-01-05"), "2026-01-06")
@@ -118,7 +125,7 @@ def test_vcse_contacts_count_in_the_second_measure_only(place, tmp_path):
     place.contact(ec, "2026-02-01", team=VCSE_TEAM)
     place.contact(ec, "2026-02-08", team=VCSE_TEAM, mode="phone")
     engine = place.engine(tmp_path)
-    assert headline(engine, "access_nhs")["denominator"] == 0
+    assert headline(engine, "access_nhs")["denominator"] == 2  # A and B
     assert headline(engine, "access_with_vcse")["denominator"] == 3
 
 

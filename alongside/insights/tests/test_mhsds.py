@@ -171,11 +171,8 @@ def test_referrals_open_in_the_month_are_chosen_at_the_boundaries(tmp_path, cmht
     # A closure after the month ends is not known at the month end.
     assert rows[closed_after.reference]["ServDischDate"] == ""
     assert rows[closed_after.reference]["ReferClosReason"] == ""
-    rejected = by(read(target, "MHS102ServiceTypeReferredTo"), "ServiceRequestID")[
-        rejected_in_month.reference
-    ]
+    rejected = rows[rejected_in_month.reference]
     assert (rejected["ReferRejectionDate"], rejected["ReferRejectReason"]) == ("2025-03-31", "02")
-    assert rows[rejected_in_month.reference]["ReferRejectReason"] == "02"
 
     # The referral with no person is left out, and reported.
     assert unmatched.reference not in rows
@@ -185,7 +182,9 @@ def test_referrals_open_in_the_month_are_chosen_at_the_boundaries(tmp_path, cmht
     assert missing["would_be_rejected"] == "yes"
     # People: one MPI row per person of a submitted referral.
     assert result.counts["MHS001MPI"] == 7
-    assert result.counts["MHS101Referral"] == result.counts["MHS102ServiceTypeReferredTo"] == 7
+    assert result.counts["MHS101Referral"] == 7
+    # v6: the main team is on MHS101; MHS102 is for other service types, which are not recorded.
+    assert result.counts["MHS102OtherServiceType"] == 0
 
 
 def test_contacts_dated_in_the_month_with_every_outcome_and_the_vcse_partner(
@@ -229,7 +228,9 @@ def test_contacts_dated_in_the_month_with_every_outcome_and_the_vcse_partner(
         return row["CareContDate"], row["ConsMechanismMH"], row["AttendStatus"]
 
     assert codes(first) == ("2025-03-01", "02", "5")
-    assert codes(last) == ("2025-03-31", "11", "7")
+    # Did not attend is 3, "did not attend, no advance warning" (7 is "arrived late, could not
+    # be seen"): NHS England's DNA measures read 3.
+    assert codes(last) == ("2025-03-31", "11", "3")
     assert codes(by_person) == ("2025-03-10", "01", "2")
     assert codes(by_service) == ("2025-03-11", "09", "4")
     assert rows[mhsds.contact_id(first.pk)]["ClinContDurOfCareCont"] == "45"
@@ -302,19 +303,18 @@ def test_source_of_referral_and_team_type_codes(tmp_path, trust, cmht, vcse_team
     assert rows[from_vcse.reference]["SourceOfReferralMH"] == "G4"
     assert rows[from_social_care.reference]["SourceOfReferralMH"] == "C1"
     assert rows[other.reference]["SourceOfReferralMH"] == ""
-    teams = by(read(target, "MHS102ServiceTypeReferredTo"), "ServiceRequestID")
-    assert teams[from_gp.reference]["ServTeamTypeRefToMH"] == "A06"
-    assert teams[from_vcse.reference]["ServTeamTypeRefToMH"] == "A14"
-    assert teams[to_vcse.reference]["ServTeamTypeRefToMH"] == ""
-    assert teams[to_vcse.reference]["CareProfTeamLocalID"] == f"VCSE{vcse_team.pk:05d}"
+    assert rows[from_gp.reference]["ServTeamType"] == "A06"
+    assert rows[from_vcse.reference]["ServTeamType"] == "A14"
+    assert rows[to_vcse.reference]["ServTeamType"] == ""
+    assert rows[to_vcse.reference]["CareProfTeamLocalID"] == f"VCSE{vcse_team.pk:05d}"
 
     found = {(p["record_id"], p["field"]): p for p in problems(target)}
     assert found[(other.reference, "SourceOfReferralMH")]["would_be_rejected"] == "yes"
-    team_type = found[(to_vcse.reference, "ServTeamTypeRefToMH")]
+    team_type = found[(to_vcse.reference, "ServTeamType")]
     assert team_type["would_be_rejected"] == "yes"
     assert "vcse_service" in team_type["problem"]
     assert (from_gp.reference, "SourceOfReferralMH") not in found
-    assert (from_gp.reference, "ServTeamTypeRefToMH") not in found
+    assert (from_gp.reference, "ServTeamType") not in found
 
     header = read(target, "MHS000Header")
     assert header == [
@@ -366,8 +366,8 @@ def test_the_person_and_gp_checks(tmp_path, cmht, practice):
     assert check("MHS001MPI", pid(unknown_postcode.pk), "Postcode") == "no"
     assert "lookup" in found[("MHS001MPI", pid(unknown_postcode.pk), "Postcode")]["problem"]
     assert check("MHS001MPI", pid(not_known.pk), "EthnicCategory") == "no"
-    assert check("MHS002GP", pid(no_gp.pk), "GMPCodeReg") == "no"
-    assert check("MHS002GP", pid(gp_no_code.pk), "GMPCodeReg") == "yes"
+    assert check("MHS002GP", pid(no_gp.pk), "GMPReg") == "no"
+    assert check("MHS002GP", pid(gp_no_code.pk), "GMPReg") == "yes"
     assert check("MHS101Referral", late.reference, "PersonBirthDate") == "yes"
     # The complete record raises nothing.
     assert not [key for key in found if key[1] == pid(complete.pk)]
@@ -379,7 +379,7 @@ def test_the_person_and_gp_checks(tmp_path, cmht, practice):
     assert mpi[pid(no_nhs.pk)]["NHSNumber"] == ""
     assert mpi[pid(complete.pk)]["OrgIDLocalPatientID"] == "RZZ"
     gp = by(read(target, "MHS002GP"), "LocalPatientID")
-    assert gp[pid(complete.pk)]["GMPCodeReg"] == "B99001"
+    assert gp[pid(complete.pk)]["GMPReg"] == "B99001"
     assert pid(no_gp.pk) not in gp and pid(gp_no_code.pk) not in gp
 
 
@@ -683,3 +683,140 @@ def test_the_export_runs_in_a_few_queries_whatever_the_size(
         built = mhsds.build_month(MARCH)
     assert len(built.rows["MHS201CareContact"]) == 24
     assert Contact.objects.count() == 24
+
+
+# --- MHSDS v6: codes NHS England reads, and nothing left out silently ---------------------------
+
+
+def test_source_reason_and_priority_codes(tmp_path, trust, cmht):
+    """SourceOfReferralMH group I for another trust (NHS England's ``referral_dim``,
+    ``menh_analysis/notebooks/01_Prepare/0.5_VersionChanges.py`` lines 260-261), P1 for the
+    provider's own staff; PrimReasonReferralMH as recorded (``ref_reason_desc``,
+    ``menh_bbrb/schemas/00_create_common_objects/01_create_common_tables.py`` lines 1221-1251);
+    ClinRespPriorityType from the urgency (Data Dictionary: 1 emergency, 2 urgent, 3 routine)."""
+    other_trust = OrganisationFactory(kind=OrganisationKind.NHS_TRUST, ods_code="RYY")
+    internal = referral(
+        cmht,
+        at(3, 2),
+        source=Source.SECONDARY_CARE,
+        referring_organisation=trust,
+        reason_for_referral="04",
+        urgency="urgent",
+    )
+    transfer = referral(
+        cmht, at(3, 3), source=Source.SECONDARY_CARE, referring_organisation=other_trust
+    )
+    emergency = referral(cmht, at(3, 4), urgency="emergency", reason_for_referral="18")
+    target, _ = export(tmp_path, provider="RZZ")
+    rows = by(read(target, "MHS101Referral"), "ServiceRequestID")
+    assert rows[internal.reference]["SourceOfReferralMH"] == "P1"
+    assert rows[transfer.reference]["SourceOfReferralMH"] == "I2"
+    assert rows[internal.reference]["PrimReasonReferralMH"] == "04"
+    assert rows[internal.reference]["ClinRespPriorityType"] == "2"
+    assert rows[transfer.reference]["ClinRespPriorityType"] == "3"
+    assert rows[emergency.reference]["ClinRespPriorityType"] == "1"
+    assert rows[emergency.reference]["PrimReasonReferralMH"] == "18"
+    found = {(p["record_id"], p["field"]): p for p in problems(target)}
+    assert found[(transfer.reference, "PrimReasonReferralMH")]["would_be_rejected"] == "no"
+    assert (internal.reference, "PrimReasonReferralMH") not in found
+
+
+def test_dialog_items_and_goals_reach_mhs606_with_the_codes_nhs_england_reads(tmp_path, cmht):
+    """NHS England's PROMs reference list (``menh_bbrb/notebooks/01_Generic_Prepare/
+    04_mhsds_ref_tables.py`` lines 100-110: DIALOG items 1 to 11; lines 123-125: Goal Based
+    Outcomes goals 1 to 3) reads each DIALOG item's own code: DIALOG's mean has none."""
+    from alongside.outcomes.tests.factories import DIALOG_MIDDLING
+
+    care = episode(cmht, started_at=at(2, 1))
+    worker = key_worker_for(care)
+    answered(care, "dialog", DIALOG_MIDDLING, by=worker, at=at(3, 12, 14, 30))
+    target, _ = export(tmp_path)
+    rows = read(target, "MHS606CodedScoreAssessmentRefer")
+    dialog = {r["CodedAssToolType"]: r["PersScore"] for r in rows}
+    expected = {
+        "1037651000000100", "1037661000000102", "1037671000000109", "1037681000000106",
+        "1037691000000108", "1037701000000108", "1037711000000105", "1037721000000104",
+        "1037731000000102", "1037741000000106", "1037751000000109",
+    }  # fmt: skip
+    assert set(dialog) == expected
+    assert set(dialog.values()) == {"4"}
+    assert all(r["ServiceRequestID"] == care.referral.reference for r in rows)
+    assert all(r["AssToolCompTimestamp"] == "2025-03-12T14:30:00" for r in rows)
+
+
+def test_every_record_of_the_month_left_out_is_named_with_why(tmp_path, cmht):
+    """A contact, a completed measure and an onward referral dated in April on a referral
+    closed in March are not in April's submission: each is named in the report, not dropped
+    silently."""
+    care = episode(cmht)
+    worker = key_worker_for(care)
+    care.referral.state = State.CLOSED
+    care.referral.closed_at, care.referral.closure_reason = at(3, 20), ClosureReason.MOVED
+    care.referral.save()
+    late = ContactFactory(episode=care, practitioner=worker, starts_at=at(4, 3))
+    response = answered(care, "phq9", PHQ9_MILD, by=worker, at=at(4, 4))
+    handover = Handover.objects.create(
+        referral=care.referral,
+        kind=HandoverKind.CLOSURE,
+        service=directory.service("Walking group"),
+        passed_on="x",
+        follow_up_on=dt.date(2025, 5, 1),
+        created_by=worker,
+        created_at=at(4, 5),
+    )
+    unmatched = referral(cmht, at(4, 6), person=None)
+    target, result = export(tmp_path, dt.date(2025, 4, 1))
+    assert result.counts["MHS201CareContact"] == result.counts["MHS606CodedScoreAssessmentRefer"]
+    assert result.counts["MHS201CareContact"] == 0
+    left = {(p["table"], p["record_id"]): p for p in problems(target)}
+    for key in (
+        ("MHS201CareContact", mhsds.contact_id(late.pk)),
+        ("MHS606CodedScoreAssessmentRefer", f"R{response.pk}"),
+        ("MHS105OnwardReferral", f"{care.referral.reference}/H{handover.pk}"),
+    ):
+        assert "ended on 2025-03-20" in left[key]["problem"], key
+        assert "left out" in left[key]["problem"]
+    assert "left out" in left[("MHS101Referral", unmatched.reference)]["problem"]
+
+
+def test_a_decline_withdrawn_and_then_accepted_stays_in_every_later_month(
+    tmp_path, cmht, time_machine
+):
+    """Declined in February, back to triage and accepted in March: April's submission carries
+    the referral with no rejection, and its contacts (before, every later month dropped it)."""
+    from alongside.referrals import services
+    from alongside.referrals.tests.factories import coordinator_for
+
+    made = referral(cmht, at(1, 20), state=State.IN_TRIAGE)
+    user = coordinator_for(made)
+    time_machine.move_to(at(2, 10), tick=False)
+    services.decline_referral(
+        referral=made,
+        by=user,
+        rejection_reason=RejectionReason.ALTERNATIVE_SERVICE,
+        service=directory.service("Talking therapies"),
+        passed_on="Gave the number",
+        told_person="Offered talking therapies",
+        follow_up_on=dt.date(2025, 2, 24),
+    )
+    time_machine.move_to(at(3, 3), tick=False)
+    services.return_to_triage(referral=made, by=user, reason="The GP sent more")
+    services.accept_referral(referral=made, by=user, team=cmht)
+    time_machine.move_to(at(6, 1), tick=False)
+    made.refresh_from_db()
+    care = made.episode
+    seen = ContactFactory(episode=care, practitioner=key_worker_for(care), starts_at=at(4, 8))
+
+    february, _ = export(tmp_path, dt.date(2025, 2, 1))
+    april, _ = export(tmp_path, dt.date(2025, 4, 1))
+    row = by(read(april, "MHS101Referral"), "ServiceRequestID")[made.reference]
+    assert (row["ReferRejectionDate"], row["ReferRejectReason"]) == ("", "")
+    assert mhsds.contact_id(seen.pk) in by(read(april, "MHS201CareContact"), "CareContactID")
+    # History keeps the decline; re-exporting February no longer shows a rejection.
+    assert made.transitions.filter(name="decline", code="02").exists()
+    assert (
+        by(read(february, "MHS101Referral"), "ServiceRequestID")[made.reference][
+            "ReferRejectionDate"
+        ]
+        == ""
+    )

@@ -264,6 +264,58 @@ def test_not_connecting_brings_the_referral_back_to_triage():
     assert referral.state == State.IN_TRIAGE
 
 
+def _declined(user_referral=None):
+    referral, user = user_referral or in_state(State.IN_TRIAGE)
+    perform("decline", referral, user)
+    referral.refresh_from_db()
+    assert referral.rejected_at is not None and referral.rejection_reason == "02"
+    return referral, user
+
+
+def test_back_to_triage_after_a_decline_withdraws_the_rejection_and_history_keeps_it():
+    """Issue 19 point 2: a referral declined, returned to triage and then accepted is no longer
+    rejected (NHS England's export reads ``ReferRejectionDate`` on MHS101, ``00_generic_prep.py``
+    lines 396-398); its transitions keep the decline and its reason."""
+    referral, user = _declined()
+    services.return_to_triage(referral=referral, by=user, reason="New information from the GP")
+    referral.refresh_from_db()
+    assert (referral.rejected_at, referral.rejection_reason) == (None, "")
+    services.accept_referral(referral=referral, by=user, team=referral.team)
+    referral.refresh_from_db()
+    assert referral.state == State.ACCEPTED
+    assert (referral.rejected_at, referral.rejection_reason) == (None, "")
+    decline = referral.transitions.get(name="decline")
+    assert (decline.from_state, decline.to_state, decline.code) == (
+        State.IN_TRIAGE,
+        State.DECLINED,
+        "02",
+    )
+    assert [t.name for t in referral.transitions.order_by("at", "id")][-3:] == [
+        "decline",
+        "return_to_triage",
+        "accept",
+    ]
+
+
+def test_not_connecting_after_a_decline_withdraws_the_rejection():
+    referral, user = _declined()
+    handover = referral.handovers.get()
+    services.record_follow_up(
+        handover=handover, by=user, outcome="not_connected", note="The service had closed"
+    )
+    referral.refresh_from_db()
+    assert referral.state == State.IN_TRIAGE
+    assert (referral.rejected_at, referral.rejection_reason) == (None, "")
+
+
+def test_a_decline_closed_by_its_follow_up_stays_a_rejection():
+    referral, user = _declined()
+    services.record_follow_up(handover=referral.handovers.get(), by=user, outcome="connected")
+    referral.refresh_from_db()
+    assert referral.state == State.CLOSED
+    assert referral.rejected_at is not None and referral.rejection_reason == "02"
+
+
 def test_a_handover_to_a_team_makes_an_onward_referral_for_that_team():
     referral, user = in_state(State.IN_TRIAGE)
     vcse_team = TeamFactory(organisation=OrganisationFactory(kind=OrganisationKind.VCSE))
@@ -570,3 +622,28 @@ def test_an_accepted_referral_with_a_follow_up_open_cannot_close_until_it_is_rec
     services.close_referral(referral=referral, by=user, closure_reason="02")
     referral.refresh_from_db()
     assert referral.state == State.CLOSED
+
+
+def test_the_migration_withdraws_declines_left_before_the_fix():
+    """Referrals declined and brought back to triage before leaving a decline cleared it keep a
+    stale rejection: the referrals migration clears it when a return to triage follows the last
+    decline, and keeps a decline that was closed by its follow-up."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module(
+        "alongside.referrals.migrations.0002_reason_for_referral_and_withdrawn_declines"
+    )
+    returned, user = _declined()
+    services.return_to_triage(referral=returned, by=user, reason="More to know")
+    services.accept_referral(referral=returned, by=user, team=returned.team)
+    closed, user = _declined()
+    services.record_follow_up(handover=closed.handovers.get(), by=user, outcome="connected")
+    stale = {"rejected_at": timezone.now(), "rejection_reason": "02"}
+    Referral.objects.filter(pk=returned.pk).update(**stale)  # as the services used to leave it
+    migration.withdraw_left_declines(apps, None)
+    returned.refresh_from_db()
+    closed.refresh_from_db()
+    assert (returned.rejected_at, returned.rejection_reason) == (None, "")
+    assert closed.rejected_at is not None and closed.rejection_reason == "02"

@@ -215,6 +215,7 @@ def test_staff_make_a_referral_that_reaches_the_localitys_triage_team(client):
             "phone": "07700 900456",
             "contact_methods": ["phone"],
             "concerns": "Panic attacks stopping him working",
+            "reason_for_referral": "05",
             "urgency": "routine",
             "person_agreed": "yes",
         },
@@ -222,6 +223,7 @@ def test_staff_make_a_referral_that_reaches_the_localitys_triage_team(client):
     assert response.status_code == 302, response.content.decode()
     referral = Referral.objects.get(family_name="Nowak")
     assert (referral.team, referral.locality, referral.source) == (triage, here, Source.GP)
+    assert referral.reason_for_referral == "05"  # MHSDS PrimReasonReferralMH: anxiety
     assert referral.postcode == "LS6 2QD"
     assert referral.person is None  # matched at triage, never silently
 
