@@ -57,6 +57,7 @@ from alongside.care.models import (
 )
 from alongside.demo import data
 from alongside.demo.referrals import NOW
+from alongside.demo.sign_ins import DEMO_SIGN_INS
 from alongside.directory.models import Service
 from alongside.organisations.models import Role, TeamType
 from alongside.outcomes.models import ResponseGoal
@@ -649,7 +650,9 @@ class _KeyWorking:
         (accepted "with a Care Partner alongside"), so that she reaches the person through a
         relationship: consent to share with her organisation alone opens nothing (ADR-009).
         Draws nothing from the generator, so the rest of the place is as before."""
-        portal = self.builder.sign_in_users.get(self.portal.username)
+        portal = self.builder.sign_in_users.get(
+            next(s.username for s in DEMO_SIGN_INS if s.is_portal_person)
+        )
         partner = self.builder.sign_in_users.get("carepartner")
         if (
             portal is None

@@ -59,7 +59,7 @@ def test_a_team_lead_opens_a_measure_and_downloads_its_table(page: Page, live_se
 
     expect(main.get_by_role("heading", level=1)).to_contain_text("How services are doing")
     expect(main).to_contain_text("Team: North CMHT")
-    expect(main).to_contain_text("Counts below 5 are hidden")
+    expect(main).to_contain_text("Counts below 5, zero included, are hidden")
     expect(main.get_by_label("Team")).to_have_value(str(team.pk))
     assert serious_violations(page) == []
     page.screenshot(path=screenshots / "insights-overview.png", full_page=True)

@@ -44,7 +44,9 @@ def test_the_team_lead_sets_the_duty_worker_and_only_the_team_lead():
 def test_the_duty_rota_page(client):
     team = TeamFactory(name="Riverside CMHT")
     lead = MembershipFactory(team=team, role=Role.TEAM_LEAD).user
-    worker = MembershipFactory(team=team, user__first_name="Dee", user__last_name="Duty").user
+    worker = MembershipFactory(
+        team=team, role=Role.COORDINATOR, user__first_name="Dee", user__last_name="Duty"
+    ).user
     page = reverse("organisations:duty-rota", kwargs={"team_id": team.pk})
     client.force_login(MembershipFactory(role=Role.TEAM_LEAD).user)  # leads another team
     assert client.get(page).status_code == 403

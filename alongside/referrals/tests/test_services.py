@@ -633,7 +633,7 @@ def test_the_migration_withdraws_declines_left_before_the_fix():
     from django.apps import apps
 
     migration = import_module(
-        "alongside.referrals.migrations.0002_reason_for_referral_and_withdrawn_declines"
+        "alongside.referrals.migrations.0003_reason_for_referral_and_withdrawn_declines"
     )
     returned, user = _declined()
     services.return_to_triage(referral=returned, by=user, reason="More to know")
