@@ -435,9 +435,10 @@ def shown_all(metric: Metric, rows: list[Row], rule: Rule) -> list[Shown]:
 
 
 #: The note under a breakdown withheld because its groups could not be protected otherwise.
+#: It does not say the groups are small: a reader told so could work them back from the total.
 WITHHELD = (
-    "Every group here is too small to show, and the total would give them away: "
-    "the figures for each group are withheld."
+    "The figures for each group here are withheld: with the total, they would let "
+    "small numbers be worked out."
 )
 
 

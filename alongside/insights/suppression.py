@@ -246,16 +246,26 @@ class Rule:
         for index in kept:
             if rows[index].get("dimension") is not None:
                 groups.setdefault(rows[index]["dimension"], []).append(index)
+        gap: dict[int, int] = {}  # row: its denominator less its numerator (not published)
         if set(COUNTS) <= set(counts):
             for index in kept:
                 if (index, "numerator") in cell and (index, "denominator") in cell:
-                    grid.at_most(cell[(index, "numerator")], cell[(index, "denominator")])
+                    low, high = cell[(index, "numerator")], cell[(index, "denominator")]
+                    grid.at_most(low, high)
+                    gap[index] = grid.gap(low, high)
         for members in groups.values():
+            exact = True
             for name in counts:
                 parts = [cell[(i, name)] for i in members if (i, name) in cell]
                 total = next((cell[(i, name)] for i in overall if (i, name) in cell), None)
                 if parts:
-                    grid.adds_up(parts, total)
+                    exact = grid.adds_up(parts, total) and exact
+            # Where both counts add up exactly, so do the gaps: with the pairs, a reader can
+            # tie what the hidden numerators leave over to the hidden denominators.
+            gaps = [gap[i] for i in members if i in gap]
+            total_gap = next((gap[i] for i in overall if i in gap), None)
+            if exact and gaps and total_gap is not None and len(gaps) == len(members):
+                grid.adds_up(gaps, total_gap)
         for key in cell:
             if key[0] in overall:
                 grid.fix(cell[key])
@@ -270,6 +280,10 @@ class Grid:
 
     values: list[int] = field(default_factory=list)
     small: list[bool] = field(default_factory=list)
+    #: Counts a reader can work with but that are never published: each ``(gap, low, high)``
+    #: in ``gaps`` is ``high - low``.
+    derived: set[int] = field(default_factory=set)
+    gaps: list[tuple[int, int, int]] = field(default_factory=list)
     sums: list[tuple[tuple[int, ...], int | None, bool]] = field(default_factory=list)
     pairs: list[tuple[int, int]] = field(default_factory=list)
     fixed: set[int] = field(default_factory=set)
@@ -279,13 +293,22 @@ class Grid:
         self.small.append(small)
         return len(self.values) - 1
 
-    def adds_up(self, parts: Sequence[int], total: int | None) -> None:
+    def adds_up(self, parts: Sequence[int], total: int | None) -> bool:
         """``parts`` add up to ``total``: exactly when they do, else (a unit in two groups) at
-        least; with no total, the parts' sum is only known to be what they add up to."""
+        least; with no total, the parts' sum is only known to be what they add up to. Whether
+        they add up exactly."""
         if total is None:
-            return
+            return False
         exact = sum(self.values[p] for p in parts) == self.values[total]
         self.sums.append((tuple(parts), total, exact))
+        return exact
+
+    def gap(self, low: int, high: int) -> int:
+        """A derived count, ``high - low``, that ties the two through the sums it is part of."""
+        cell = self.add(self.values[high] - self.values[low], small=False)
+        self.derived.add(cell)
+        self.gaps.append((cell, low, high))
+        return cell
 
     def at_most(self, low: int, high: int) -> None:
         self.pairs.append((low, high))
@@ -301,7 +324,9 @@ def ranges(grid: Grid, rule: Rule, hidden: Iterable[int]) -> list[tuple[int, int
     hidden = set(hidden)
     bounds: list[list[int]] = []
     for index, value in enumerate(grid.values):
-        if index in hidden:
+        if index in grid.derived:
+            low, high = 0, UNBOUNDED
+        elif index in hidden:
             low, high = rule.bounds(HIDDEN, small=grid.small[index])
         else:
             low, high = rule.bounds(rule.count(value))
@@ -334,6 +359,15 @@ def ranges(grid: Grid, rule: Rule, hidden: Iterable[int]) -> list[tuple[int, int
         for low, high in grid.pairs:
             tighten(low, bounds[low][0], bounds[high][1])
             tighten(high, bounds[low][0], bounds[high][1])
+        for gap, low, high in grid.gaps:
+            (g_low, g_high), (l_low, l_high), (h_low, h_high) = (
+                bounds[gap],
+                bounds[low],
+                bounds[high],
+            )
+            tighten(gap, h_low - l_high, h_high - l_low)
+            tighten(high, l_low + g_low, min(l_high + g_high, UNBOUNDED))
+            tighten(low, h_low - min(g_high, UNBOUNDED), h_high - g_low)
         if not changed:
             break
     return [(b[0], b[1]) for b in bounds]
@@ -360,7 +394,7 @@ def _complement(grid: Grid, cell: int, hidden: set[int]) -> int | None:
     (first the sums, then its pair), the first in order on a tie."""
 
     def open_(c: int) -> bool:
-        return c not in hidden and c not in grid.fixed
+        return c not in hidden and c not in grid.fixed and c not in grid.derived
 
     for parts, _total, _exact in grid.sums:
         if cell in parts:

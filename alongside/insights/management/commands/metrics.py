@@ -9,7 +9,9 @@
 * ``--format table|csv|json``; figures are suppressed by the site's small-number rule unless
   ``--exact`` is given (for an evaluator working inside a secure environment). A breakdown is
   made safe with the metric's overall figure and *all* its other breakdowns, as on the pages, so
-  ``--by sex`` hides exactly what the page's table by sex hides.
+  ``--by sex`` hides exactly what the page's table by sex hides. A breakdown whose groups would
+  give small numbers away with the total is withheld (``withheld`` true, every count hidden), as
+  the page's note says under its table.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from alongside.insights.engines import (
 )
 from alongside.insights.schema import DIMENSIONS
 
-COLUMNS = ("metric", "split", "dimension", "group", "denominator", "numerator", "share")
+COLUMNS = (
+    "metric", "split", "dimension", "group", "denominator", "numerator", "share", "withheld",
+)  # fmt: skip
 STATS = ("median", "p90", "mean")
 
 
@@ -169,6 +173,8 @@ class Command(BaseCommand):
             metric = metrics.BY_KEY[row["metric"]]
             label = metric.key + (f" ({row['split']})" if row["split"] else "")
             group = f"{row['dimension']}: {row['group']}" if row["dimension"] else "all"
+            if row.get("withheld"):
+                group += " (withheld)"
             cells = [row["denominator"], row["numerator"], row["share"]]
             cells += [row.get(s) for s in STATS]
             table.add_row(label, group, *["" if c is None else str(c) for c in cells])
