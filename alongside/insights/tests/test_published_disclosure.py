@@ -1,6 +1,6 @@
 """The published figures of a demo-shaped place, attacked as a reader would: every metric's page
-tables as downloaded (the CSVs the pages show, see ``test_views``), the overview's CSV and
-``alongside metrics --by all``, parsed from their text and given to the adversary in
+tables as downloaded (the CSVs the pages show, see ``test_views``), the overview's CSV, who the
+services reach and ``alongside metrics --by all``, for the demo's last whole month, parsed from their text and given to the adversary in
 ``attack.py``, which tries to recover each hidden count by subtraction (from the totals and
 the sibling groups of every breakdown together) and by the shares. It finds none. The same
 adversary, given the place's figures with small counts hidden and nothing else, recovers some:
@@ -21,9 +21,11 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
+from alongside.demo.data import REFERENCE_DATE
 from alongside.demo.generator import flush, generate
 from alongside.insights import metrics, presenters
 from alongside.insights.engines import PostgresEngine
+from alongside.insights.management.commands.metrics import last_whole_month
 from alongside.insights.suppression import HIDDEN, Rule, site_rule
 from alongside.insights.tests import attack
 from alongside.organisations.models import Role
@@ -39,9 +41,7 @@ def place(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         generate(SEED, PEOPLE)
         engine = PostgresEngine()
-        covered = metrics.coverage(engine)
-        assert covered is not None
-        period = presenters.default_month(covered)  # what the pages show first
+        period = last_whole_month(REFERENCE_DATE)  # the demo's last whole month
         truth = {
             m.key: metrics.compute_many(engine, m, period, [None, *m.breakdowns]) for m in MEASURES
         }
@@ -221,3 +221,37 @@ def test_the_adversary_recovers_counts_from_this_place_with_small_counts_hidden_
         for grid in _grids(raw, primary, metric, rule):
             found += len(attack.recovered(grid))
     assert found > 0
+
+
+@pytest.mark.django_db
+def test_no_hidden_count_can_be_recovered_from_who_the_services_reach(client, place, rule):
+    # The representation page: people reached by each group of every resident dimension, the
+    # groups of each adding up to everyone reached (whose rounded count the shares rest on).
+    period, _truth = place
+    client.force_login(MembershipFactory(role=Role.ANALYST).user)
+    query = {"month": f"{period.start:%Y-%m}"}
+    engine = PostgresEngine()
+    raw: list[dict] = []
+    safe: list[dict] = []
+    for dimension in presenters.RESIDENT_DIMENSIONS:
+        found = metrics.representation(engine, period, dimension)
+        if not raw:
+            total = sum(r["reached"] for r in found)
+            raw.append({"dimension": None, "denominator": total})
+            safe.append({"denominator": rule.count(total)})
+        url = reverse("insights:representation-csv", kwargs={"dimension": dimension})
+        rows = {r[presenters.DIMENSIONS[dimension]]: r for r in _csv(client.get(url, query))}
+        page = client.get(reverse("insights:representation"), query).content.decode()
+        section = re.search(rf'id="table-{dimension}".*?Download this table', page, re.S)
+        assert section, dimension
+        withheld = presenters.WITHHELD in section.group(0).replace("&#39;", "'")
+        for row in found:
+            shown = rows[presenters.group_label(dimension, row["group"])]
+            reached = published(shown["People reached"])
+            share = published(shown["Share of people reached (per cent)"])
+            assert share == rule.share(reached, safe[0]["denominator"])
+            raw.append({"dimension": dimension, "denominator": row["reached"]})
+            safe.append({"denominator": reached, "withheld": withheld})
+    assert sum(s["denominator"] == HIDDEN for s in safe) > 0
+    (grid,) = attack.from_rows(raw, safe, below=rule.below, round_to=rule.round_to, count=True)
+    assert attack.recovered(grid) == {}
