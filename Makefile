@@ -14,13 +14,15 @@ VENV := .venv
 ALONGSIDE := $(VENV)/bin/alongside
 UV_VERSION := 0.13.9
 
-.PHONY: help setup demo serve test pytest lint format bench clean
+.PHONY: help setup demo serve test pytest lint format bench standards clean
 
 help:
 	@echo "make demo    install what is needed, load a synthetic place and serve it on http://127.0.0.1:$(PORT)"
 	@echo "make test    lint and the whole test suite (browser tests included)"
 	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
 	@echo "make setup   install only (idempotent)"
+	@echo "make standards  fetch the official Open Referral UK and HSDS 3.0 schemas and examples"
+	@echo "                (the directory's conformance tests run when a copy is present)"
 
 # --- install -------------------------------------------------------------------------------
 $(UV):
@@ -65,6 +67,26 @@ test: lint
 
 pytest: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The official reference copies the directory's conformance tests read, at the commits the
+# project follows, into var/standards (found there by the tests; ALONGSIDE_STANDARDS_DIR or
+# ../shared/standards are used instead when present). Needs the network.
+STANDARDS_DIR := var/standards
+ORUK_COMMIT := ecdfabf78944d480d7f580d08b702b08cbec4b09
+HSDS_COMMIT := 279fd2eb3552c349bf698c07c00cc25f5fc8249b
+TARBALLS ?= https://codeload.github.com
+
+standards:
+	rm -rf $(STANDARDS_DIR).new
+	mkdir -p $(STANDARDS_DIR).new/open-referral-uk $(STANDARDS_DIR).new/hsds-3.0
+	curl -fsSL $(TARBALLS)/OpenReferralUK/uk-profile/tar.gz/$(ORUK_COMMIT) \
+	  | tar -xz -C $(STANDARDS_DIR).new/open-referral-uk --strip-components=1 \
+	      --wildcards '*/LICENSE' '*/profile/*' '*/examples/*'
+	curl -fsSL $(TARBALLS)/openreferral/specification/tar.gz/$(HSDS_COMMIT) \
+	  | tar -xz -C $(STANDARDS_DIR).new/hsds-3.0 --strip-components=1 \
+	      --wildcards '*/LICENSE' '*/schema/*'
+	rm -rf $(STANDARDS_DIR) && mv $(STANDARDS_DIR).new $(STANDARDS_DIR)
+	@echo "Open Referral UK ($(ORUK_COMMIT)) and HSDS 3.0 ($(HSDS_COMMIT)) are in $(STANDARDS_DIR)."
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks

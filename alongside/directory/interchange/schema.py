@@ -4,7 +4,8 @@ In the profile a property set to ``null`` is removed from the base schema, any o
 added or replaced, and ``required`` replaces the base's list. The base schemas refer to each other
 by file name (``"$ref": "phone.json"``); a ``referencing`` registry resolves those names, so
 nested objects are checked too. Used by the tests (and available to tools); the API does not
-validate on every request.
+validate on every request. The importer needs only :data:`REQUIRED_FIELDS`, which is kept here;
+the rest needs a copy of the official schemas (``make standards``).
 """
 
 from __future__ import annotations
@@ -21,16 +22,70 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-# The standards' reference copies sit in the project's shared folder, beside the checkout
-# (`../shared/standards`); ALONGSIDE_STANDARDS_DIR points elsewhere.
-STANDARDS = Path(
-    os.environ.get("ALONGSIDE_STANDARDS_DIR")
-    or Path(__file__).resolve().parents[3].parent / "shared" / "standards"
+_CHECKOUT = Path(__file__).resolve().parents[3]
+#: Where a copy of the official schemas and examples may be: ALONGSIDE_STANDARDS_DIR alone when it
+#: is set; else the shared folder beside the checkout, then the copy ``make standards`` fetches.
+PLACES = (
+    (Path(os.environ["ALONGSIDE_STANDARDS_DIR"]),)
+    if os.environ.get("ALONGSIDE_STANDARDS_DIR")
+    else (_CHECKOUT.parent / "shared" / "standards", _CHECKOUT / "var" / "standards")
+)
+STANDARDS = next(
+    (p for p in PLACES if (p / "hsds-3.0" / "schema" / "service.json").exists()), PLACES[0]
 )
 EXAMPLES = STANDARDS / "open-referral-uk" / "examples"
 BASE_DIR = STANDARDS / "hsds-3.0" / "schema"
 PROFILE_DIR = STANDARDS / "open-referral-uk" / "profile"
 BASE_URI = "https://alongside.invalid/oruk/"
+#: Whether the official copy was found; the conformance tests skip with ``MISSING`` when not.
+AVAILABLE = (BASE_DIR / "service.json").exists() and (PROFILE_DIR / "service.json").exists()
+MISSING = (
+    "the official Open Referral UK and HSDS 3.0 schemas and examples were not found (looked in "
+    + ", ".join(str(p) for p in PLACES)
+    + "): run `make standards`, or set ALONGSIDE_STANDARDS_DIR"
+)
+
+#: The fields the UK profile requires of each entity (profile commit ecdfabf), kept here so that
+#: the importer needs no copy of the standard; ``test_schema`` checks them against the profile.
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "accessibility": ("id",),
+    "address": (
+        "id",
+        "address_1",
+        "city",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+    ),
+    "attribute": ("id",),
+    "contact": ("id",),
+    "cost_option": ("id",),
+    "funding": ("id",),
+    "language": ("id",),
+    "location": ("id", "location_type"),
+    "meta_table_description": ("id",),
+    "metadata": (
+        "id",
+        "last_action_date",
+        "last_action_type",
+        "field_name",
+        "previous_value",
+        "replacement_value",
+        "updated_by",
+    ),
+    "organization": ("id", "name", "description"),
+    "organization_identifier": ("id", "identifier_type", "identifier"),
+    "phone": ("id", "number"),
+    "program": ("id", "name", "description"),
+    "required_document": ("id",),
+    "schedule": ("id",),
+    "service": ("id", "name", "status"),
+    "service_area": ("id",),
+    "service_at_location": ("id",),
+    "taxonomy": ("id", "name", "description"),
+    "taxonomy_term": ("id", "name", "description"),
+}
 
 
 def _read(path: Path) -> Any:
@@ -82,9 +137,13 @@ def validator(entity: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry(), format_checker=FormatChecker())
 
 
-@cache
 def required_fields(entity: str) -> tuple[str, ...]:
-    """The fields the UK profile requires of ``entity``."""
+    """The fields the UK profile requires of ``entity`` (``id`` alone for one it does not list)."""
+    return REQUIRED_FIELDS.get(entity, ("id",))
+
+
+def profile_required_fields(entity: str) -> tuple[str, ...]:
+    """The fields the official profile, applied to the base schema, requires of ``entity``."""
     return tuple(profile_schema(entity).get("required", []))
 
 

@@ -1,4 +1,5 @@
-"""Importing Open Referral UK feeds: the shared examples, idempotency, refusals and rejections."""
+"""Importing Open Referral UK feeds: the project's own feed and, when a copy is present, the
+official examples; idempotency, refusals and rejections."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.core.management import CommandError, call_command
 from alongside.directory import models as m
 from alongside.directory.interchange.importer import import_feed
 from alongside.directory.interchange.schema import EXAMPLES
+from alongside.directory.tests.standards import WYVERN_CSV, needs_standards
 from alongside.places.models import Postcode
 
 SERVICE = "ac148810-d857-441c-9679-408f346de14b"
@@ -87,11 +89,13 @@ def rejected(report) -> dict[str, int]:
     return {e: c["rejected"] for e, c in report.counts.items() if c["rejected"]}
 
 
+@needs_standards
 def test_every_json_example_is_covered():
     assert sorted(EXPECTED) == sorted(p.name for p in EXAMPLES.glob("*.json"))
 
 
 @pytest.mark.django_db
+@needs_standards
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_json_example_imports_with_its_warnings(name):
     counts, rejects, warnings, rejections = EXPECTED[name]
@@ -106,6 +110,7 @@ def test_each_json_example_imports_with_its_warnings(name):
 
 
 @pytest.mark.django_db
+@needs_standards
 def test_service_full_keeps_the_service_despite_latitude_100():
     report = import_feed(EXAMPLES / "service_full.json")
     assert LATITUDE_WARNING in messages(report.warnings)
@@ -122,6 +127,7 @@ def test_service_full_keeps_the_service_despite_latitude_100():
 
 
 @pytest.mark.django_db
+@needs_standards
 def test_csv_example_folder_imports_with_file_and_line_numbers():
     report = import_feed(EXAMPLES / "csv")
     assert not report.refused
@@ -162,11 +168,64 @@ def test_csv_example_folder_imports_with_file_and_line_numbers():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("feed", ["service_full.json", "csv", "organization_full.json"])
+def test_the_projects_csv_feed_imports_with_each_fault_named_by_file_and_line():
+    report = import_feed(WYVERN_CSV)
+    assert not report.refused
+    assert created(report) == {
+        "taxonomy": 1,
+        "taxonomy_term": 2,
+        "organization": 2,
+        "service": 2,
+        "location": 2,
+        "address": 1,
+        "service_at_location": 2,
+        "contact": 1,
+        "phone": 1,
+        "schedule": 1,
+        "attribute": 1,
+    }
+    assert rejected(report) == {"address": 1, "attribute": 1}
+    assert [str(w) for w in report.warnings] == [
+        "taxonomy_term c454cac4-2c78-59e4-8ca6-df33b0cf5370: parent_id: no taxonomy_term "
+        "63ce5593-8133-5b71-a435-c14d30a1c959 in the feed or the directory; link left out "
+        "[taxonomy_terms.csv line 3]",
+        "location 1c21f98e-6394-5a6f-83f7-f8df03ba996c: latitude: 100 is not between -90 and "
+        "90; coordinates left out [locations.csv line 3]",
+    ]
+    assert [str(r) for r in report.rejections] == [
+        "address ed63b010-6343-5823-aefe-0715b9c15082: postal_code: 'ABC 1234' is not a valid "
+        "UK postcode [addresses.csv line 3]",
+        "attribute 9a0c8240-ed28-5627-8a57-5286e736e723: link_id: no service "
+        "62e38bbf-fb26-580c-aa12-bb6547d02c73 in the feed or the directory [attribute.csv line 3]",
+    ]
+    assert report.notes == ["not kept by this directory: funding.csv"]
+    library = m.Location.objects.get(pk="1c21f98e-6394-5a6f-83f7-f8df03ba996c")
+    assert (library.name, library.latitude, library.longitude) == ("Wyvern Library", None, None)
+    assert not library.addresses.exists()  # its address was refused, the location kept
+    peer = m.Service.objects.get(pk="9ad0ea86-8f16-5032-a660-f213d88cb618")
+    assert peer.organization.name == "Wyvern Mind"
+    assert m.Phone.objects.get().number == "01632 960123"
+    assert peer.attributes.get().taxonomy_term.name == "Wellbeing"
+
+
+OFFICIAL = needs_standards
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "feed",
+    [
+        WYVERN_CSV,
+        pytest.param(EXAMPLES / "service_full.json", marks=OFFICIAL, id="service_full.json"),
+        pytest.param(EXAMPLES / "csv", marks=OFFICIAL, id="csv"),
+        pytest.param(EXAMPLES / "organization_full.json", marks=OFFICIAL, id="organization_full"),
+    ],
+    ids=str,
+)
 def test_importing_twice_updates_the_same_rows(feed):
-    first = import_feed(EXAMPLES / feed)
+    first = import_feed(feed)
     rows = {model: model.objects.count() for model in (m.Service, m.Location, m.ServiceTerm)}
-    second = import_feed(EXAMPLES / feed)
+    second = import_feed(feed)
     assert {model: model.objects.count() for model in rows} == rows
     for entity, counts in first.counts.items():
         again = second.counts[entity]
@@ -316,7 +375,7 @@ def test_field_problems_are_warnings_and_locality_comes_from_the_postcode(tmp_pa
 
 @pytest.mark.django_db
 def test_the_command_prints_the_report(capsys):
-    call_command("directory", "import", str(EXAMPLES / "service_full.json"))
+    call_command("directory", "import", str(WYVERN_CSV))
     out = capsys.readouterr().out
-    assert "service: 1, 0, 0" in out
-    assert f"warning: {LATITUDE_WARNING}" in out
+    assert "service: 2, 0, 0" in out
+    assert "warning: location 1c21f98e-6394-5a6f-83f7-f8df03ba996c: latitude: 100" in out

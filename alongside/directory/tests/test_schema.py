@@ -8,6 +8,9 @@ import pytest
 
 from alongside.directory.interchange import schema
 from alongside.directory.interchange.schema import EXAMPLES
+from alongside.directory.tests.standards import needs_standards
+
+pytestmark = needs_standards
 
 
 def test_the_profile_removes_replaces_and_adds_properties():
@@ -66,3 +69,11 @@ def test_the_shared_examples_pass_the_schema(name, entity):
 def test_the_shared_list_examples_pass_the_page_check(name, entity):
     assert schema.validate_page(entity, json.loads((EXAMPLES / name).read_text())) == []
     assert schema.validate_page(entity, {"contents": []})[0] == "envelope: missing total_items"
+
+
+def test_the_importers_required_fields_are_the_profiles():
+    # The importer reads REQUIRED_FIELDS, kept in the code, so that it needs no copy of the
+    # standard: here they are checked against the official profile applied to HSDS 3.0.
+    assert set(schema.REQUIRED_FIELDS) == set(schema.entities())
+    for entity in schema.entities():
+        assert schema.required_fields(entity) == schema.profile_required_fields(entity), entity
