@@ -14,13 +14,13 @@ VENV := .venv
 ALONGSIDE := $(VENV)/bin/alongside
 UV_VERSION := 0.13.9
 
-.PHONY: help setup demo serve test pytest lint format bench standards clean
+.PHONY: help setup test-tools demo serve test pytest lint format bench standards clean
 
 help:
 	@echo "make demo    install what is needed, load a synthetic place and serve it on http://127.0.0.1:$(PORT)"
 	@echo "make test    lint and the whole test suite (browser tests included)"
 	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
-	@echo "make setup   install only (idempotent)"
+	@echo "make setup   install the runtime only (idempotent); make test-tools adds the test tools"
 	@echo "make standards  fetch the official Open Referral UK and HSDS 3.0 schemas and examples"
 	@echo "                (the directory's conformance tests run when a copy is present)"
 
@@ -29,15 +29,23 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+# The runtime alone (what `make demo` needs). --inexact keeps test tools already installed.
+$(VENV)/.runtime: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet --inexact
 	@touch $@
+
+# The runtime with the test and Spark groups (what `make test` needs).
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet --group test --group spark
+	@touch $@ $(VENV)/.runtime
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(VENV)/.synced node_modules/.installed
+setup: $(VENV)/.runtime node_modules/.installed
+
+test-tools: $(VENV)/.synced node_modules/.installed
 
 # --- run -----------------------------------------------------------------------------------
 demo: setup
@@ -49,11 +57,11 @@ serve: setup
 	$(ALONGSIDE) serve --port $(PORT)
 
 # --- check ---------------------------------------------------------------------------------
-lint: setup
+lint: test-tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: setup
+format: test-tools
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
@@ -65,7 +73,7 @@ test: lint
 	$(VENV)/bin/alongside makemigrations --check --dry-run > /dev/null
 	$(MAKE) --no-print-directory pytest
 
-pytest: setup
+pytest: test-tools
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The official reference copies the directory's conformance tests read, at the commits the
@@ -88,7 +96,7 @@ standards:
 	rm -rf $(STANDARDS_DIR) && mv $(STANDARDS_DIR).new $(STANDARDS_DIR)
 	@echo "Open Referral UK ($(ORUK_COMMIT)) and HSDS 3.0 ($(HSDS_COMMIT)) are in $(STANDARDS_DIR)."
 
-bench: setup
+bench: test-tools
 	$(VENV)/bin/python -m benchmarks
 
 clean:

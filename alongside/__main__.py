@@ -21,6 +21,9 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 def main() -> None:
     signal.signal(signal.SIGTERM, _exit_cleanly)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alongside.settings")
+    if sys.argv[1:2] == ["serve"]:
+        # Serve static files as in production (read by the settings, so set before they load).
+        os.environ.setdefault("ALONGSIDE_COLLECTED_STATIC", "1")
     from django.core.management import execute_from_command_line
 
     argv = list(sys.argv)

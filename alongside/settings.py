@@ -213,8 +213,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-# collectstatic writes here in production; the demo serves straight from the packages.
-STATIC_ROOT = BASE_DIR / "var" / "static" if PRODUCTION else None
+# Static files are served as in production — collected into STATIC_ROOT with hashed, compressed
+# names and served by WhiteNoise — in production and by `alongside serve` (which collects them
+# first and sets ALONGSIDE_COLLECTED_STATIC); tests and `runserver` read them from the packages.
+COLLECTED_STATIC = PRODUCTION or _flag("ALONGSIDE_COLLECTED_STATIC")
+STATIC_ROOT = BASE_DIR / "var" / "static" if COLLECTED_STATIC else None
 NHSUK_FRONTEND_DIR = BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 STATICFILES_DIRS = [
     ("nhsuk", NHSUK_FRONTEND_DIR),
@@ -225,14 +228,24 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            if COLLECTED_STATIC
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# The demo serves straight from the front-end packages; production runs collectstatic.
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not COLLECTED_STATIC
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# One cache for every worker of the site (a table in its own PostgreSQL, made by a migration):
+# the insights' figures, worked out once, serve every worker, and the self-referral limit counts
+# a sender's referrals whichever worker took them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "alongside_cache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
 
 # No names, NHS numbers or other identifying data go to logs: only levels, paths and opaque ids.
 LOGGING = {

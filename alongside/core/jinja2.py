@@ -50,6 +50,13 @@ def _app_template_dirs() -> list[str]:
     return dirs
 
 
+def static_folder(path: str) -> str:
+    """A folder's URL under STATIC_URL (the design system's ``assetPath``). ``static()`` names
+    files, and with collected static files only files have hashed names; the files in a folder
+    are served under their own names too."""
+    return f"{settings.STATIC_URL}{path.strip('/')}"
+
+
 def environment(**options: Any) -> Environment:
     options["loader"] = ChoiceLoader(
         [FileSystemLoader(_app_template_dirs()), PackageLoader("nhsuk_frontend_jinja")]
@@ -61,6 +68,7 @@ def environment(**options: Any) -> Environment:
     env = Environment(**options)  # noqa: S701 - autoescape is set just above
     env.globals.update(
         static=static,
+        static_folder=static_folder,
         url=url,
         csp_nonce=csp_nonce,
         get_messages=get_messages,

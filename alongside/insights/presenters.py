@@ -84,6 +84,21 @@ def coverage(engine: Engine) -> Period | None:
     return cached(("coverage", engine.reference_date()), lambda: metrics.coverage(engine))
 
 
+def warm(engine: Engine) -> Period | None:
+    """Work out ahead, into the shared cache, what the overview opens on for an analyst: the
+    data's coverage, the filters' choices and every measure's headline for the default month,
+    place-wide. The month, or ``None`` when there is nothing to measure yet."""
+    covered = coverage(engine)
+    if covered is None:
+        return None
+    filter_options(engine)
+    period = default_month(covered)
+    figures = Figures(engine, period, Filters())
+    for metric in metrics.METRICS:
+        figures.headline(metric)
+    return period
+
+
 @dataclass(frozen=True)
 class TeamOption:
     key: int

@@ -367,3 +367,17 @@ def test_figures_are_cached_for_the_same_choice(client, place, django_assert_max
     client.get(url, {"month": MONTH_TEXT})
     with django_assert_max_num_queries(12):
         assert client.get(url, {"month": MONTH_TEXT}).status_code == 200
+
+
+def test_warming_works_out_the_overview_before_the_first_visit(client, place, monkeypatch):
+    call_command("insights", "warm")
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the overview worked a figure out again")
+
+    monkeypatch.setattr(metrics, "compute", not_again)
+    monkeypatch.setattr(metrics, "coverage", not_again)
+    client.force_login(user_with(Role.ANALYST))
+    response = client.get(OVERVIEW)
+    assert response.status_code == 200
+    assert "Self-referrals" in response.content.decode()
