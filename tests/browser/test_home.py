@@ -130,9 +130,10 @@ def test_the_key_worker_and_the_coordinator_home_pages(
     expect(page.locator("#answers-to-review")).to_contain_text("No answers to review.")
     assert not scrolls_sideways(page)
     assert violations(page) == []
+    page.evaluate("document.fonts.ready")
     page.screenshot(path=screenshots / f"home-key-worker-{size}.png", full_page=True)
     page.locator("#needs-attention").get_by_role("link", name="Megan Hughes").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Megan Hughes")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Episode of care with")
     page.context.close()
 
     page = sign_in(browser, live_server.url, "chen", viewport)
@@ -143,6 +144,7 @@ def test_the_key_worker_and_the_coordinator_home_pages(
     expect(page.locator("#follow-ups")).to_contain_text("No follow-ups due.")
     assert not scrolls_sideways(page)
     assert violations(page) == []
+    page.evaluate("document.fonts.ready")
     page.screenshot(path=screenshots / f"home-coordinator-{size}.png", full_page=True)
     if size == "desktop":
         # The header leads to the coordinator's referrals, marked as the section in view.
