@@ -567,7 +567,7 @@ class HomePresenter:
                 WorkItem(
                     name=due.supervisee.display_name,
                     href=f"{reverse('supervision:new-session')}",
-                    detail=f"{due.kind_label} supervision "
+                    detail=f"{due.kind_label} "
                     + (
                         f"was due {formats.date(due.due_on)}"
                         if late

@@ -30,6 +30,8 @@ from alongside.organisations.tests.factories import (
 from alongside.people.tests.factories import PersonFactory
 from alongside.referrals.models import Urgency
 from alongside.referrals.tests.factories import ReferralFactory
+from alongside.supervision.models import Kind
+from alongside.supervision.services import make_agreement
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,6 +94,22 @@ def place() -> None:
                 review_on=timezone.localdate() - dt.timedelta(days=6),
                 created_by=worker,
             )
+    lead = UserFactory(username="fatima", first_name="Fatima", last_name="Begum")
+    MembershipFactory(user=lead, team=team, role=Role.TEAM_LEAD)
+    supervisor = UserFactory(username="grace", first_name="Grace", last_name="Adeyemi")
+    MembershipFactory(user=supervisor, team=team, role=Role.SUPERVISOR)
+    make_agreement(
+        supervisee=worker,
+        supervisor=supervisor,
+        starts_on=timezone.localdate() - dt.timedelta(days=60),
+        terms={Kind.INDIVIDUAL: 4},
+        by=lead,
+    )
+    EpisodeFactory(
+        person=PersonFactory(given_name="Owen", family_name="Jones"),
+        lead_team=team,
+        started_at=now - dt.timedelta(days=3),
+    )
     ReferralFactory(team=team, urgency=Urgency.URGENT, given_name="Maya", family_name="Okonjo")
     ReferralFactory(
         team=team,
@@ -152,4 +170,29 @@ def test_the_key_worker_and_the_coordinator_home_pages(
         expect(
             page.get_by_role("navigation", name="Menu").get_by_role("link", name="Referrals")
         ).to_have_attribute("aria-current", "page")
+    page.context.close()
+
+
+def test_the_team_lead_and_the_supervisor_home_pages(browser: Browser, live_server, screenshots):
+    place()
+    page = sign_in(browser, live_server.url, "fatima", VIEWPORTS["desktop"])
+    expect(page.locator("#waiting-allocation")).to_contain_text("Owen Jones")
+    teams = page.locator("#your-teams")
+    expect(teams).to_contain_text("Wyvern Central Community Mental Health Team")
+    expect(teams.get_by_role("link", name="Supervision coverage in Wyvern Central")).to_be_visible()
+    expect(teams.get_by_role("link", name="Co-production in Wyvern Central")).to_be_visible()
+    menu = page.get_by_role("navigation", name="Menu")
+    expect(menu.get_by_role("link", name="Insights")).to_be_visible()
+    assert violations(page) == []
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=screenshots / "home-team-lead-desktop.png", full_page=True)
+    page.context.close()
+
+    page = sign_in(browser, live_server.url, "grace", VIEWPORTS["phone"])
+    expect(page.locator("#sessions-due")).to_contain_text("Sam Okafor")
+    expect(page.locator("#sessions-due")).to_contain_text("Overdue by")
+    assert not scrolls_sideways(page)
+    assert violations(page) == []
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=screenshots / "home-supervisor-phone.png", full_page=True)
     page.context.close()
