@@ -134,7 +134,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "alongside.core.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "alongside.core.jinja2.environment",
+            "context_processors": ["alongside.home.navigation.context"],
+        },
     },
     {
         # Django's admin keeps its own templates. Our overrides of them (an error summary on

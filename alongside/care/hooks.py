@@ -130,10 +130,15 @@ class TeamLinks:
             cls.ITEMS.append((route, text))
 
     @classmethod
-    def for_team(cls, team_id: int) -> list[dict[str, str]]:
+    def for_team(
+        cls, team_id: int, *, may_open: Callable[[str], bool] | None = None
+    ) -> list[dict[str, str]]:
+        """The links for ``team_id``; given ``may_open(route)``, only those to pages the user
+        may open (a page shown to a user passes it, so that it offers no page that refuses)."""
         return [
             {"href": reverse(route, kwargs={"team_id": team_id}), "text": text}
             for route, text in cls.ITEMS
+            if may_open is None or may_open(route)
         ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,8 +27,9 @@ from django.utils import timezone
 from alongside.care import forms, hooks, presenters, queries, services
 from alongside.care.bases import CARE_TEAM_CHANGE, CARE_TEAM_VIEW
 from alongside.care.models import Episode, RiskFlag, RiskSource
+from alongside.core.navigation import opens
 from alongside.organisations.models import Team
-from alongside.organisations.permissions import Permission, has_permission
+from alongside.organisations.permissions import Permission, has_permission, permissions_of
 from alongside.sharing.access import (
     Access,
     person_data,
@@ -705,7 +707,9 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
                 presenters.WaitingRow(e, today, here, extras=extras.cells(e.pk)) for e in waiting
             ],
             "extra_headings": extras.headings,
-            "team_links": hooks.TeamLinks.for_team(team.pk),
+            "team_links": hooks.TeamLinks.for_team(
+                team.pk, may_open=partial(opens, permissions_of(request.user))
+            ),
             "total": len(choices),
             "counts": queries.intensity_counts(choices),
             "form": form,

@@ -13,9 +13,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 
+from alongside.care.presenters import CaseloadRow, outcome_tag, reallocate_href
 from alongside.core import formats
-from alongside.home.queries import HomeData, PeopleAggregates
+from alongside.core.navigation import opens
+from alongside.home.queries import SHOWN, HomeData, PeopleAggregates
 from alongside.insights.suppression import HIDDEN, Rule, site_rule
 from alongside.organisations.models import (
     Membership,
@@ -24,8 +27,11 @@ from alongside.organisations.models import (
     Role,
     Team,
 )
+from alongside.organisations.permissions import permissions_of
 from alongside.people.models import StatedGender
+from alongside.referrals.models import Urgency
 from alongside.referrals.queries import Worklist
+from alongside.supervision.presenters import about_person
 
 ROLE_TAG_COLOURS: dict[str, str] = {
     Role.PRACTITIONER: "blue",
@@ -163,12 +169,42 @@ class UrgentItem:
 
 
 @dataclass
+class WorkItem:
+    """One thing to do today: whom it is about (a person, a referral's person, a colleague or a
+    team), a link to where it is done, and what it is."""
+
+    name: str
+    href: str
+    detail: str = ""
+    tags: list[dict[str, str]] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    #: The person named, when it is a person's record (for the access audit).
+    person_id: int | None = None
+
+
+@dataclass
+class WorkList:
+    """One of the day's lists, with what it says when there is nothing on it."""
+
+    anchor: str
+    title: str
+    items: list[WorkItem]
+    empty_text: str
+    #: The page with the whole list, when more than the home page shows may be on it.
+    more: dict[str, str] | None = None
+
+
+@dataclass
 class HomePage:
     heading: str
     sections: list[Section]
     administrators: list[dict[str, str]]
     supervision_actions: list[ActionItem] = field(default_factory=list)
     urgent_items: list[UrgentItem] = field(default_factory=list)
+    work: list[WorkList] = field(default_factory=list)
+    #: Who the page names, for the access audit: people by id, and referrals.
+    named_people: set[int] = field(default_factory=set)
+    named_referrals: list[Any] = field(default_factory=list)
 
     @property
     def has_role(self) -> bool:
@@ -234,10 +270,23 @@ def _decile_label(decile: int | None) -> str:
 PEOPLE_HEAD = [{"text": "Name"}, {"text": "Role"}, {"text": "Job title"}]
 
 
+def _first(items: list[WorkItem]) -> tuple[list[WorkItem], bool]:
+    return items[:SHOWN], len(items) > SHOWN
+
+
+REVIEW_OVERDUE = "Plan review overdue"
+
+
 class HomePresenter:
-    def __init__(self, data: HomeData) -> None:
+    def __init__(self, data: HomeData, *, permissions: frozenset[str] | None = None) -> None:
         self.data = data
+        self.permissions = permissions_of(data.user) if permissions is None else permissions
         self._anchors: Counter[str] = Counter()
+        self._named_people: set[int] = set()
+        self._named_referrals: list[Any] = []
+
+    def _may_open(self, route: str) -> bool:
+        return opens(self.permissions, route)
 
     def _anchor(self, kind: str) -> str:
         self._anchors[kind] += 1
@@ -282,6 +331,261 @@ class HomePresenter:
             ],
             supervision_actions=self.supervision_actions(),
             urgent_items=self.urgent_items(),
+            work=self.work(),
+            named_people=self._named_people,
+            named_referrals=self._named_referrals,
+        )
+
+    # --- The work of the day ------------------------------------------------------------
+
+    def work(self) -> list[WorkList]:
+        """The day's lists for the roles the user holds: a key worker's, then triage, then
+        what a team lead and a supervisor keep an eye on."""
+        lists: list[WorkList] = []
+        if self.data.key_worker_day is not None and (
+            Role.PRACTITIONER in self.data.roles or self.data.key_worker_day.caseload
+        ):
+            lists += self.key_worker_work()
+        if self.data.triage_day is not None:
+            lists += self.triage_work()
+        if self.data.team_lead_day is not None:
+            lists += self.team_lead_work()
+        if self.data.sessions_due is not None:
+            lists.append(self.sessions_due())
+        self._named_people |= {i.person_id for wl in lists for i in wl.items if i.person_id}
+        return lists
+
+    @staticmethod
+    def _person(person: Any) -> dict[str, Any]:
+        return {"name": person.full_name, "person_id": person.pk}
+
+    def key_worker_work(self) -> list[WorkList]:
+        day = self.data.key_worker_day
+        assert day is not None
+        now = timezone.now()
+        appointments = [
+            WorkItem(
+                **self._person(c.episode.person),
+                href=reverse("care:contacts", kwargs={"person_id": c.episode.person_id}),
+                detail=f"{formats.datetime(c.starts_at).split(' at ')[-1]}: "
+                f"{c.get_kind_display().lower()}, {c.get_mode_display().lower()}",
+                tags=[outcome_tag(c)] if c.outcome else [],
+            )
+            for c in day.appointments
+        ]
+        rows = [CaseloadRow(e, now) for e in day.caseload]
+        attention = [
+            WorkItem(
+                **self._person(row.episode.person),
+                href=row.href,
+                tags=[f for f in row.flags if f["text"] != REVIEW_OVERDUE],
+            )
+            for row in rows
+            if any(f["text"] != REVIEW_OVERDUE for f in row.flags)
+        ]
+        answers = [
+            WorkItem(
+                **self._person(row.episode.person),
+                href=reverse("outcomes:person", kwargs={"person_id": row.episode.person_id}),
+                detail=f"{', '.join(day.answers_to_review[row.episode.pk])}: answers raised a "
+                "flag nobody has recorded seeing",
+            )
+            for row in rows
+            if row.episode.pk in day.answers_to_review
+        ]
+        reviews = [
+            WorkItem(
+                **self._person(row.episode.person),
+                href=reverse("plans:plan", kwargs={"person_id": row.episode.person_id}),
+                detail=f"Review was due {formats.date(row.episode.review_on)}",
+            )
+            for row in rows
+            if row.review_overdue
+        ]
+        caseload = {"href": reverse("care:caseload"), "text": "Your whole caseload"}
+        lists = []
+        for anchor, title, items, empty in (
+            ("appointments-today", "Today's appointments", appointments, "No appointments today."),
+            (
+                "needs-attention",
+                "People who need attention",
+                attention,
+                "No one on your caseload needs attention.",
+            ),
+            ("answers-to-review", "Answers to review", answers, "No answers to review."),
+            ("plan-reviews", "Plan reviews overdue", reviews, "No plan reviews overdue."),
+        ):
+            shown, more = _first(items)
+            lists.append(WorkList(anchor, title, shown, empty, caseload if more else None))
+        return lists
+
+    def triage_work(self) -> list[WorkList]:
+        day = self.data.triage_day
+        assert day is not None
+        now = timezone.now()
+        referrals = []
+        for r in day.due_referrals:
+            self._named_referrals.append(r)
+            late = r.due_at is not None and r.due_at < now
+            tags = []
+            if r.urgency != Urgency.ROUTINE:
+                tags.append({"text": r.get_urgency_display(), "classes": "nhsuk-tag--red"})
+            if late:
+                tags.append({"text": "Past its due time", "classes": "nhsuk-tag--orange"})
+            referrals.append(
+                WorkItem(
+                    name=r.full_name,
+                    href=reverse("referrals:referral", kwargs={"referral_id": r.pk}),
+                    detail=f"Referral {r.reference} to {r.team.name}: decision due "
+                    f"{formats.datetime(r.due_at, empty='with no time set')}",
+                    tags=tags,
+                )
+            )
+        follow_ups = []
+        for h in day.follow_ups:
+            self._named_referrals.append(h.referral)
+            to = h.service.name if h.service_id else (h.team.name if h.team_id else "")
+            follow_ups.append(
+                WorkItem(
+                    name=h.referral.full_name,
+                    href=reverse(
+                        "referrals:follow-up",
+                        kwargs={"referral_id": h.referral_id, "handover_id": h.pk},
+                    ),
+                    detail=(f"Did they connect with {to}? " if to else "")
+                    + f"Follow-up due {formats.date(h.follow_up_on)}",
+                )
+            )
+        worklists = reverse("referrals:worklists")
+        return [
+            WorkList(
+                "due-referrals",
+                "Urgent and due referrals",
+                referrals,
+                "No urgent referrals, and none due today.",
+                {"href": worklists, "text": "Every referral waiting for triage"},
+            ),
+            WorkList(
+                "follow-ups",
+                "Follow-ups due",
+                follow_ups,
+                "No follow-ups due.",
+                {
+                    "href": f"{worklists}?{urlencode({'list': Worklist.FOLLOW_UPS})}",
+                    "text": "Every follow-up due",
+                },
+            ),
+        ]
+
+    def _led_teams(self) -> list[Team]:
+        seen: dict[int, Team] = {}
+        for m in self.data.memberships:
+            if m.role == Role.TEAM_LEAD:
+                seen.setdefault(m.team_id, m.team)
+        return list(seen.values())
+
+    def team_lead_work(self) -> list[WorkList]:
+        day = self.data.team_lead_day
+        assert day is not None
+        teams = {t.pk: t for t in self._led_teams()}
+        waiting = []
+        for e in day.unallocated:
+            base = reverse("care:team-caseloads", kwargs={"team_id": e.lead_team_id})
+            waiting.append(
+                WorkItem(
+                    **self._person(e.person),
+                    href=reallocate_href(base, e),
+                    detail=f"Waiting for a key worker in {teams[e.lead_team_id].name} since "
+                    f"{formats.date(e.started_at)}",
+                )
+            )
+        oversight = []
+        for team in teams.values():
+            on_time, everyone = day.coverage.get(team.pk, (0, 0))
+            counts = self.data.worklists.get(team.pk, {})
+            links = []
+            if self._may_open("supervision:coverage"):
+                links.append(
+                    {
+                        "href": f"{reverse('supervision:coverage')}?"
+                        f"{urlencode({'scope': f'team-{team.pk}'})}",
+                        "text": f"Supervision coverage in {team.name}",
+                    }
+                )
+            if self._may_open("insights:coproduction"):
+                links.append(
+                    {
+                        "href": f"{reverse('insights:coproduction')}?"
+                        f"{urlencode({'team': team.pk})}",
+                        "text": f"Co-production in {team.name}",
+                    }
+                )
+            if self._may_open("coproduction:team"):
+                links.append(
+                    {
+                        "href": reverse("coproduction:team", kwargs={"team_id": team.pk}),
+                        "text": f"Co-production reviews of {team.name}",
+                    }
+                )
+            supervised = (
+                f"{formats.number(on_time)} of {formats.number(everyone)} supervisees "
+                "supervised on time"
+                if everyone
+                else "No one in the team has a supervision agreement"
+            )
+            oversight.append(
+                WorkItem(
+                    name=team.name,
+                    href=reverse("care:team-caseloads", kwargs={"team_id": team.pk}),
+                    detail=f"Waiting for triage: {formats.number(counts.get(Worklist.TRIAGE, 0))}"
+                    f"; waiting for a first contact: "
+                    f"{formats.number(counts.get(Worklist.FIRST_CONTACT, 0))}. {supervised}.",
+                    links=links,
+                )
+            )
+        return [
+            WorkList(
+                "waiting-allocation",
+                "Waiting for a key worker",
+                waiting,
+                "No one is waiting for a key worker.",
+            ),
+            WorkList(
+                "your-teams",
+                "Your teams: waits, supervision and co-production",
+                oversight,
+                "You lead no team.",
+            ),
+        ]
+
+    def sessions_due(self) -> WorkList:
+        today = self.data.today
+        items = []
+        for due in self.data.sessions_due or []:
+            late = due.due_on < today
+            items.append(
+                WorkItem(
+                    name=due.supervisee.display_name,
+                    href=f"{reverse('supervision:new-session')}",
+                    detail=f"{due.kind_label} "
+                    + (
+                        f"was due {formats.date(due.due_on)}"
+                        if late
+                        else f"due {formats.date(due.due_on)}"
+                    ),
+                    tags=[
+                        {"text": f"Overdue by {due.days_overdue} days", "classes": "nhsuk-tag--red"}
+                    ]
+                    if late
+                    else [],
+                )
+            )
+        return WorkList(
+            "sessions-due",
+            "Supervision sessions due",
+            items,
+            "No supervision sessions due this week.",
+            {"href": reverse("supervision:review"), "text": "Caseload review for supervision"},
         )
 
     def urgent_items(self) -> list[UrgentItem]:
@@ -334,9 +638,15 @@ class HomePresenter:
             due = formats.date(action.due_on)
             overdue = action.due_on < today
             session = action.session
+            person = action.discussion.episode.person if action.discussion else None
+            if person is not None and person.pk in self.data.action_people:
+                text = about_person(action.text, person.full_name)
+                self._named_people.add(person.pk)
+            else:
+                text = action.text
             items.append(
                 ActionItem(
-                    text=action.text,
+                    text=text,
                     due={
                         "text": f"Overdue: due {due}" if overdue else f"Due {due}",
                         "classes": "nhsuk-tag--red" if overdue else "nhsuk-tag--grey",

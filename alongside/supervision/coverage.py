@@ -84,12 +84,15 @@ class Standing:
 
 
 def _due_terms(
-    team_ids: Collection[int] | None, day: dt.date
+    team_ids: Collection[int] | None, day: dt.date, *, supervisor: User | None = None
 ) -> list[tuple[AgreementTerm, dt.date]]:
-    """Each term of each agreement current on the day, with the day its next session is due.
-    Two queries, whatever the numbers."""
+    """Each term of each agreement current on the day (``supervisor``'s only, if given), with
+    the day its next session is due. Two queries, whatever the numbers."""
+    agreements = current_agreements(team_ids, day)
+    if supervisor is not None:
+        agreements = agreements.filter(supervisor=supervisor)
     terms = list(
-        AgreementTerm.objects.filter(agreement__in=current_agreements(team_ids, day))
+        AgreementTerm.objects.filter(agreement__in=agreements)
         .annotate(home_team=_home_team_of("agreement__supervisee"))
         .select_related("agreement__supervisee", "agreement__supervisor")
         .order_by("agreement_id", "kind")
@@ -131,6 +134,27 @@ def overdue(team_ids: Collection[int] | None, today: dt.date | None = None) -> l
         found,
         key=lambda o: (-o.days_overdue, o.supervisee.get_full_name(), o.supervisee.pk, o.kind),
     )
+
+
+def sessions_due(
+    supervisor: User, *, within_days: int, today: dt.date | None = None
+) -> list[Overdue]:
+    """The sessions ``supervisor`` owes their supervisees: every term of their current
+    agreements due within ``within_days`` of ``today`` or overdue (``days_overdue`` negative
+    while it is still to come), soonest due first. Two queries, whatever the numbers."""
+    day = today or timezone.localdate()
+    found = [
+        Overdue(
+            supervisee=term.agreement.supervisee,
+            supervisor=term.agreement.supervisor,
+            kind=term.kind,
+            due_on=due_on,
+            days_overdue=(day - due_on).days,
+        )
+        for term, due_on in _due_terms(None, day, supervisor=supervisor)
+        if due_on <= day + dt.timedelta(days=within_days)
+    ]
+    return sorted(found, key=lambda o: (o.due_on, o.supervisee.get_full_name(), o.kind))
 
 
 def standings(

@@ -5,6 +5,7 @@ caseload review, worded for the NHS.UK macros so that templates only place them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,28 @@ from alongside.supervision.review import SIGNALS, SuperviseeReview
 
 NOT_SHARED = "Person not shared with you"
 HIDDEN_TEXT = "Not shown: this person's record is not shared with you"
+
+_THEM = re.compile(r"\b(them|their|they)\b", re.IGNORECASE)
+
+
+def about_person(text: str, name: str) -> str:
+    """An action agreed about a person discussed, naming them: in such an action "them",
+    "their" and "they" are the person ("Review the safety plan with them" becomes "Review the
+    safety plan with Priya Sandhu"; "their carer", "Priya Sandhu's carer"). An action that does
+    not speak of them so says whom it is about after it."""
+    if not _THEM.search(text):
+        return f"{text} (about {name})"
+    done = False
+
+    def name_once(match: re.Match[str]) -> str:
+        nonlocal done
+        word = match.group(1).lower()
+        if done:
+            return match.group(0)
+        done = True
+        return f"{name}'s" if word == "their" else name
+
+    return _THEM.sub(name_once, text)
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -210,6 +233,8 @@ class ActionRow:
     #: False when the action is about a person the user may not see (and is not theirs).
     shown: bool = True
     may_complete: bool = False
+    #: The name of the person discussed that the action is about, where the user may see them.
+    about: str = ""
 
     @property
     def pk(self) -> int:
@@ -217,7 +242,9 @@ class ActionRow:
 
     @property
     def text(self) -> str:
-        return self.action.text if self.shown else HIDDEN_TEXT
+        if not self.shown:
+            return HIDDEN_TEXT
+        return about_person(self.action.text, self.about) if self.about else self.action.text
 
     @property
     def owner(self) -> str:

@@ -386,6 +386,14 @@ def _case_choices(
     ], visible
 
 
+def _about(action: SupervisionAction, visible: set[int]) -> str:
+    """The name of the person an action is about, if the list of cases already names them."""
+    discussion = action.discussion
+    if discussion is None or discussion.episode.person_id not in visible:
+        return ""
+    return discussion.episode.person.full_name
+
+
 def _posted_cases(forms: SessionForms) -> tuple[dict[int, Episode], dict[int, User]]:
     episode_ids, user_ids = set(), set()
     for form in forms.discussions:
@@ -409,7 +417,7 @@ def new_session(request: HttpRequest) -> HttpResponse:
             "supervision/no_supervisees.jinja",
             {"back_link": _back_home()},
         )
-    cases, _visible = _case_choices(request, supervisees)
+    cases, visible = _case_choices(request, supervisees)
     owners = {**supervisees, user.pk: f"{user.display_name} (you)"}
     posted = request.method == "POST"
     add = request.POST.get("add", "") if posted else ""
@@ -435,7 +443,7 @@ def new_session(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     carried = (
         queries.carried_actions(user, list(supervisees))
-        .select_related("owner", "session")
+        .select_related("owner", "session", "discussion__episode__person")
         .order_by("due_on", "pk")
     )
     return render(
@@ -443,7 +451,10 @@ def new_session(request: HttpRequest) -> HttpResponse:
         "supervision/session_form.jinja",
         {
             "forms": forms,
-            "carried": [presenters.ActionRow(a, today, may_complete=True) for a in carried],
+            "carried": [
+                presenters.ActionRow(a, today, may_complete=True, about=_about(a, visible))
+                for a in carried
+            ],
             "here": request.get_full_path(),
             "has_cases": bool(cases),
             "page_has_errors": forms.errors,
@@ -502,10 +513,12 @@ def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
     shown = _opened(request, discussions, attended)
     hidden_discussions = {d.pk for d in discussions if d.episode.person_id not in shown}
     today = timezone.localdate()
+    people = {d.pk: d.episode.person for d in discussions if d.pk not in hidden_discussions}
     actions = [
         presenters.ActionRow(
             action,
             today,
+            about=people[action.discussion_id].full_name if action.discussion_id in people else "",
             shown=action.discussion_id not in hidden_discussions or action.owner_id == user.pk,
             may_complete=action.done_at is None
             and user.pk in (action.owner_id, session.supervisor_id),
