@@ -199,8 +199,10 @@ def loaded_place() -> DemoPlace | None:
     """What the loaded demo place was made with, or None when no demo place is loaded.
 
     A place loaded before the generator recorded it has no ``DemoPlace`` row; for it, an
-    unsaved one is worked out from its rows: the day after its latest referral, its number of
-    people and the default seed (``pk`` is None, so the caller can say it was worked out).
+    unsaved one is worked out from its rows: the day after the latest thing recorded in it (a
+    referral received, a step taken, a contact or session written up; a day or two early when
+    it was made as of a Monday), its number of people and the default seed (``pk`` is None, so
+    the caller can say it was worked out).
     """
     if not demo_place_loaded():
         return None
@@ -208,13 +210,22 @@ def loaded_place() -> DemoPlace | None:
     if recorded is not None:
         return recorded
     people = _place_people()
-    latest = Referral.objects.filter(person__in=people).aggregate(latest=Max("received_at"))
+    latest = [
+        moment
+        for moment in (
+            Referral.objects.filter(person__in=people).aggregate(m=Max("received_at"))["m"],
+            Transition.objects.filter(referral__person__in=people).aggregate(m=Max("at"))["m"],
+            Contact.objects.filter(episode__person__in=people).aggregate(m=Max("recorded_at"))["m"],
+            SupervisionSession.objects.aggregate(m=Max("recorded_at"))["m"],
+        )
+        if moment is not None
+    ]
     as_of = (
-        timezone.localdate(latest["latest"]) + dt.timedelta(days=1)
-        if latest["latest"]
-        else timezone.localdate()
+        timezone.localdate(max(latest)) + dt.timedelta(days=1) if latest else timezone.localdate()
     )
-    return DemoPlace(seed=DEFAULT_SEED, people=max(1, people.count()), as_of=as_of)
+    return DemoPlace(
+        seed=DEFAULT_SEED, people=max(1, people.count()), as_of=min(as_of, timezone.localdate())
+    )
 
 
 def made_since(place: DemoPlace) -> dict[str, int]:
