@@ -1,10 +1,10 @@
 """The published figures of a demo-shaped place, attacked as a reader would: every metric's page
 tables as downloaded (the CSVs the pages show, see ``test_views``), the overview's CSV, who the
-services reach and ``alongside metrics --by all``, for the demo's last whole month, parsed from their text and given to the adversary in
-``attack.py``, which tries to recover each hidden count by subtraction (from the totals and
-the sibling groups of every breakdown together) and by the shares. It finds none. The same
-adversary, given the place's figures with small counts hidden and nothing else, recovers some:
-the attack can succeed on this place.
+services reach and ``alongside metrics --by all``, for the demo's last whole month, parsed from
+their text and given to the adversary in ``attack.py``, which tries to recover each hidden count
+by subtraction (from the totals and the sibling groups of every breakdown together) and by the
+shares. It finds none. The same adversary, given the place's figures with small counts hidden
+and nothing else, recovers some: the attack can succeed on this place.
 
 Not attacked here: differences between two filtered views (a team's figures beside the whole
 place's), which ``docs/metrics.md`` names as a limit of the rule, and the co-production index's
