@@ -8,8 +8,8 @@ their involvements and quarterly reviews) is loaded into a database of the bench
 analyst, who sees the whole place (``benchmarks.pages.measure_page``: the page and the
 statements it ran, run again directly, in turn):
 
-* ``/insights/coproduction/?month=…`` for the last whole month the demo's records cover (they
-  count back from ``alongside.demo.data.REFERENCE_DATE``, not today): the place's co-production
+* ``/insights/coproduction/?month=…`` for the last whole month before the day the place was
+  made as of (``alongside demo`` makes it as of today): the place's co-production
   index with its three components, by team, provider type and locality, and over the last eight
   quarters (those the data covers). Its figures are cached for a few minutes once worked out, so
   each request is made with the cache emptied first ('cold', the figures worked out) and the
@@ -780,7 +780,7 @@ def _measure() -> dict[str, Any]:
     from alongside.coproduction import presenters as coproduction_presenters
     from alongside.coproduction import queries, signals
     from alongside.coproduction import views as coproduction_views
-    from alongside.demo import data
+    from alongside.demo.generator import loaded_place
     from alongside.insights import metrics, presenters, snapshots
     from alongside.insights import views as insights_views
     from alongside.insights.engines import PostgresEngine
@@ -793,8 +793,8 @@ def _measure() -> dict[str, Any]:
     found: dict[str, Any] = {"sizes": _sizes()}
     analyst = User.objects.get(username="analyst")
     today = timezone.localdate()
-    # The demo's records end at its reference date, not today: the last month they cover.
-    period = last_whole_month(min(today, data.REFERENCE_DATE))
+    # The last whole month before the day the place was made as of.
+    period = last_whole_month(min(today, loaded_place().as_of))
     engine = PostgresEngine()
     quarters = presenters.index_quarters(period, metrics.coverage(engine))
     days = [q.end for q in quarters]

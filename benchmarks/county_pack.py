@@ -43,7 +43,7 @@ def timings() -> dict:
     django.setup()
     from django.db import connection
 
-    from alongside.demo import data
+    from alongside.demo.generator import loaded_place
     from alongside.insights import metrics, snapshots
     from alongside.insights.engines import DuckDBEngine, PostgresEngine
     from alongside.insights.extract import write_extract
@@ -54,7 +54,7 @@ def timings() -> dict:
         cursor.execute("ANALYZE")
     snapshots.refresh()
     live = PostgresEngine()
-    period = last_whole_month(min(live.reference_date(), data.REFERENCE_DATE))
+    period = last_whole_month(min(live.reference_date(), loaded_place().as_of))
 
     def timed(engine: object) -> tuple[float, int]:
         runs, figures = [], 0

@@ -81,7 +81,7 @@ def run() -> None:
     django.setup()
     from django.db import connection
 
-    from alongside.demo import data
+    from alongside.demo.generator import loaded_place
     from alongside.insights import metrics, snapshots
     from alongside.insights.management.commands.metrics import last_whole_month
     from alongside.referrals.models import Referral
@@ -89,8 +89,9 @@ def run() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     engine = _timed_engine()
-    # The demo's records end at its reference date, not today: the last month they cover.
-    period = last_whole_month(min(engine.reference_date(), data.REFERENCE_DATE))
+    # The last whole month before the day the place was made as of (today, unless the place
+    # was loaded on an earlier day).
+    period = last_whole_month(loaded_place().as_of)
 
     rows, ratios, missed = [], [], []
     headline_s = 0.0

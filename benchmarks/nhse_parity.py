@@ -264,7 +264,7 @@ def run() -> None:
     import django
 
     django.setup()
-    from alongside.demo import data
+    from alongside.demo.generator import loaded_place
     from alongside.insights import metrics, mhsds, snapshots
     from alongside.insights.engines import PostgresEngine
     from alongside.insights.management.commands.metrics import last_whole_month
@@ -272,14 +272,15 @@ def run() -> None:
 
     snapshots.refresh()
     engine = PostgresEngine()
-    last = last_whole_month(min(engine.reference_date(), data.REFERENCE_DATE)).start
+    place_day = loaded_place().as_of  # the day the place was made as of
+    last = last_whole_month(min(engine.reference_date(), place_day)).start
     first = Referral.objects.order_by("received_at").first().received_at.date().replace(day=1)
     exports = Path(tempfile.mkdtemp(prefix="nhse-parity-"))
     rows, differences = [], []
     try:
         month = first
         while month <= last:
-            mhsds.write_month(month, exports / f"{month:%Y-%m}", today=data.REFERENCE_DATE)
+            mhsds.write_month(month, exports / f"{month:%Y-%m}", today=place_day)
             month = _add_months(month, 1)
         submission = read_months(sorted(exports.iterdir()))
         for back in range(11, -1, -1):

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Count, JSONField, Max, Min, Model, Q, QuerySet
-from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from alongside.care.models import (
@@ -56,11 +55,11 @@ from alongside.care.models import (
     RatedBy,
 )
 from alongside.demo import data
-from alongside.demo.referrals import NOW
 from alongside.demo.sign_ins import DEMO_SIGN_INS
 from alongside.directory.models import Service
 from alongside.organisations.models import Role, TeamType
 from alongside.outcomes.models import ResponseGoal
+from alongside.people.models import StatedGender
 from alongside.referrals.models import Referral, Transition, Urgency
 from alongside.supervision.models import CaseDiscussion
 
@@ -230,6 +229,15 @@ _ABOUT_ME = (
     "I've worked in retail for twenty years. I like cooking, music and being by the river.",
     "I care for my dad. I need some time for myself and someone to talk to who understands.",
 )
+# Lines that only some people would write about themselves: (youngest, oldest, women only).
+_ONLY_FOR: dict[str, tuple[int, int, bool]] = {
+    _ABOUT_ME[2]: (22, 55, True),
+    _ABOUT_ME[3]: (38, 70, False),
+    _ABOUT_ME[4]: (20, 65, False),
+    "Be more patient with my kids": (20, 60, False),
+    "Get back to work part-time": (18, 66, False),
+    "Apply for two jobs a month": (18, 66, False),
+}
 _UNDERSTANDING = {
     "default": "Things have built up over the last year and my mood has dropped. When I stop "
     "going out I feel worse, and then it's harder to go out.",
@@ -314,6 +322,8 @@ class _Episode:
     locality_id: int | None
     person_user_id: int | None
     accepted_by: int | None
+    age: int = 40  # the person's, at the episode's start
+    female: bool = False
     allocations: list[tuple[dt.datetime, dt.datetime | None, int]] = field(default_factory=list)
     partners: list[int] = field(default_factory=list)
     contacts: int = 0
@@ -397,6 +407,7 @@ def flush_key_working(episodes: QuerySet) -> dict[str, int]:
 class _KeyWorking:
     def __init__(self, builder: PlaceBuilder) -> None:
         self.builder = builder
+        self.now, self.start = builder.now, builder.start
         self.rng = builder.rng("key-working")
         self.plan_rng = builder.rng("care-plans")
         self.outcomes = _Deck(OUTCOME_SHARES, self.rng)
@@ -473,13 +484,15 @@ class _KeyWorking:
                 "referral__urgency",
                 "referral__locality_id",
                 "person__user_id",
+                "person__date_of_birth",
+                "person__stated_gender",
             )
         )
         episodes = {}
-        for pk, ref, team, ttype, org, start, end, reason, urgency, loc, user in rows:
+        for pk, ref, team, ttype, org, start, end, reason, urgency, loc, user, born, gender in rows:
             episodes[pk] = _Episode(
                 pk, ref, team, ttype, org, start, end, reason, urgency == Urgency.URGENT, "",
-                loc, user, None,
+                loc, user, None, _age_on(born, start.date()), gender == StatedGender.FEMALE,
             )  # fmt: skip
         needs: dict[int, str] = {}
         for referral_id, code in (
@@ -563,7 +576,7 @@ class _KeyWorking:
         if not rows:
             self.counts.setdefault(name, 0)
             return
-        now = timezone.now()
+        now = self.now
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         names = [f.attname for f in fields]
         defaults = {
@@ -588,7 +601,7 @@ class _KeyWorking:
 
     def _episode(self, episode: _Episode) -> None:
         rng = self.rng
-        until = min(episode.ended_at or NOW, NOW)
+        until = min(episode.ended_at or self.now, self.now)
         if not episode.allocations:
             self._care_partner_for_the_portal(episode, [])
             # Waiting for a key worker: only the starting intensity, set by whoever accepted.
@@ -767,8 +780,8 @@ class _KeyWorking:
         if episode.ended_at is None:
             booked = max(last, *(c["starts_at"] for c in added)) if added else last
             wanted = rng.randint(1, 2) - (1 if episode.planned else 0)
-            at = max(booked, NOW)
-            recorded = min(NOW - dt.timedelta(hours=2), booked + dt.timedelta(hours=2))
+            at = max(booked, self.now)
+            recorded = min(self.now - dt.timedelta(hours=2), booked + dt.timedelta(hours=2))
             for _ in range(wanted):
                 level = timeline[-1][1]
                 at = _slot(at + dt.timedelta(days=GAP_DAYS[level] * rng.uniform(0.3, 1.0)), rng)
@@ -847,7 +860,7 @@ class _KeyWorking:
             "note_sharing": self.sharing.draw() if note else NoteSharing.CARE_TEAM,
             "recorded_by_id": user,
             "recorded_at": min(
-                NOW - dt.timedelta(minutes=1), at + dt.timedelta(hours=rng.uniform(1, 30))
+                self.now - dt.timedelta(minutes=1), at + dt.timedelta(hours=rng.uniform(1, 30))
             ),
         }
 
@@ -886,9 +899,11 @@ class _KeyWorking:
         need = episode.need
         own = _GOALS.get(need, ())
         wanted = rng.choices((1, 2, 3), (30, 45, 25))[0]
+        own = tuple(t for t in own if _fits(t, episode))
+        anyone = [t for t in _ANY_GOALS if _fits(t, episode)]
         texts = rng.sample(own, min(len(own), wanted, 2))
-        texts += rng.sample(_ANY_GOALS, wanted - len(texts))
-        bank = [*own, *_ANY_GOALS]
+        texts += rng.sample(anyone, wanted - len(texts))
+        bank = [*own, *anyone]
         goals: list[Goal] = []
         for text in texts:
             goals.append(self._goal(episode, text, created - dt.timedelta(minutes=5), until))
@@ -905,7 +920,7 @@ class _KeyWorking:
 
         plan = CarePlan(episode_id=episode.pk, current_version=len(moments))
         versions: list[tuple[Row, list[Goal]]] = []
-        about = rng.choice(_ABOUT_ME)
+        about = rng.choice([t for t in _ABOUT_ME if _fits(t, episode)])
         understanding = _UNDERSTANDING.get(need, _UNDERSTANDING["default"])
         strengths = rng.choice(_STRENGTHS)
         warning = rng.choice(_WARNING_SIGNS)
@@ -968,11 +983,11 @@ class _KeyWorking:
         # The person's own notes for the next conversation, in open episodes.
         if episode.ended_at is None and (episode.person_user_id or rng.random() < PLAN_NOTE_SHARE):
             for _ in range(rng.randint(1, 2)):
-                written = NOW - dt.timedelta(days=rng.uniform(0.5, 30))
+                written = self.now - dt.timedelta(days=rng.uniform(0.5, 30))
                 if written <= created:
                     continue
                 read = written + dt.timedelta(days=rng.uniform(0.5, 6))
-                unread = read >= NOW or rng.random() < 0.3
+                unread = read >= self.now or rng.random() < 0.3
                 self.note_rows.append(
                     {
                         "episode_id": episode.pk,
@@ -1086,6 +1101,19 @@ class _KeyWorking:
             """,
             [self.touched, Outcome.ATTENDED.value, [m.value for m in DIRECT_MODES]],
         )
+
+
+def _fits(text: str, episode: _Episode) -> bool:
+    """Whether the person in the episode could say ``text`` of themself (see ``_ONLY_FOR``)."""
+    rule = _ONLY_FOR.get(text)
+    if rule is None:
+        return True
+    youngest, oldest, women_only = rule
+    return youngest <= episode.age <= oldest and (episode.female or not women_only)
+
+
+def _age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _working(at: dt.datetime, rng: random.Random) -> dt.datetime:

@@ -26,8 +26,9 @@ workforce, it adds:
   review, most of the older ones completed.
 
 Every draw comes from the builder's ``coproduction`` stage and every date counts back from
-``data.REFERENCE_DATE``, so the same seed gives the same rows. Experts' email addresses are under
-the demo's reserved domain, by which ``flush_coproduction`` finds them with their organisations.
+the place's date (``PlaceBuilder.as_of``), so the same seed and date give the same rows.
+Experts' email addresses are under the demo's reserved domain, by which ``flush_coproduction``
+finds them with their organisations.
 """
 
 from __future__ import annotations
@@ -70,7 +71,6 @@ from alongside.coproduction.models import (
 )
 from alongside.core.dates import add_months
 from alongside.demo import data
-from alongside.demo.referrals import NOW, START
 from alongside.meetings.models import AgendaItem
 from alongside.organisations.models import (
     Alliance,
@@ -105,7 +105,6 @@ QUARTERS = 6
 REVIEW_SKIPPED = 0.15  # of a team's quarters, no review held
 COLLABORATE_AFTER_REVIEW = 0.5  # of agreed plan versions, the person answers CollaboRATE
 PREFERENCES_STATED = 0.5  # of people in an episode, preferences stated
-_LATEST = data.REFERENCE_DATE - dt.timedelta(days=1)
 
 EVIDENCE: dict[str, tuple[str, ...]] = {
     Characteristic.ASSETS: (
@@ -257,13 +256,12 @@ def _day(at: dt.datetime) -> dt.date:
     return timezone.localdate(at)
 
 
-def _quarter_end(index: int) -> dt.date:
+def _quarter_end(index: int, reference: dt.date) -> dt.date:
     """The last day of the quarter ``index`` quarters before the one the reference date is in
     (0: the current quarter, as far as the day before the reference date)."""
-    reference = data.REFERENCE_DATE
     first = reference.replace(month=(reference.month - 1) // 3 * 3 + 1, day=1)
     start = add_months(first, -3 * index)
-    return min(add_months(start, 3) - dt.timedelta(days=1), _LATEST)
+    return min(add_months(start, 3) - dt.timedelta(days=1), reference - dt.timedelta(days=1))
 
 
 def _working_day(day: dt.date) -> dt.date:
@@ -275,6 +273,8 @@ def _working_day(day: dt.date) -> dt.date:
 class _Stage:
     def __init__(self, builder: PlaceBuilder) -> None:
         self.builder = builder
+        self.as_of, self.now, self.start = builder.as_of, builder.now, builder.start
+        self.latest = builder.as_of - dt.timedelta(days=1)
         self.rng = builder.rng("coproduction")
         self.counts: dict[str, int] = defaultdict(int)
         self.teams = [
@@ -467,7 +467,7 @@ class _Stage:
             completed = max(agreed, version.created_at) + dt.timedelta(
                 days=self.rng.randint(0, 20), hours=self.rng.randint(0, 8)
             )
-            if self.rng.random() >= COLLABORATE_AFTER_REVIEW or completed >= NOW:
+            if self.rng.random() >= COLLABORATE_AFTER_REVIEW or completed >= self.now:
                 continue
             if episode.ended_at is not None and completed > episode.ended_at:
                 continue
@@ -548,9 +548,9 @@ class _Stage:
                         organisation=organisation,
                         kind=kind,
                         hourly=hourly,
-                        valid_from=START.date(),
+                        valid_from=self.start.date(),
                         set_by_id=recorder,
-                        set_at=START,
+                        set_at=self.start,
                     )
                 )
             count = self.rng.randint(5, 8) if organisation.is_nhs else self.rng.randint(3, 5)
@@ -561,7 +561,7 @@ class _Stage:
                     + data.BRITISH_BY_GENERATION["middle"].male
                 )
                 family = self.rng.choice(data.BRITISH_FAMILY)
-                consent = data.REFERENCE_DATE - dt.timedelta(days=self.rng.randint(400, 900))
+                consent = self.as_of - dt.timedelta(days=self.rng.randint(400, 900))
                 expert = Expert(
                     given_name=given,
                     family_name=family,
@@ -606,9 +606,7 @@ class _Stage:
         for expert in experts:
             teams = [t for t in teams_of[expert.organisation_id] if t.pk in self.leads]
             for _ in range(self.rng.randint(months // 3, months)):
-                on = _working_day(
-                    data.REFERENCE_DATE - dt.timedelta(days=self.rng.randint(2, months * 30))
-                )
+                on = _working_day(self.as_of - dt.timedelta(days=self.rng.randint(2, months * 30)))
                 if on < expert.consent_on:
                     continue
                 kind = self.rng.choice(self.roles_of[expert.pk])
@@ -621,12 +619,12 @@ class _Stage:
                 changed_on = None
                 if changed and self.rng.random() < 0.75:
                     changed_on = on + dt.timedelta(days=self.rng.randint(20, 100))
-                    if changed_on > _LATEST:
+                    if changed_on > self.latest:
                         changed_on, changed = None, ""
                 else:
                     changed = ""
                 paid_on = None
-                if paid and (data.REFERENCE_DATE - on).days > 35 and self.rng.random() < 0.9:
+                if paid and (self.as_of - on).days > 35 and self.rng.random() < 0.9:
                     paid_on = on + dt.timedelta(days=self.rng.randint(14, 35))
                 rows.append(
                     Involvement(
@@ -689,7 +687,7 @@ class _Stage:
             for index in reversed(range(QUARTERS)):
                 if index % every or self.rng.random() < REVIEW_SKIPPED:
                     continue
-                end = _quarter_end(index)
+                end = _quarter_end(index, self.as_of)
                 held_on = _working_day(end - dt.timedelta(days=self.rng.randint(3, 25)))
                 panel = [e for e in experts if e.consent_on <= held_on]
                 panel = self.rng.sample(panel, min(len(panel), self.rng.randint(2, 3)))
@@ -728,7 +726,7 @@ class _Stage:
                         )
                 for characteristic, text in self.rng.sample(ACTIONS, self.rng.randint(1, 3)):
                     due_on = held_on + dt.timedelta(days=self.rng.randint(30, 90))
-                    done = due_on < data.REFERENCE_DATE and self.rng.random() < 0.7
+                    done = due_on < self.as_of and self.rng.random() < 0.7
                     actions.append(
                         ReviewAction(
                             review=review,
@@ -736,7 +734,7 @@ class _Stage:
                             characteristic=characteristic,
                             owner_id=lead,
                             due_on=due_on,
-                            completed_on=min(due_on, _LATEST) if done else None,
+                            completed_on=min(due_on, self.latest) if done else None,
                             completed_by_id=lead if done else None,
                             what_changed=DONE if done else "",
                             created_at=review.created_at,

@@ -13,10 +13,6 @@ from dataclasses import dataclass
 
 from alongside.organisations.models import Role, TeamType
 
-# Every generated date is counted back from this day, never from today, so that a rerun on
-# another day makes exactly the same rows.
-REFERENCE_DATE = dt.date(2026, 11, 1)
-
 PLACE_NAME = "Wyvern"
 
 # Markers by which ``alongside demo --flush`` finds what the generator made.
@@ -421,7 +417,7 @@ ETHNICITY_SHARES: dict[str, float] = {
 # Stated gender: a community mental health caseload is a little more female than male.
 GENDER_SHARES: dict[str, float] = {"2": 55.0, "1": 44.0, "9": 0.3, "X": 0.7}
 
-# Age on REFERENCE_DATE: (youngest, oldest, per cent), skewed to working age like a CMHT caseload.
+# Age on the place's date: (youngest, oldest, per cent), skewed to working age like a CMHT caseload.
 AGE_BANDS: tuple[tuple[int, int, float], ...] = (
     (18, 24, 14.0),
     (25, 34, 22.0),
@@ -898,7 +894,7 @@ BREAK_GLASS_REASONS = (
 
 # --- referrals, first contacts and locality meetings ------------------------------------------
 
-# Referrals over the 18 months before REFERENCE_DATE: about one for every person on the books
+# Referrals over the 18 months before the place's date: about one for every person on the books
 # (some people are referred twice or more), a little more each month as demand grows.
 REFERRAL_MONTHS = 18
 REFERRALS_PER_PERSON = 1.0

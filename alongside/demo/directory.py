@@ -435,7 +435,7 @@ def build_directory(builder: PlaceBuilder) -> None:
         if ages == "adult":  # most services are for adults; some run groups for an age band
             ages = rng.choices(["adult", "young", "older", "all"], weights=[74, 10, 10, 6])[0]
         low, high = _AGES[ages]
-        reviewed = data.REFERENCE_DATE - dt.timedelta(days=rng.randint(0, 548))
+        reviewed = builder.as_of - dt.timedelta(days=rng.randint(0, 548))
         service = Service(
             organization=organisation,
             name=name,

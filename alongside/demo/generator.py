@@ -8,7 +8,8 @@ handovers and follow-ups, episodes of care and their first contacts, and the for
 meetings (``referrals``); then the key working in each episode (``care``) and the outcome
 measures people completed in it (``outcomes``). Rows are written in bulk. The same seed and size
 give exactly the same rows: every random choice comes from a private ``random.Random`` seeded per
-stage, and every date is counted back from ``data.REFERENCE_DATE``, not from today.
+stage, and every date is counted back from the day the place is made as of (``as_of``: today
+unless given), so the place always looks like a service at work on that day.
 
 This module is the synthetic-data writer, so it writes models directly rather than through each
 app's services; the rows it writes are the rows those services would accept (a test runs
@@ -34,7 +35,8 @@ from typing import Protocol, TypeVar
 import pgtrigger
 from django.contrib.auth.hashers import get_hasher, make_password
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 from django.utils.crypto import RANDOM_STRING_CHARS
 from django.utils.text import slugify
 
@@ -51,11 +53,13 @@ from alongside.care.models import (
     IntensityChange,
     PlanNote,
 )
+from alongside.core.dates import add_months
 from alongside.core.validators import nhs_check_digit
 from alongside.demo import data
 from alongside.demo.care import build_key_working, flush_key_working
 from alongside.demo.coproduction import build_coproduction, flush_coproduction
 from alongside.demo.directory import build_directory, flush_directory
+from alongside.demo.models import DemoPlace
 from alongside.demo.outcomes import build_outcomes, flush_outcomes
 from alongside.demo.referrals import build_referrals, flush_referrals
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS
@@ -86,6 +90,7 @@ from alongside.sharing.models import (
     Part,
     ReviewOutcome,
 )
+from alongside.supervision.models import SupervisionSession
 
 K = TypeVar("K", bound=Hashable)
 _LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -137,6 +142,12 @@ _HISTORY_TRIGGERS = (
 _CONSENT_TO_TRUST = 0.85
 _CONSENT_TO_VCSE = 0.30
 _CONSENT_WITHDRAWN = 0.03
+# The portal person's age on the place's date.
+_PORTAL_AGE = 38
+# The reason triage records when it registers a new person (``referrals.services``).
+_REGISTERED = "Registered as a new person"
+# The fixed sign-ins started on the first of the month this many months before the place's date.
+_SIGN_INS_IN_POST_MONTHS = 31
 _FEMALE_RELATIONSHIPS = {"Mother", "Wife", "Daughter", "Sister", "Grandmother"}
 _MALE_RELATIONSHIPS = {"Father", "Husband", "Son", "Brother"}
 
@@ -158,13 +169,22 @@ class _Silent:
 
 
 def generate(
-    seed: int = DEFAULT_SEED, people: int = SCALES["demo"], *, progress: Progress | None = None
+    seed: int = DEFAULT_SEED,
+    people: int = SCALES["demo"],
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Build the synthetic place in one transaction; return how many rows of each kind it wrote."""
+    """Build the synthetic place as of ``as_of`` (today unless given) in one transaction; return
+    how many rows of each kind it wrote. The same seed, size and date give the same rows."""
     if people < 1:
         raise ValueError("The place needs at least one person.")
     with transaction.atomic():
-        return PlaceBuilder(seed=seed, people=people, progress=progress).build()
+        builder = PlaceBuilder(seed=seed, people=people, as_of=as_of, progress=progress)
+        counts = builder.build()
+        DemoPlace.objects.all().delete()
+        DemoPlace.objects.create(seed=seed, people=people, as_of=builder.as_of)
+        return counts
 
 
 def demo_place_loaded() -> bool:
@@ -172,6 +192,69 @@ def demo_place_loaded() -> bool:
     return (
         Locality.objects.filter(code__startswith=data.LOCALITY_CODE_PREFIX).exists()
         or User.objects.filter(username__in=[s.username for s in DEMO_SIGN_INS]).exists()
+    )
+
+
+def loaded_place() -> DemoPlace | None:
+    """What the loaded demo place was made with, or None when no demo place is loaded.
+
+    A place loaded before the generator recorded it has no ``DemoPlace`` row; for it, an
+    unsaved one is worked out from its rows: the day after the latest thing recorded in it (a
+    referral received, a step taken, a contact or session written up; a day or two early when
+    it was made as of a Monday), its number of people and the default seed (``pk`` is None, so
+    the caller can say it was worked out).
+    """
+    if not demo_place_loaded():
+        return None
+    recorded = DemoPlace.objects.order_by("-loaded_at").first()
+    if recorded is not None:
+        return recorded
+    people = _place_people()
+    latest = [
+        moment
+        for moment in (
+            Referral.objects.filter(person__in=people).aggregate(m=Max("received_at"))["m"],
+            Transition.objects.filter(referral__person__in=people).aggregate(m=Max("at"))["m"],
+            Contact.objects.filter(episode__person__in=people).aggregate(m=Max("recorded_at"))["m"],
+            SupervisionSession.objects.aggregate(m=Max("recorded_at"))["m"],
+        )
+        if moment is not None
+    ]
+    as_of = (
+        timezone.localdate(max(latest)) + dt.timedelta(days=1) if latest else timezone.localdate()
+    )
+    return DemoPlace(
+        seed=DEFAULT_SEED, people=max(1, people.count()), as_of=min(as_of, timezone.localdate())
+    )
+
+
+def made_since(place: DemoPlace) -> dict[str, int]:
+    """Records of the place's kinds made on or after the day it was made as of: by people using
+    it, since the generator writes nothing at or after its 'now' (booked appointments and
+    meetings are dated ahead but were recorded before). A flush would delete them."""
+    now = dt.datetime.combine(place.as_of, dt.time(0), tzinfo=_LONDON)
+    since = {
+        "people": Person.objects.filter(created_at__gt=place.loaded_at) if place.pk else None,
+        "referrals": Referral.objects.filter(received_at__gte=now),
+        "referral steps": Transition.objects.filter(at__gte=now),
+        "contacts": Contact.objects.filter(recorded_at__gte=now),
+        "care plan versions": CarePlanVersion.objects.filter(created_at__gte=now),
+        "goal ratings": GoalRating.objects.filter(rated_at__gte=now),
+        "plan notes": PlanNote.objects.filter(written_at__gte=now),
+        "questionnaire responses": Response.objects.filter(started_at__gte=now),
+        "supervision sessions": SupervisionSession.objects.filter(recorded_at__gte=now),
+        "consents": Consent.objects.filter(recorded_at__gte=now),
+        "locality meetings": LocalityMeeting.objects.filter(created_at__gte=now),
+    }
+    counts = {name: rows.count() for name, rows in since.items() if rows is not None}
+    return {name: n for name, n in counts.items() if n}
+
+
+def _place_people() -> QuerySet[Person]:
+    organisations = Organisation.objects.filter(website__endswith=f"{data.DOMAIN_SUFFIX}/")
+    return Person.objects.filter(
+        Q(postcode__regex=rf"^{data.POSTCODE_AREA}[0-9]")
+        | Q(registered_gp_practice__in=organisations)
     )
 
 
@@ -187,9 +270,7 @@ def flush() -> dict[str, int]:
         Q(email__iendswith=data.DOMAIN_SUFFIX) | Q(username__in=[s.username for s in DEMO_SIGN_INS])
     )
     deleted: dict[str, int] = {}
-    people = Person.objects.filter(
-        Q(postcode__regex=postcode_pattern) | Q(registered_gp_practice__in=organisations)
-    )
+    people = _place_people()
     episodes = Episode.objects.filter(
         Q(person__in=people) | Q(lead_team__organisation__in=organisations)
     )
@@ -236,6 +317,7 @@ def flush() -> dict[str, int]:
         deleted["localities"] = _count(
             Locality.objects.filter(code__startswith=data.LOCALITY_CODE_PREFIX).delete(), Locality
         )
+        DemoPlace.objects.all().delete()  # what it was made with: not a row of the place
     return deleted
 
 
@@ -352,9 +434,22 @@ class _TeamPlan:
 class PlaceBuilder:
     """Builds the place step by step; each step keeps what later steps need."""
 
-    def __init__(self, *, seed: int, people: int, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        people: int,
+        as_of: dt.date | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.seed = seed
         self.people = people
+        # The day the place is made as of, and the generator's 'now': midnight at its start, UK
+        # time. Nothing happens at or after now but booked appointments and meetings; every
+        # other date counts back from it. The referral window opens ``REFERRAL_MONTHS`` before.
+        self.as_of = as_of or timezone.localdate()
+        self.now = dt.datetime.combine(self.as_of, dt.time(0), tzinfo=_LONDON)
+        self.start = self.now - dt.timedelta(days=round(data.REFERRAL_MONTHS * 365.25 / 12))
         self.progress = progress or _Silent()
         self.staff_factor = min(_MAX_STAFF_FACTOR, max(1.0, people / _PEOPLE_PER_STAFF_STEP))
         self.county_teams = people >= _COUNTY_TEAMS_FROM
@@ -379,6 +474,7 @@ class PlaceBuilder:
             self.build_sharing()
             build_directory(self)
             build_referrals(self)
+            self.build_registrations()
             key_working = build_key_working(self)
             self.counts["contacts"] += key_working.pop("contacts")
             self.counts.update(key_working)
@@ -638,7 +734,7 @@ class PlaceBuilder:
         domains = {t.name: t.domain for t in (data.TRUST, *data.VCSE_ORGANISATIONS)}
         fixed: dict[tuple[str | None, str | None], list[Membership]] = {}
         for sign_in in DEMO_SIGN_INS:
-            started = dt.date(2024, 4, 1)
+            started = add_months(self.as_of.replace(day=1), -_SIGN_INS_IN_POST_MONTHS)
             user = self._user(
                 username=sign_in.username,
                 first_name=sign_in.first_name,
@@ -681,7 +777,7 @@ class PlaceBuilder:
                         n += 1
                         unique = f"{handle}{n}"
                     taken.add(unique)
-                    started = data.REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 12 * 365))
+                    started = self.as_of - dt.timedelta(days=rng.randint(30, 12 * 365))
                     user = self._user(
                         username=unique,
                         first_name=first,
@@ -754,7 +850,7 @@ class PlaceBuilder:
         heritage = _pick(rng, data.STAFF_HERITAGE)
         female = rng.random() < 0.75  # the mental health workforce is mostly women
         age = rng.randint(23, 64)
-        pool = self._pool(rng, heritage, data.REFERENCE_DATE.year - age)
+        pool = self._pool(rng, heritage, self.as_of.year - age)
         first = rng.choice(pool.female if female else pool.male)
         return first, pool.family_name_for(rng.choice(pool.family), female=female)
 
@@ -800,6 +896,36 @@ class PlaceBuilder:
                 batch = []
         self.counts["people"] = written
 
+    def build_registrations(self) -> None:
+        """When each person's record was made: when triage registered them as a new person from
+        their first referral, or, for people on the books before the referral window (and
+        those still waiting to be identified), some time in the five years before it. Without
+        it every record would read as made at the moment of the load."""
+        rng = self.rng("registrations")
+        registered = dict(
+            Transition.objects.filter(
+                name="identify",
+                reason=_REGISTERED,
+                referral__person_id__in=[p.pk for p in self.people_rows],
+            )
+            .order_by("-at")  # the earliest last, so it is the one kept
+            .values_list("referral__person_id", "at")
+        )
+        ids, moments = [], []
+        for person in self.people_rows:
+            at = registered.get(person.pk)
+            if at is None:
+                at = self.start - dt.timedelta(minutes=rng.randint(60, 5 * 365 * 24 * 60))
+            ids.append(person.pk)
+            moments.append(at)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Person._meta.db_table} AS p "  # noqa: S608 - the model's own table
+                "SET created_at = v.at, updated_at = v.at "
+                "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) WHERE p.id = v.id",
+                [ids, moments],
+            )
+
     # --- sharing: consent, the portal person, break-glass ------------------------------------
 
     def build_sharing(self) -> None:
@@ -818,7 +944,7 @@ class PlaceBuilder:
         vcse_parts = [p.value for p in SHAREABLE_PARTS if p != Part.CLINICAL_NOTES]
         for person in self.people_rows:
             is_portal = person.pk == portal_person.pk
-            given = data.REFERENCE_DATE - dt.timedelta(days=rng.randint(1, 540))
+            given = self.as_of - dt.timedelta(days=rng.randint(1, 540))
             recorded_at = _at(given, rng)
             if is_portal or rng.random() < _CONSENT_TO_TRUST:
                 consents.append(
@@ -848,10 +974,15 @@ class PlaceBuilder:
         self.progress.advance(len(self.people_rows))
         self.counts["consents"] = len(consents)
 
-        # The person who signs in to the portal: their record carries the sign-in's name.
+        # The person who signs in to the portal: their record carries the sign-in's name, and
+        # they are of an age at which their plan's story (work, family) holds together.
+        portal_person.date_of_birth = add_months(self.as_of, -12 * _PORTAL_AGE) - dt.timedelta(
+            days=rng.randint(30, 300)
+        )
         Person.objects.filter(pk=portal_person.pk).update(
             given_name=portal.first_name,
             family_name=portal.last_name,
+            date_of_birth=portal_person.date_of_birth,
             user=self.sign_in_users[portal.username],
         )
 
@@ -863,7 +994,7 @@ class PlaceBuilder:
         )
         grants = []
         for n, person in enumerate(without_trust[:3]):
-            opened = _at(data.REFERENCE_DATE - dt.timedelta(days=2 + 5 * n), rng)
+            opened = _at(self.as_of - dt.timedelta(days=2 + 5 * n), rng)
             grant = BreakGlass(
                 user=rng.choice(practitioners).user,
                 person=person,
@@ -923,13 +1054,11 @@ class PlaceBuilder:
             street = f"{rng.choice(data.STREET_NAMES)} {rng.choice(data.STREET_KINDS)}"
             address = f"{rng.randint(1, 180)} {street}, {place.area.name}"
 
-        # Age on the reference date, then a birthday within that year of life.
+        # Age on the place's date, then a birthday within that year of life.
         low, high, _ = rng.choices(data.AGE_BANDS, weights=[b[2] for b in data.AGE_BANDS])[0]
         age = low + int((high - low + 1) * rng.random() ** 1.4)
-        latest = data.REFERENCE_DATE.replace(year=data.REFERENCE_DATE.year - age)
-        earliest = data.REFERENCE_DATE.replace(
-            year=data.REFERENCE_DATE.year - age - 1
-        ) + dt.timedelta(days=1)
+        latest = add_months(self.as_of, -12 * age)
+        earliest = add_months(self.as_of, -12 * (age + 1)) + dt.timedelta(days=1)
         born = earliest + dt.timedelta(days=rng.randint(0, (latest - earliest).days))
 
         # Names from the heritage the ethnicity suggests; Mixed draws from two.

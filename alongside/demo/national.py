@@ -22,8 +22,9 @@ written as one Parquet part per table (``contacts/part-0003.parquet``) before th
 so memory stays bounded however many people are asked for. Every key
 is a random non-negative 63-bit integer, as a site's salted hash looks in a real extract. The
 same seed and number of people give exactly the same Parquet files: each chunk draws from its
-own generator seeded with (seed, chunk number), and every date counts back from
-``data.REFERENCE_DATE``.
+own generator seeded with (seed, chunk number), and every date counts back from the day the
+extract is made as of (``as_of``: today unless given), so the same seed, size and date give the
+same files.
 
 What it simplifies, beside the live generator: a contact's team and practitioner, intensity
 changes and the number of contacts are drawn per episode rather than played out day by day;
@@ -48,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.utils import timezone
 
 from alongside.demo import data
 from alongside.demo.generator import DEFAULT_SEED
@@ -83,10 +85,7 @@ Progress = Callable[[int, int], object]
 
 _DAY = 86_400
 _EPOCH = dt.date(1970, 1, 1)
-_REF_DAY = (data.REFERENCE_DATE - _EPOCH).days
-REF = _REF_DAY * _DAY  # the reference date's midnight, in seconds (local time, no zone)
 WINDOW_DAYS = round(data.REFERRAL_MONTHS * 365.25 / 12)
-START = REF - WINDOW_DAYS * _DAY
 _KEY_HIGH = np.iinfo(np.int64).max
 
 
@@ -180,6 +179,22 @@ class Nation:
     staff_count: np.ndarray
     staff_key: np.ndarray
     team_culture: np.ndarray  # how far each team's work is co-produced, 0 to 1
+    as_of: dt.date  # the reference date: every date counts back from it
+
+    @property
+    def ref_day(self) -> int:
+        """The reference date, in days since 1970."""
+        return (self.as_of - _EPOCH).days
+
+    @property
+    def ref(self) -> int:
+        """The reference date's midnight, in seconds (local time, no zone)."""
+        return self.ref_day * _DAY
+
+    @property
+    def start(self) -> int:
+        """The window's first midnight, ``WINDOW_DAYS`` before the reference date, in seconds."""
+        return self.ref - WINDOW_DAYS * _DAY
 
     @property
     def team_provider(self) -> np.ndarray:
@@ -224,8 +239,8 @@ def _keys(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(1, _KEY_HIGH, size=n, dtype=np.int64)
 
 
-def build_nation(seed: int, people: int) -> Nation:
-    """The nation for ``seed``, with enough key workers for ``people``."""
+def build_nation(seed: int, people: int, as_of: dt.date) -> Nation:
+    """The nation for ``seed`` as of ``as_of``, with enough key workers for ``people``."""
     rng = np.random.default_rng([seed, 0x4E41])
     sites = site_names()
     templates = data.LOCALITIES
@@ -362,6 +377,7 @@ def build_nation(seed: int, people: int) -> Nation:
         staff_count=staff_count,
         staff_key=_keys(rng, int(staff_count.sum())),
         team_culture=_team_culture(seed, roles),
+        as_of=as_of,
     )
 
 
@@ -558,15 +574,15 @@ def _triage(
     )
 
 
-def _ended(r: _Referrals) -> np.ndarray:
+def _ended(r: _Referrals, ref: int) -> np.ndarray:
     """When each referral ended (rejected, closed or discharged), or -1 while it is open."""
     ended = np.choose(
         r.route,
-        [r.episode_end, r.follow_up, np.where(r.follow_up < REF, r.follow_up, r.decided),
+        [r.episode_end, r.follow_up, np.where(r.follow_up < ref, r.follow_up, r.decided),
          r.decided],
     )  # fmt: skip
-    pending = r.decided >= REF
-    return np.where(pending | (ended >= REF), -1, ended)
+    pending = r.decided >= ref
+    return np.where(pending | (ended >= ref), -1, ended)
 
 
 def _make_referrals(
@@ -578,7 +594,7 @@ def _make_referrals(
     g = 0.2  # demand grows through the window (data.REFERRAL_GROWTH)
     u = rng.random(n)
     x = (-1 + np.sqrt(1 + 2 * g * u * (1 + g / 2))) / g
-    received = START + np.round(x * (REF - START - _DAY)).astype(np.int64)
+    received = nation.start + np.round(x * (nation.ref - nation.start - _DAY)).astype(np.int64)
     person = np.arange(n)
     parts = [_triage(rng, nation, person, locality, received, np.full(n, -1), np.full(n, -1))]
     offset = n
@@ -590,7 +606,7 @@ def _make_referrals(
         prev = last.take(np.flatnonzero(wanted))
         prev_index = current[wanted]
         m = prev.person.size
-        ended = _ended(prev)
+        ended = _ended(prev, nation.ref)
         base = np.where(ended >= 0, ended, prev.received + rng.uniform(30, 200, m) * _DAY)
         gap = np.where(
             rng.random(m) < _QUICK_RE_REFERRAL,
@@ -598,7 +614,7 @@ def _make_referrals(
             6 + rng.exponential(160, m),
         )
         received = (base + gap * _DAY).astype(np.int64)
-        onward = prev.onward & (prev.decided < REF)
+        onward = prev.onward & (prev.decided < nation.ref)
         received = np.where(
             onward, prev.decided + rng.uniform(0.1, 2.0, m).astype(np.float64) * _DAY, received
         ).astype(np.int64)
@@ -608,7 +624,7 @@ def _make_referrals(
                         rng.integers(0, VCSE_TEAMS_PER_SITE, m)],
             -1,
         )  # fmt: skip
-        keep = received < REF
+        keep = received < nation.ref
         step = _triage(
             rng,
             nation,
@@ -661,7 +677,7 @@ def _chunk(nation: Nation, seed: int, number: int, people: int) -> dict[str, pa.
     low = np.array([a for a, _, _ in data.AGE_BANDS])[band]
     high = np.array([b for _, b, _ in data.AGE_BANDS])[band] + 1
     age = rng.uniform(low, high)  # years, on the reference date
-    born = REF - np.round(age * 365.25 * _DAY).astype(np.int64)
+    born = nation.ref - np.round(age * 365.25 * _DAY).astype(np.int64)
     sex = _choose(rng, n, _shares(data.GENDER_SHARES))
     sex_codes = list(data.GENDER_SHARES)
     likelihood = np.array([_REFERRAL_LIKELIHOOD.get(c, 1.0) for c in ETHNIC_CODES])
@@ -685,14 +701,14 @@ def _chunk(nation: Nation, seed: int, number: int, people: int) -> dict[str, pa.
     r.onward_from = np.where(r.onward_from >= 0, index_of[np.maximum(r.onward_from, 0)], -1)
     m = r.person.size
     referral_key = _keys(rng, m)
-    ended = _ended(r)
-    pending = r.decided >= REF
+    ended = _ended(r, nation.ref)
+    pending = r.decided >= nation.ref
     accepted = (r.route == _ACCEPT) & ~pending
-    followed = r.follow_up < REF
+    followed = r.follow_up < nation.ref
     state = np.select(
         [
-            pending & (r.received > REF - _DAY),
-            pending & r.meeting & (r.received < REF - 4 * _DAY),
+            pending & (r.received > nation.ref - _DAY),
+            pending & r.meeting & (r.received < nation.ref - 4 * _DAY),
             pending,
             accepted & (ended < 0),
             (r.route == _SIGNPOST) & ~followed,
@@ -701,7 +717,7 @@ def _chunk(nation: Nation, seed: int, number: int, people: int) -> dict[str, pa.
         [0, 2, 1, 3, 4, 5],
         6,
     )
-    unmatched = pending & (r.received > REF - 7 * _DAY) & (rng.random(m) < 0.3)
+    unmatched = pending & (r.received > nation.ref - 7 * _DAY) & (rng.random(m) < 0.3)
     team = np.where(accepted, r.accepted_team, r.holding_team)
     person_key = _keys(rng, n)
     ref_age = (r.received - born[r.person]) / (365.25 * _DAY)
@@ -850,7 +866,7 @@ def _care(
     e = r.person.size
     ep_key = _keys(rng, e)
     start = r.decided
-    closed = r.episode_end < REF
+    closed = r.episode_end < nation.ref
     end = np.where(closed, r.episode_end, -1)
     team = r.accepted_team
     role = nation.team_role[team]
@@ -862,7 +878,7 @@ def _care(
     start_shares = by_role[role]
     start_shares[r.urgent] = _shares(_URGENT_INTENSITY)
     level0 = _choose_rows(rng, np.cumsum(start_shares, axis=1))
-    lived = (np.where(closed, end, REF) - start) / _DAY
+    lived = (np.where(closed, end, nation.ref) - start) / _DAY
     changes = np.minimum(rng.poisson(np.maximum(lived - 21, 0) / 110), 6)
     i_ep = np.repeat(np.arange(e), changes)
     i_at = start[i_ep] + ((21 + rng.random(i_ep.size) * (lived[i_ep] - 21)) * _DAY).astype(np.int64)
@@ -928,7 +944,7 @@ def _care(
 
     # Contacts: about one per gap of the starting intensity, from the first appointment (a
     # few days after acceptance) to discharge, or three weeks past the reference date.
-    until = np.where(closed, end, REF + PLANNED_AHEAD_DAYS * _DAY)
+    until = np.where(closed, end, nation.ref + PLANNED_AHEAD_DAYS * _DAY)
     first = np.where(r.urgent, rng.uniform(0.5, 3, e), rng.uniform(1, 12, e))
     span = (until - start) / _DAY
     first = np.minimum(first, np.maximum(span - 0.5, 0))
@@ -951,7 +967,7 @@ def _care(
     order = np.lexsort((at, c_ep))
     c_ep, at = c_ep[order], at[order]
     c = c_ep.size
-    past = at < REF
+    past = at < nation.ref
     outcome = np.where(past, _choose(rng, c, _OUTCOME_SHARES), 4)
     attended = outcome == 0
     by_partner = (partner[c_ep] >= 0) & (rng.random(c) < CARE_TEAM_CONTACT_SHARE)
@@ -1017,7 +1033,7 @@ def _care(
     v_no = np.arange(v_ep.size) - _group_starts(v_ep) + 1
     v = v_ep.size
     agreed_day = v_at // _DAY + rng.geometric(0.5, v) - 1
-    agreed = (rng.random(v) < AGREED_SHARE) & (agreed_day < _REF_DAY)
+    agreed = (rng.random(v) < AGREED_SHARE) & (agreed_day < nation.ref_day)
     agreed_day = np.where(agreed, agreed_day, -1)
     has_next = np.r_[v_ep[1:] == v_ep[:-1], False] if v else np.zeros(0, bool)
     next_day = np.r_[v_at[1:] // _DAY, 0] if v else np.zeros(0, np.int64)
@@ -1083,7 +1099,7 @@ def _care(
         "scores": _table("scores", scores_table),
         **_care_voice(
             voice, culture, ep_key, person_key, start, end, v_ep, v_at, c_ep, at,
-            done, contact_key,
+            done, contact_key, nation.ref,
         ),
     }  # fmt: skip
 
@@ -1233,12 +1249,13 @@ def _care_voice(
     at: np.ndarray,
     done: np.ndarray,
     contact_key: np.ndarray,
+    ref: int,
 ) -> dict[str, pa.Table]:
     """The person's voice in their care, beside the episodes: goals and whose words they are
     in, locality meeting decisions and whether the person took part, contacts judged against
     the person's stated preferences, and CollaboRATE after some plan reviews."""
     e = ep_key.size
-    lasts = np.where(end >= 0, end, REF)
+    lasts = np.where(end >= 0, end, ref)
 
     # Goals: set when the first plan was written, a few ended since.
     first = np.r_[True, v_ep[1:] != v_ep[:-1]] if v_ep.size else np.zeros(0, bool)
@@ -1246,7 +1263,7 @@ def _care_voice(
     g_ep, g_at = v_ep[g_of], v_at[g_of] - 600
     g_end = g_at + (rng.random(g_ep.size) * (lasts[g_ep] - g_at)).astype(np.int64)
     g_end = np.maximum((g_end // _DAY) * _DAY + 15 * 3600, g_at + 3600)  # mid-afternoon
-    g_end = np.where((rng.random(g_ep.size) < GOAL_ENDED) & (g_end < REF), g_end, -1)
+    g_end = np.where((rng.random(g_ep.size) < GOAL_ENDED) & (g_end < ref), g_end, -1)
     wording = np.where(
         rng.random(g_ep.size) < culture[g_ep], 1, np.where(rng.random(g_ep.size) < 0.5, 2, 3)
     )
@@ -1261,7 +1278,7 @@ def _care_voice(
     # Locality meeting decisions about some episodes, while they were open.
     d_ep = np.flatnonzero(rng.random(e) < MEETING_DECISION)
     d_at = start[d_ep] + (rng.random(d_ep.size) * (lasts[d_ep] - start[d_ep])).astype(np.int64)
-    keep = d_at < REF
+    keep = d_at < ref
     d_ep = d_ep[keep]
     d_at = np.maximum((d_at[keep] // _DAY) * _DAY + 13 * 3600, start[d_ep])
     decisions = {
@@ -1276,7 +1293,7 @@ def _care_voice(
     first_start = np.full(people.size, np.iinfo(np.int64).max)
     np.minimum.at(first_start, person, start)
     stated_at = first_start + (rng.uniform(1, 40, people.size) * _DAY).astype(np.int64)
-    stated = (rng.random(people.size) < NATIONAL_PREFERENCES_STATED) & (stated_at < REF)
+    stated = (rng.random(people.size) < NATIONAL_PREFERENCES_STATED) & (stated_at < ref)
     c_person = person[c_ep]
     judged = done & stated[c_person] & (at >= stated_at[c_person])
     honoured = rng.random(c_ep.size) < np.clip(0.6 + 0.35 * culture[c_ep], 0, 1)
@@ -1292,7 +1309,7 @@ def _care_voice(
     answered = ~first & (rng.random(v_ep.size) < COLLABORATE_AFTER_REVIEW)
     r_ep = v_ep[answered]
     r_at = v_at[answered] + (rng.uniform(0.2, 5, r_ep.size) * _DAY).astype(np.int64)
-    keep = r_at < np.minimum(lasts[r_ep], REF)
+    keep = r_at < np.minimum(lasts[r_ep], ref)
     r_ep, r_at = r_ep[keep], r_at[keep]
     top = rng.random(r_ep.size) < np.clip(0.15 + 0.45 * culture[r_ep], 0, 1)
     total = np.where(top, 27.0, np.clip(np.round(rng.normal(13 + 10 * culture[r_ep], 4)), 0, 26))
@@ -1322,7 +1339,7 @@ def _coproduction_work(nation: Nation, seed: int) -> dict[str, pa.Table]:
 
     # Reviews: one per team and quarter (the three months ending with the month before the
     # reference date, then the three before those, …), on a day drawn within the quarter.
-    ref = data.REFERENCE_DATE
+    ref = nation.as_of
     team_of, held = [], []
     for q in range(REVIEW_QUARTERS):
         month = ref.month - 3 * q  # the quarter ends the day before this month's first
@@ -1359,7 +1376,7 @@ def _coproduction_work(nation: Nation, seed: int) -> dict[str, pa.Table]:
     }
 
     # Involvements: about ``INVOLVEMENTS_PER_MONTH`` a month for each team over the 18 months.
-    first_day, days = _REF_DAY - WINDOW_DAYS, WINDOW_DAYS
+    first_day, days = nation.ref_day - WINDOW_DAYS, WINDOW_DAYS
     per_team = rng.poisson(INVOLVEMENTS_PER_MONTH * days / 30.4, leads.size)
     i_team = np.repeat(leads, per_team)
     n = i_team.size
@@ -1367,7 +1384,7 @@ def _coproduction_work(nation: Nation, seed: int) -> dict[str, pa.Table]:
     for_team = rng.random(n) >= INVOLVEMENT_FOR_ORGANISATION
     changed_day = i_day + rng.geometric(1 / 30, n)
     changed = (rng.random(n) < CHANGE_RECORDED * (0.7 + 0.6 * culture[i_team])) & (
-        changed_day < _REF_DAY
+        changed_day < nation.ref_day
     )
     involvements = {
         "involvement_key": pa.array(_keys(rng, n)),
@@ -1507,7 +1524,7 @@ def _supervision_tables(nation: Nation, seed: int) -> dict[str, pa.Table]:
     every supervisor (meta-supervision every 8 weeks), and the sessions held over the 18 months:
     mostly on time, some late, one supervisee in ten lapsed by the reference date."""
     rng = np.random.default_rng([seed, 0x5355])
-    first_day, last_day = _REF_DAY - WINDOW_DAYS, _REF_DAY - 1
+    first_day, last_day = nation.ref_day - WINDOW_DAYS, nation.ref_day - 1
     team_of_staff = np.repeat(np.arange(len(nation.team_key)), nation.staff_count)
     trust_cmht = nation.cmht.reshape(SITES, -1)[:, 0]  # each site's first CMHT
 
@@ -1654,17 +1671,19 @@ def write_national_extract(
     *,
     people: int = 1_000_000,
     seed: int = DEFAULT_SEED,
+    as_of: dt.date | None = None,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Write a synthetic national research extract of ``people`` people into ``directory``
-    (absent or empty) and return the rows written per table. ``progress(done, total)`` is
-    called with the people written so far after each chunk.
+    """Write a synthetic national research extract of ``people`` people, as of ``as_of`` (today
+    unless given), into ``directory`` (absent or empty) and return the rows written per table.
+    ``progress(done, total)`` is called with the people written so far after each chunk.
 
     The extract is built in a hidden folder beside ``directory`` and moved into place only when
     it is complete, so a failure leaves nothing half-written.
     """
     if people < 1:
         raise ValueError("A national extract needs at least one person.")
+    as_of = as_of or timezone.localdate()
     directory = Path(directory)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ExtractNotEmpty(
@@ -1673,7 +1692,7 @@ def write_national_extract(
     directory.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        nation = build_nation(seed, people)
+        nation = build_nation(seed, people, as_of)
         rows = dict.fromkeys(schema.TABLES, 0)
         for name in CHUNKED:
             (partial / name).mkdir()
@@ -1699,7 +1718,7 @@ def write_national_extract(
             rows[name] = table.num_rows
         manifest = {
             "schema_version": schema.SCHEMA_VERSION,
-            "reference_date": data.REFERENCE_DATE.isoformat(),
+            "reference_date": as_of.isoformat(),
             "written_at": _written_at(),
             "site": f"Synthetic nation ({len(nation.sites)} made-up places)",
             "rows": rows,

@@ -56,7 +56,6 @@ from alongside.care.models import (
 from alongside.care.models import Kind as ContactKind
 from alongside.care.models import Outcome as ContactOutcome
 from alongside.demo.care import _working
-from alongside.demo.referrals import NOW, START
 from alongside.organisations.models import Role, TeamType
 from alongside.outcomes import engine, registry
 from alongside.outcomes.engine import Measure, Result
@@ -275,6 +274,7 @@ def flush_outcomes(*, episodes: QuerySet, organisations: QuerySet) -> dict[str, 
 class _Outcomes:
     def __init__(self, builder: PlaceBuilder) -> None:
         self.builder = builder
+        self.now, self.start = builder.now, builder.start
         self.rng = builder.rng("outcomes")
         self.counts: dict[str, int] = defaultdict(int)
         self.responses: list[_Response] = []
@@ -326,7 +326,7 @@ class _Outcomes:
                         at_start=name != GBO,
                         every_weeks=EVERY_WEEKS,
                         at_discharge=name == DIALOG,
-                        updated_at=START - dt.timedelta(days=30),
+                        updated_at=self.start - dt.timedelta(days=30),
                         updated_by_id=leads.get(team_id),
                     )
                 )
@@ -350,7 +350,7 @@ class _Outcomes:
         )
         self.lead_team: dict[int, int] = {}
         for pk, person_id, team_id, started, ended, user_id in rows:
-            until = min(ended or NOW, NOW)
+            until = min(ended or self.now, self.now)
             episodes[pk] = _Episode(pk, person_id, started, until, ended is not None, user_id)
             self.lead_team[pk] = team_id
         contacts = (
@@ -358,7 +358,7 @@ class _Outcomes:
                 episode__lead_team_id__in=team_ids,
                 outcome=ContactOutcome.ATTENDED,
                 mode__in=DIRECT_MODES,
-                starts_at__lt=NOW,
+                starts_at__lt=self.now,
             )
             .order_by("episode_id", "starts_at", "id")
             .values_list("episode_id", "starts_at", "id", "kind", "practitioner_id")
@@ -494,7 +494,7 @@ class _Outcomes:
             else:
                 seen_at = completed + dt.timedelta(minutes=self.rng.randint(1, 20))
                 seen_by = by
-            if seen_at >= NOW or seen_by is None:
+            if seen_at >= self.now or seen_by is None:
                 seen_at = seen_by = None
         response = _Response(
             {
@@ -585,7 +585,7 @@ class _Outcomes:
         open_episodes = [e for e in episodes if not e.discharged]
         done_at = {(r.row["contact_id"], r.measure.name) for r in self.responses}
         candidates = []
-        fortnight = NOW - dt.timedelta(days=14)
+        fortnight = self.now - dt.timedelta(days=14)
         for episode in open_episodes:
             if not episode.contacts or episode.contacts[-1][0] < fortnight:
                 continue
@@ -639,7 +639,7 @@ class _Outcomes:
             for r in completed
             if r.measure.name in (PHQ9, GAD7, DIALOG)
             and r.row["mode"] == Mode.WITH_PRACTITIONER
-            and r.row["completed_at"] < NOW - dt.timedelta(days=60)
+            and r.row["completed_at"] < self.now - dt.timedelta(days=60)
         ]
         wanted = min(len(candidates), max(2, len(completed) // CORRECTION_EVERY))
         for original in rng.sample(candidates, wanted):

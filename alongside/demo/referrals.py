@@ -1,11 +1,12 @@
-"""The demo's referrals and what became of them, over the 18 months before ``REFERENCE_DATE``.
+"""The demo's referrals and what became of them, over the 18 months before the place's date.
 
 Called from ``PlaceBuilder.build`` once the people and the directory exist. Each referral's life
 is played out in time, step by step through the named transitions of ``referrals.services``
 (``TRANSITIONS``), from when it was received until the generator's 'now' (midnight at the start of
-``REFERENCE_DATE``). A step that would come after now does not happen: the referral stays where
-it got to, so the last few weeks' referrals still wait for triage or the locality meeting, recent
-follow-ups wait for their outcome and recent episodes of care wait for their first contacts.
+the day the place is made as of, ``PlaceBuilder.as_of``). A step that would come after now does
+not happen: the referral stays where it got to, so the last few weeks' referrals still wait for
+triage or the locality meeting, recent follow-ups wait for their outcome and recent episodes of
+care wait for their first contacts.
 
 What a referral becomes, in the shares of ``data``: accepted by a team (an episode of care opens
 with a key worker, an assessment and one to three further contacts; long-ago ones are discharged),
@@ -42,7 +43,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import DO_NOTHING, Field, Model, Q, QuerySet
-from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.care.models import DIRECT_MODES, Allocation, Contact, Episode, Kind, Mode, Outcome
@@ -74,10 +74,6 @@ K = TypeVar("K", bound=Hashable)
 Row = dict[str, Any]
 _LONDON = zoneinfo.ZoneInfo("Europe/London")
 BATCH_SIZE = 2_000
-
-# The generator's 'now': nothing happens at or after it.
-NOW = dt.datetime.combine(data.REFERENCE_DATE, dt.time(0), tzinfo=_LONDON)
-START = NOW - dt.timedelta(days=round(data.REFERRAL_MONTHS * 365.25 / 12))
 
 _MINUTE = dt.timedelta(minutes=1)
 # When professionals and people themselves send referrals (hour of the day: weight).
@@ -303,6 +299,7 @@ class _Life:
     needs: list[str]
     holding: Team  # the team that triages it
     last: dt.datetime
+    now: dt.datetime  # the generator's 'now': no step happens at or after it
     transitions: list[Row] = field(default_factory=list)
     contacts: list[Row] = field(default_factory=list)
     onward: list[_Life] = field(default_factory=list)
@@ -314,7 +311,7 @@ class _Life:
         """Make the named transition at ``at`` (or just after the last step) unless that is
         now or later. Returns when it happened."""
         at = max(at, self.last + _MINUTE)
-        if at >= NOW:
+        if at >= self.now:
             raise _Later
         edge = TRANSITIONS[name]
         referral = self.referral
@@ -341,7 +338,7 @@ class _Life:
 
     def identify(self, at: dt.datetime, by: User, reason: str) -> None:
         at = max(at, self.last + _MINUTE)
-        if at >= NOW:
+        if at >= self.now:
             raise _Later
         state = self.referral["state"]
         self.transitions.append(
@@ -395,11 +392,12 @@ class _Table:
 
     model: type[Model]
     with_ids: bool
+    now: dt.datetime  # what a timestamp the row leaves out is set to
     rows: list[Row] = field(default_factory=list)
     written: int = 0
 
     def __post_init__(self) -> None:
-        now = timezone.now()
+        now = self.now
         self.fields = [
             f for f in self.model._meta.concrete_fields if self.with_ids or not f.primary_key
         ]
@@ -441,6 +439,7 @@ class _Flows:
     def __init__(self, builder: PlaceBuilder, cursor: CursorWrapper) -> None:
         self.builder = builder
         self.cursor = cursor
+        self.now, self.start = builder.now, builder.start
         self.rng = builder.rng("referrals")
         self.contact_rng = builder.rng("contacts")
         self.meeting_rng = builder.rng("meetings")
@@ -481,7 +480,7 @@ class _Flows:
             "agenda_items": (AgendaItem, True),
             "agenda_partners": (AgendaItem.partner_teams.through, False),
         }
-        self.tables = {name: _Table(model, ids) for name, (model, ids) in tables.items()}
+        self.tables = {name: _Table(model, ids, self.now) for name, (model, ids) in tables.items()}
 
     def add(self, table: str, row: Row) -> Row:
         self.tables[table].rows.append(row)
@@ -634,10 +633,10 @@ class _Flows:
         """Cumulative weights of the window's days, for people referring themselves (True) and
         for professionals: demand growing, quieter at Christmas and in August, professionals
         referring on working days only."""
-        span = (NOW.date() - START.date()).days
+        span = (self.now.date() - self.start.date()).days
         weights: dict[bool, list[float]] = {True: [], False: []}
         for d in range(span):
-            day = START.date() + dt.timedelta(days=d)
+            day = self.start.date() + dt.timedelta(days=d)
             trend = 1 + data.REFERRAL_GROWTH * d / span
             christmas = (day.month, day.day) >= (12, 24) or (day.month, day.day) == (1, 1)
             season = 0.4 if christmas else 0.85 if day.month == 8 else 1.0
@@ -652,7 +651,7 @@ class _Flows:
         d = rng.choices(range(len(days[is_self])), cum_weights=days[is_self])[0]
         hours, cumulative = _HOURS[is_self]
         hour = rng.choices(hours, cum_weights=cumulative)[0]
-        day = START.date() + dt.timedelta(days=d)
+        day = self.start.date() + dt.timedelta(days=d)
         return dt.datetime.combine(day, dt.time(hour, rng.randrange(60)), tzinfo=_LONDON)
 
     def _who(self, person: Person) -> _Who:
@@ -762,7 +761,7 @@ class _Flows:
             if is_self and rng.random() < 0.8
             else None,
         }
-        life = _Life(referral, who, needs, holding, received_at)
+        life = _Life(referral, who, needs, holding, received_at, self.now)
         life.transitions.append(
             {
                 "referral_id": referral["id"],
@@ -780,7 +779,7 @@ class _Flows:
         rng = self.rng
         needs, cumulative = _NEEDS[urgent]
         female = who.person.stated_gender == "2"
-        age = who.age_on(NOW.date())
+        age = who.age_on(self.now.date())
         while True:
             main = rng.choices(needs, cum_weights=cumulative)[0]
             if (main != "perinatal" or (female and age < 46)) and (main != "memory" or age >= 60):
@@ -954,7 +953,7 @@ class _Flows:
             lead = self.staff.pick(rng, team, _LEAD_ROLES, allocated_at.date())
             allocated_by = lead.user if lead else by
             note = "Allocated at the team's allocation meeting"
-        if allocated_at >= NOW:
+        if allocated_at >= self.now:
             raise _Later  # waiting for a key worker
         key_worker = key_worker or self._someone(team, [Role.PRACTITIONER], allocated_at)
         allocation = self.add(
@@ -1027,7 +1026,7 @@ class _Flows:
         vcse = team.team_type == TeamType.VCSE_SERVICE
         while True:
             kind = self._contact_kind(assessed, vcse)
-            if starts >= NOW:
+            if starts >= self.now:
                 # The next appointment is booked; it has not happened yet.
                 mode = Mode.FACE_TO_FACE if kind == Kind.ASSESSMENT else Mode.PHONE
                 self._contact(life, episode, key_worker, starts, mode, kind, "", booked)
@@ -1042,7 +1041,7 @@ class _Flows:
                     kind = Kind.OTHER
             # A text exchange happens or it does not; appointments are sometimes missed.
             outcome = Outcome.ATTENDED if mode == Mode.TEXT else self.attendance.draw()
-            recorded = min(NOW - _MINUTE, starts + dt.timedelta(hours=rng.uniform(1, 30)))
+            recorded = min(self.now - _MINUTE, starts + dt.timedelta(hours=rng.uniform(1, 30)))
             self._contact(life, episode, key_worker, starts, mode, kind, outcome, recorded)
             if not assessed:
                 if outcome == Outcome.ATTENDED:
@@ -1222,7 +1221,7 @@ class _Flows:
             "person_agreed": True,
             "state": State.RECEIVED,
         }
-        life = _Life(referral, parent.who, parent.needs, team, at)
+        life = _Life(referral, parent.who, parent.needs, team, at, self.now)
         life.transitions.append(
             {
                 "referral_id": referral["id"],
@@ -1267,7 +1266,7 @@ class _Flows:
             late += rng.randint(7, 12) * 24
         due = dt.datetime.combine(handover["follow_up_on"], dt.time(9), tzinfo=_LONDON)
         at = _working(due + dt.timedelta(hours=late), rng)
-        if at >= NOW:
+        if at >= self.now:
             raise _Later
         by = self._someone(life.holding, _TRIAGE_ROLES, at)
         if outcome == FollowUpOutcome.NOT_CONNECTED:
@@ -1295,7 +1294,7 @@ class _Flows:
         rng = self.meeting_rng
         for index, locality in enumerate(self.builder.localities):
             weekday, time = data.MEETING_SLOTS[index % len(data.MEETING_SLOTS)]
-            day = START.date() + dt.timedelta(days=(weekday - START.weekday()) % 7)
+            day = self.start.date() + dt.timedelta(days=(weekday - self.start.weekday()) % 7)
             town = data.LOCALITIES[index].areas[0].name
             cmht = self.cmht[index]
             meetings: list[_Meeting] = []
@@ -1311,10 +1310,10 @@ class _Flows:
                     "place": data.MEETING_PLACE.format(town=town),
                     "chair_id": chair.user.pk if chair else None,
                     "created_by_id": organiser.user.pk,
-                    "created_at": min(NOW, starts) - dt.timedelta(days=14),
+                    "created_at": min(self.now, starts) - dt.timedelta(days=14),
                 }
                 meetings.append(_Meeting(row, index, chair.user if chair else None, organiser.user))
-                if starts >= NOW + dt.timedelta(days=1):
+                if starts >= self.now + dt.timedelta(days=1):
                     break
                 day += dt.timedelta(days=data.MEETING_INTERVAL_DAYS)
             self.schedule.append(meetings)
@@ -1343,7 +1342,7 @@ class _Flows:
         }
         partners: list[Team] = []
         self.agenda.append((meeting, at, item, partners))
-        if meeting.starts_at >= NOW:
+        if meeting.starts_at >= self.now:
             raise _Later
         decision = self.meeting_decisions.draw()
         decided_at = meeting.starts_at + dt.timedelta(minutes=rng.randint(5, 100))
@@ -1399,7 +1398,7 @@ class _Flows:
             records = sorted(self.episode_records[locality], key=lambda r: r.row["started_at"])
             for meeting in schedule:
                 self.add("locality_meetings", meeting.row)
-                if meeting.starts_at >= NOW:
+                if meeting.starts_at >= self.now:
                     continue
                 self._attendees(meeting)
                 for _ in range(rng.choices([0, 1, 2], weights=[55, 35, 10])[0]):
@@ -1547,7 +1546,7 @@ class _Flows:
         rng = self.rng
         self.portal_pk = person.pk
         who = self._who(person)
-        received = _working(NOW - dt.timedelta(days=70), rng)
+        received = _working(self.now - dt.timedelta(days=70), rng)
         life = self._referral(received, Source.GP, False, who, needs=["low-mood", "loneliness"])
         life.referral["person_id"] = person.pk
         team = self.cmht[who.locality]

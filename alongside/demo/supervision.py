@@ -17,8 +17,8 @@ adds, in bulk:
   lead → head), so it is a tree: nobody supervises themself and there are no loops. Some
   agreements (``REPLACED_SHARE`` of those with another supervisor to go to) ended within the 18
   months and were replaced by one with someone else from the next day.
-* **sessions** over the 18 months before ``data.REFERENCE_DATE``, following each agreement's
-  terms, counted back from the reference date: most gaps a little under the agreed interval,
+* **sessions** over the 18 months before the place's date (``PlaceBuilder.as_of``), following
+  each agreement's terms, counted back from that date: most gaps a little under the agreed interval,
   some late (leave, sickness, a busy month), and about one supervisee in ten (``OVERDUE_SHARE``)
   past their interval at the reference date (they also miss group sessions since). Individual,
   meta-supervision and case-review sessions are one-to-one; each supervisor's group meets about
@@ -65,7 +65,6 @@ from django.db.models import Model, Q, QuerySet
 
 from alongside.care.models import Allocation, CareTeamMember, Episode, Goal, IntensityChange
 from alongside.demo import data
-from alongside.demo.referrals import NOW, START
 from alongside.organisations.models import Role, TeamType
 from alongside.supervision.models import (
     AgreementTerm,
@@ -104,8 +103,6 @@ MODELS: tuple[type[Model], ...] = (
     SupervisionPolicy,
 )
 
-FIRST_DAY = START.astimezone(_LONDON).date()  # 18 months before the reference date
-LAST_DAY = data.REFERENCE_DATE - _DAY  # sessions are held before the generator's 'now'
 OVERDUE_SHARE = 0.10  # of supervisees, past their agreed interval at the reference date
 REPLACED_SHARE = 0.12  # of agreements, ended within the 18 months and replaced
 #: Chance that a VCSE practitioner is supervised by a trust clinician, by job title.
@@ -291,7 +288,7 @@ class _Staff:
     username: str
     roles: set[str] = field(default_factory=set)
     teams: list[int] = field(default_factory=list)
-    started_on: dt.date = data.REFERENCE_DATE
+    started_on: dt.date = dt.date.max  # the earliest of their memberships
     title: str = ""
 
 
@@ -329,6 +326,9 @@ class _Session:
 class _Supervision:
     def __init__(self, builder: PlaceBuilder) -> None:
         self.builder = builder
+        self.as_of, self.now = builder.as_of, builder.now
+        self.first_day = builder.start.astimezone(_LONDON).date()  # 18 months before as_of
+        self.last_day = builder.as_of - _DAY  # sessions are held before the generator's 'now'
         self.rng = builder.rng("supervision")
         self.counts: dict[str, int] = defaultdict(int)
         self.sign_ins = {name: user.pk for name, user in builder.sign_in_users.items()}
@@ -509,12 +509,12 @@ class _Supervision:
             starts = person.started_on + dt.timedelta(days=rng.randint(7, 42))
             if person.user_id in fixed:
                 starts = person.started_on + dt.timedelta(days=30)
-            elif starts < FIRST_DAY - dt.timedelta(days=3 * 365):
-                starts = FIRST_DAY - dt.timedelta(days=rng.randint(30, 3 * 365))
-            if starts > LAST_DAY - dt.timedelta(days=3):
+            elif starts < self.first_day - dt.timedelta(days=3 * 365):
+                starts = self.first_day - dt.timedelta(days=rng.randint(30, 3 * 365))
+            if starts > self.last_day - dt.timedelta(days=3):
                 continue  # too new to have an agreement yet
-            change_from = max(starts, FIRST_DAY) + dt.timedelta(days=60)
-            change_to = LAST_DAY - dt.timedelta(days=30)
+            change_from = max(starts, self.first_day) + dt.timedelta(days=60)
+            change_to = self.last_day - dt.timedelta(days=30)
             if (
                 person.user_id not in fixed
                 and change_from < change_to
@@ -661,12 +661,12 @@ class _Supervision:
                     for day in self._dates(a, every, tail):
                         sessions.append(_Session(kind, a.supervisor, day, [person]))
                     if a.ends_on is None and person in overdue:
-                        last = data.REFERENCE_DATE - dt.timedelta(days=tail)
+                        last = self.as_of - dt.timedelta(days=tail)
                         self.cutoff[person] = min(self.cutoff.get(person, last), last)
                 if Kind.GROUP in a.terms and rng.random() < CASE_REVIEW_SHARE:
                     every = CASE_REVIEW_WEEKS * 7
                     tail = rng.randint(10, every) + (
-                        (data.REFERENCE_DATE - a.ends_on).days if a.ends_on else 0
+                        (self.as_of - a.ends_on).days if a.ends_on else 0
                     )
                     for day in self._dates(a, every, tail):
                         sessions.append(_Session(Kind.CASE_REVIEW, a.supervisor, day, [person]))
@@ -678,7 +678,7 @@ class _Supervision:
         """Days from the last session to the reference date (or to the agreement's end)."""
         rng = self.rng
         if a.ends_on is not None:
-            return (data.REFERENCE_DATE - a.ends_on).days + rng.randint(1, int(every * 0.8))
+            return (self.as_of - a.ends_on).days + rng.randint(1, int(every * 0.8))
         if person == self.sign_ins.get("practitioner"):
             return rng.randint(3, 6)
         if person == self.sign_ins.get("carepartner"):
@@ -691,8 +691,8 @@ class _Supervision:
         """Session days counted back from ``tail`` days before the reference date to the
         agreement's start (or 18 months back): mostly a little under the interval, some late."""
         rng = self.rng
-        first = max(a.starts_on, FIRST_DAY)
-        day = data.REFERENCE_DATE - dt.timedelta(days=tail)
+        first = max(a.starts_on, self.first_day)
+        day = self.as_of - dt.timedelta(days=tail)
         days: list[dt.date] = []
         while True:
             held = _working_day(day)
@@ -724,7 +724,7 @@ class _Supervision:
             every = min(a.terms[Kind.GROUP] for a in group) * 7
             tail = rng.randint(7, 70)
             latest = True
-            whole = _Agreement(0, supervisor, FIRST_DAY, None, {})
+            whole = _Agreement(0, supervisor, self.first_day, None, {})
             for day in reversed(self._dates(whole, every, tail)):
                 present = []
                 for a in group:
@@ -759,7 +759,7 @@ class _Supervision:
             start = dt.datetime.combine(session.held_on, rng.choice(_START_TIMES), tzinfo=_LONDON)
             end = start + dt.timedelta(minutes=duration)
             recorded = min(
-                NOW - dt.timedelta(minutes=5), end + dt.timedelta(hours=rng.uniform(0.2, 48))
+                self.now - dt.timedelta(minutes=5), end + dt.timedelta(hours=rng.uniform(0.2, 48))
             )
             reflect = {Kind.INDIVIDUAL: 0.7, Kind.GROUP: 0.4, Kind.META: 0.8}.get(kind, 0.3)
             session_rows.append(
@@ -897,16 +897,16 @@ class _Supervision:
         held = session.held_on
         due = held + dt.timedelta(days=rng.choice((7, 14, 14, 21, 28)))
         if keep_open:
-            due = max(due, data.REFERENCE_DATE + dt.timedelta(days=7))
+            due = max(due, self.as_of + dt.timedelta(days=7))
         behind = owner in self.overdue
-        if due < data.REFERENCE_DATE - dt.timedelta(days=STALE_DAYS):
+        if due < self.as_of - dt.timedelta(days=STALE_DAYS):
             done = rng.random() < 0.97  # old actions were done or let go long ago
-        elif due < data.REFERENCE_DATE:
+        elif due < self.as_of:
             done = rng.random() < (0.5 if behind else 0.75)
         else:
             done = rng.random() < 0.3
         done_at = done_by = None
-        latest = min(due + dt.timedelta(days=10), LAST_DAY)
+        latest = min(due + dt.timedelta(days=10), self.last_day)
         if done and not keep_open and held < latest:
             day = _working_day(held + dt.timedelta(days=rng.randint(1, (latest - held).days)))
             done_at = _moment(max(day, held + _DAY), rng)

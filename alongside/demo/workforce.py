@@ -7,7 +7,8 @@ Called from ``PlaceBuilder.build`` after the staff exist (any point after ``buil
 courses themselves are the shipped list (``workforce/courses.json``, loaded after migrate; loaded
 here if not yet). The requirements are configuration, written if missing and left in place by
 ``flush_workforce``, like the courses. Every draw comes from the builder's ``workforce`` stage
-and every date counts back from ``data.REFERENCE_DATE``, so the same seed gives the same rows.
+and every date counts back from the place's date (``PlaceBuilder.as_of``), so the same seed and
+date give the same rows.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from alongside.care.models import Intensity
-from alongside.demo import data
 from alongside.organisations.models import Membership, Role, TeamType
 from alongside.workforce import courses
 from alongside.workforce.models import (
@@ -130,10 +130,11 @@ def _posts(rng: random.Random, memberships: list[Membership], vcse: set[int]) ->
     return posts
 
 
-def _history(rng: random.Random, posts: list[Post], recorders: dict[int, int]) -> list[WteChange]:
+def _history(
+    rng: random.Random, posts: list[Post], recorders: dict[int, int], today: dt.date
+) -> list[WteChange]:
     """Each post's WTE history: in force since the membership began; for some, another WTE
     until a change between 11 months and 2 weeks ago. The posts get who recorded the latest."""
-    today = data.REFERENCE_DATE
     split = defaultdict(int)
     for post in posts:
         split[(post.membership.user_id, post.membership.team_id)] += 1
@@ -163,7 +164,7 @@ def _history(rng: random.Random, posts: list[Post], recorders: dict[int, int]) -
 
 
 def _training(
-    rng: random.Random, memberships: list[Membership], recorders: dict[int, int]
+    rng: random.Random, memberships: list[Membership], recorders: dict[int, int], today: dt.date
 ) -> list[TrainingRecord]:
     by_key = {c.key: c for c in Course.objects.all()}
     needs: dict[int, set[str]] = defaultdict(set)
@@ -172,7 +173,6 @@ def _training(
         needs[m.user_id].update(ROLE_COURSES.get(m.role, ()))
         recorder_for.setdefault(m.user_id, recorders.get(m.team_id, m.user_id))
     records = []
-    today = data.REFERENCE_DATE
     for user_id in sorted(needs):
         for key in sorted(needs[user_id]):
             if rng.random() < MISSING:
@@ -203,7 +203,7 @@ def _training(
 def _vacancies(
     rng: random.Random, builder: PlaceBuilder, recorders: dict[int, int]
 ) -> list[Vacancy]:
-    today = data.REFERENCE_DATE
+    today = builder.as_of
     vacancies = []
     for plan in builder.team_plans:
         team = plan.team
@@ -257,10 +257,10 @@ def build_workforce(builder: PlaceBuilder) -> dict[str, int]:
             recorders.setdefault(m.team_id, m.user_id)
     posts = _posts(rng, memberships, vcse)
     # A stage of its own, so that the history's draws leave the other rows as they were.
-    changes = _history(builder.rng("workforce-wte-history"), posts, recorders)
+    changes = _history(builder.rng("workforce-wte-history"), posts, recorders, builder.as_of)
     Post.objects.bulk_create(posts, batch_size=BATCH_SIZE)
     WteChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
-    records = _training(rng, memberships, recorders)
+    records = _training(rng, memberships, recorders, builder.as_of)
     TrainingRecord.objects.bulk_create(records, batch_size=BATCH_SIZE)
     vacancies = _vacancies(rng, builder, recorders)
     Vacancy.objects.bulk_create(vacancies, batch_size=BATCH_SIZE)

@@ -34,7 +34,7 @@ from alongside.care.models import (
 )
 from alongside.demo.care import GAP_DAYS, build_key_working
 from alongside.demo.generator import _HISTORY_TRIGGERS, PlaceBuilder, flush
-from alongside.demo.referrals import NOW
+from alongside.demo.tests.pinned import AS_OF, NOW
 from alongside.referrals.models import Referral
 
 SMALL = 400
@@ -43,7 +43,7 @@ YEAR = dt.timedelta(days=365)
 
 def build(seed: int, people: int) -> dict[str, int]:
     with transaction.atomic():
-        builder = PlaceBuilder(seed=seed, people=people)
+        builder = PlaceBuilder(seed=seed, people=people, as_of=AS_OF)
         counts = builder.build()
         if "intensity_changes" not in counts:  # not yet wired into the generator
             with pgtrigger.ignore(*_HISTORY_TRIGGERS):

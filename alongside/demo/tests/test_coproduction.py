@@ -12,8 +12,8 @@ from django.db import transaction
 from alongside.care.models import CarePlanVersion, ContactPreferences, Goal
 from alongside.coproduction.models import Expert, Involvement, Raters, Rating, Review
 from alongside.coproduction.signals import team_signals
-from alongside.demo import data
 from alongside.demo.generator import PlaceBuilder, flush
+from alongside.demo.tests.pinned import AS_OF
 from alongside.outcomes import registry
 from alongside.outcomes.models import Response, Score
 
@@ -22,7 +22,7 @@ SMALL = 300
 
 def build(seed: int) -> dict[str, int]:
     with transaction.atomic():
-        return PlaceBuilder(seed=seed, people=SMALL).build()
+        return PlaceBuilder(seed=seed, people=SMALL, as_of=AS_OF).build()
 
 
 def snapshot() -> dict[str, list]:
@@ -73,10 +73,10 @@ def test_the_stage_writes_valid_rows(place):
         assert counts[key] > 0, key
     for review in Review.objects.all():
         review.full_clean()
-        assert review.held_on < data.REFERENCE_DATE
+        assert review.held_on < AS_OF
     for row in Involvement.objects.all()[:300]:
         row.full_clean()
-        assert row.on < data.REFERENCE_DATE
+        assert row.on < AS_OF
         assert (row.hours * 4) % 1 == 0
     for row in Rating.objects.all()[:300]:
         row.full_clean()
@@ -105,7 +105,7 @@ def test_the_persons_voice_shows_in_care_and_differs_between_teams(place):
     assert Goal.objects.exclude(worded_by="").exists()
     assert CarePlanVersion.objects.exclude(authorship={}).exists()
     assert Response.objects.filter(questionnaire__name="collaborate").exists()
-    components = [s.care_component for s in team_signals(None, data.REFERENCE_DATE).values()]
+    components = [s.care_component for s in team_signals(None, AS_OF).values()]
     components = [c for c in components if c is not None]
     assert len(components) >= 3
     assert max(components) - min(components) > 0.05

@@ -7,6 +7,7 @@ import pytest
 from alongside.demo import data
 from alongside.demo.directory import TAXONOMY_NAME, service_count
 from alongside.demo.generator import flush, generate
+from alongside.demo.tests.pinned import AS_OF
 from alongside.directory import queries
 from alongside.directory.models import (
     DirectoryOrganization,
@@ -50,7 +51,7 @@ def test_the_number_of_services_grows_with_the_place():
 
 @pytest.mark.django_db
 def test_the_directory_has_needs_organisations_and_services():
-    counts = generate(7, SMALL)
+    counts = generate(7, SMALL, as_of=AS_OF)
     assert counts["services"] == service_count(SMALL) == Service.objects.count()
     taxonomy = Taxonomy.objects.get(name=TAXONOMY_NAME)
     names = set(taxonomy.terms.values_list("name", flat=True))
@@ -62,7 +63,7 @@ def test_the_directory_has_needs_organisations_and_services():
 
 @pytest.mark.django_db
 def test_every_service_has_a_need_and_a_location_in_the_place():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     for service in Service.objects.prefetch_related(
         "taxonomy_terms", "service_at_locations__location__addresses", "localities"
     ):
@@ -76,13 +77,13 @@ def test_every_service_has_a_need_and_a_location_in_the_place():
         assert postcode.locality_id == location.locality_id
         assert [loc.pk for loc in service.localities.all()] == [location.locality_id]
         assert service.email.endswith(data.DOMAIN_SUFFIX)
-        assert data.REFERENCE_DATE - dt.timedelta(days=548) <= service.last_reviewed_on
-        assert service.last_reviewed_on <= data.REFERENCE_DATE
+        assert AS_OF - dt.timedelta(days=548) <= service.last_reviewed_on
+        assert service.last_reviewed_on <= AS_OF
 
 
 @pytest.mark.django_db
 def test_the_directory_is_realistic():
-    generate(7, 2_000)
+    generate(7, 2_000, as_of=AS_OF)
     services = Service.objects.all()
     total = services.count()
     assert total == 150
@@ -91,7 +92,7 @@ def test_the_directory_is_realistic():
     assert services.filter(minimum_age=18).count() > total / 2
     assert services.filter(minimum_age=16, maximum_age=25).exists()
     assert services.filter(minimum_age=65).exists()
-    assert queries.not_reviewed_since(data.REFERENCE_DATE - dt.timedelta(days=183)).exists()
+    assert queries.not_reviewed_since(AS_OF - dt.timedelta(days=183)).exists()
     for phone in Phone.objects.values_list("number", flat=True):
         assert phone.startswith(("01632 960", "07700 900")), phone
     assert Schedule.objects.filter(byday__contains="SA").exists()
@@ -108,10 +109,10 @@ def test_the_directory_is_realistic():
 
 @pytest.mark.django_db
 def test_the_directory_is_reproducible_and_flushed():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     first = directory_snapshot()
     flush()
     for model in (Service, Location, ServiceAtLocation, DirectoryOrganization, TaxonomyTerm):
         assert not model.objects.exists(), model
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     assert directory_snapshot() == first

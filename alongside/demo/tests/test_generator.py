@@ -22,6 +22,7 @@ from alongside.demo.generator import (
     quota,
 )
 from alongside.demo.sign_ins import DEMO_PASSWORD, DEMO_SIGN_INS
+from alongside.demo.tests.pinned import AS_OF
 from alongside.organisations.models import (
     Alliance,
     Locality,
@@ -95,20 +96,20 @@ def snapshot() -> dict[str, list]:
 
 @pytest.mark.django_db
 def test_the_same_seed_makes_exactly_the_same_rows():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     first = snapshot()
     flush()
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     assert snapshot() == first
     assert len(first["people"]) == SMALL
 
 
 @pytest.mark.django_db
 def test_a_different_seed_makes_different_people():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     first = snapshot()["people"]
     flush()
-    generate(8, SMALL)
+    generate(8, SMALL, as_of=AS_OF)
     second = snapshot()["people"]
     assert len(second) == SMALL
     assert len(set(first) & set(second)) < SMALL // 10
@@ -117,7 +118,7 @@ def test_a_different_seed_makes_different_people():
 @pytest.mark.django_db
 def test_flush_removes_everything_the_generator_made_and_nothing_else():
     other = Organisation.objects.create(name="Somewhere Else NHS Trust", kind="nhs_trust")
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     flush()
     assert list(Organisation.objects.all()) == [other]
     for model in (Locality, Postcode, Alliance, Team, Membership, User, Person):
@@ -126,7 +127,7 @@ def test_flush_removes_everything_the_generator_made_and_nothing_else():
 
 @pytest.mark.django_db
 def test_the_population_looks_like_a_west_midlands_caseload():
-    generate(DEFAULT_SEED, SCALES["demo"])
+    generate(DEFAULT_SEED, SCALES["demo"], as_of=AS_OF)
     people = list(Person.objects.all())
     n = len(people)
     assert n == 2_000
@@ -150,11 +151,11 @@ def test_the_population_looks_like_a_west_midlands_caseload():
     assert 0 < share(lambda p: p.stated_gender in {"9", "X"}) < 3
 
     # Adults only, skewed to working age; the same ages whichever day the tests run.
-    ages = [p.age_on(data.REFERENCE_DATE) for p in people]
+    ages = [p.age_on(AS_OF) for p in people]
     assert min(ages) >= 18
     assert max(ages) <= 90
     assert min(p.age_on(timezone.localdate()) for p in people) >= 18
-    assert 50 < share(lambda p: 25 <= p.age_on(data.REFERENCE_DATE) < 55) < 70
+    assert 50 < share(lambda p: 25 <= p.age_on(AS_OF) < 55) < 70
 
     # Deprivation: every decile present, more people in the most deprived fifth than the least.
     deciles = Counter(p.imd_decile for p in people if p.imd_decile)
@@ -171,7 +172,7 @@ def test_the_population_looks_like_a_west_midlands_caseload():
 
 @pytest.mark.django_db
 def test_the_place_has_the_organisations_of_an_integrated_cmhf_system():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     assert Locality.objects.count() == 4
     trust = Organisation.objects.get(kind="nhs_trust")
     assert trust.ods_code == data.TRUST_ODS_CODE
@@ -218,7 +219,7 @@ def test_the_place_has_the_organisations_of_an_integrated_cmhf_system():
 def test_the_county_scale_has_more_teams_and_staff():
     def staff_only(people: int) -> dict[str, int]:
         # Everything but the people themselves, which are not needed here.
-        builder = PlaceBuilder(seed=7, people=people, progress=None)
+        builder = PlaceBuilder(seed=7, people=people, progress=None, as_of=AS_OF)
         builder.build_places()
         builder.build_organisations()
         builder.build_staff()
@@ -235,7 +236,7 @@ def test_the_county_scale_has_more_teams_and_staff():
 
 @pytest.mark.django_db
 def test_nhs_numbers_are_valid_unique_and_in_the_synthetic_range():
-    generate(7, 1_000)
+    generate(7, 1_000, as_of=AS_OF)
     numbers = list(Person.objects.exclude(nhs_number=None).values_list("nhs_number", flat=True))
     assert len(numbers) > 600
     assert len(set(numbers)) == len(numbers)
@@ -261,7 +262,7 @@ def test_quota_gives_exact_shares_in_random_order():
 
 @pytest.mark.django_db
 def test_rows_are_what_the_models_would_accept():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     rng = random.Random(1)
     samples = [
         *rng.sample(list(Person.objects.all()), 60),
@@ -283,7 +284,7 @@ def test_rows_are_what_the_models_would_accept():
 
 @pytest.mark.django_db
 def test_each_person_has_their_postcodes_deprivation_decile():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     deciles = dict(Postcode.objects.values_list("postcode", "imd_decile"))
     for postcode, decile in Person.objects.values_list("postcode", "imd_decile"):
         assert decile == deciles.get(postcode)
@@ -291,7 +292,7 @@ def test_each_person_has_their_postcodes_deprivation_decile():
 
 @pytest.mark.django_db
 def test_contact_details_are_never_real():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     for phone in Person.objects.exclude(phone="").values_list("phone", flat=True):
         assert re.fullmatch(r"07700 900\d{3}", phone)
     for email in Person.objects.exclude(email="").values_list("email", flat=True):
@@ -302,7 +303,7 @@ def test_contact_details_are_never_real():
 
 @pytest.mark.django_db
 def test_every_demo_sign_in_exists_with_its_role_and_password():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     assert [s.username for s in DEMO_SIGN_INS] == [
         "practitioner",
         "carepartner",
@@ -350,10 +351,15 @@ def test_every_demo_sign_in_exists_with_its_role_and_password():
 
 @pytest.mark.django_db
 def test_staff_dates_come_from_the_reference_date_not_today():
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     latest = Membership.objects.order_by("-started_on").first().started_on
-    assert latest <= data.REFERENCE_DATE
-    assert User.objects.filter(date_joined__gt=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)).count() == 0
+    assert latest <= AS_OF
+    assert (
+        User.objects.filter(
+            date_joined__gt=dt.datetime.combine(AS_OF, dt.time(0), tzinfo=dt.UTC)
+        ).count()
+        == 0
+    )
 
 
 @pytest.mark.django_db
@@ -361,7 +367,7 @@ def test_consents_and_break_glass_are_realistic_and_the_portal_person_is_shared(
     from alongside.sharing import policy
     from alongside.sharing.models import BreakGlass, Consent, Part
 
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     trust = Organisation.objects.get(name=data.TRUST.name)
     to_trust = Consent.objects.filter(organisation=trust).count()
     assert 0.75 * SMALL <= to_trust <= 0.95 * SMALL

@@ -15,9 +15,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from alongside.demo import data
 from alongside.demo.management.commands.demo import scale
 from alongside.demo.national import ExtractNotEmpty, write_national_extract
+from alongside.demo.tests.pinned import AS_OF
 from alongside.insights import metrics
 from alongside.insights.engines import DuckDBEngine, check_extract, table_path
 from alongside.insights.schema import SCHEMA_VERSION, TABLES
@@ -32,7 +32,11 @@ def extract(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, i
     directory = tmp_path_factory.mktemp("national") / "extract"
     seen: list[tuple[int, int]] = []
     rows = write_national_extract(
-        directory, people=PEOPLE, seed=SEED, progress=lambda d, t: seen.append((d, t))
+        directory,
+        people=PEOPLE,
+        seed=SEED,
+        as_of=AS_OF,
+        progress=lambda d, t: seen.append((d, t)),
     )
     assert seen[-1] == (PEOPLE, PEOPLE)
     return directory, rows
@@ -56,7 +60,7 @@ def test_the_extract_passes_the_check_and_its_manifest_says_what_it_is(extract):
     assert set(paths) == set(TABLES)
     manifest = json.loads((directory / "manifest.json").read_text())
     assert manifest["schema_version"] == SCHEMA_VERSION
-    assert manifest["reference_date"] == data.REFERENCE_DATE.isoformat()
+    assert manifest["reference_date"] == AS_OF.isoformat()
     assert manifest["rows"] == rows
     assert manifest["generator"]["seed"] == SEED
     assert manifest["generator"]["people"] == PEOPLE
@@ -152,7 +156,7 @@ def test_supervision_is_a_workforces_with_gaps(extract, figures):
     assert all(t["supervisee_is_supervisor"] == (t["kind"] == "meta") for t in terms)
     assert {t["provider_type"] for t in terms} >= {"NHS", "VCSE"}
     assert {s["supervisee_key"] for s in sessions} <= {t["supervisee_key"] for t in terms}
-    assert max(s["held_on"] for s in sessions) < data.REFERENCE_DATE
+    assert max(s["held_on"] for s in sessions) < AS_OF
     per_session: dict[int, int] = {}
     for s in sessions:
         per_session[s["session_key"]] = per_session.get(s["session_key"], 0) + 1
@@ -182,7 +186,7 @@ def test_coproduction_differs_by_team_and_the_index_has_figures(extract, figures
         for raters in ("staff", "experts")
     }
     assert mean["staff"] > mean["experts"]  # staff see more co-production than experts do
-    assert max(r["held_on"] for r in ratings) < data.REFERENCE_DATE
+    assert max(r["held_on"] for r in ratings) < AS_OF
     involvements = pq.read_table(directory / "involvements.parquet").to_pylist()
     assert all(
         (i["changed_on"] is not None) == i["changed"]
@@ -203,12 +207,12 @@ def test_coproduction_differs_by_team_and_the_index_has_figures(extract, figures
 def test_the_same_seed_writes_the_same_files(extract, tmp_path, monkeypatch):
     directory, rows = extract
     again = tmp_path / "again"
-    assert write_national_extract(again, people=PEOPLE, seed=SEED) == rows
+    assert write_national_extract(again, people=PEOPLE, seed=SEED, as_of=AS_OF) == rows
     ours, theirs = _files(directory), _files(again)
     assert [p.relative_to(directory) for p in ours] == [p.relative_to(again) for p in theirs]
     for a, b in zip(ours, theirs, strict=True):
         assert filecmp.cmp(a, b, shallow=False), a.name
-    other = write_national_extract(tmp_path / "other", people=PEOPLE, seed=SEED + 1)
+    other = write_national_extract(tmp_path / "other", people=PEOPLE, seed=SEED + 1, as_of=AS_OF)
     assert other != rows
 
 

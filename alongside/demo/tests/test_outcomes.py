@@ -16,7 +16,7 @@ from django.db.models import Q
 from alongside.care.models import DIRECT_MODES, Contact, Episode, GoalRating, Outcome, RatedBy
 from alongside.demo.generator import flush, generate
 from alongside.demo.outcomes import DIALOG, GAD7, GBO, PHQ9
-from alongside.demo.referrals import NOW
+from alongside.demo.tests.pinned import AS_OF, NOW
 from alongside.organisations.models import Team, TeamType
 from alongside.outcomes import engine, registry
 from alongside.outcomes.models import (
@@ -35,7 +35,7 @@ SEED = 7
 @pytest.fixture(scope="module")
 def place(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        counts = generate(SEED, SMALL)
+        counts = generate(SEED, SMALL, as_of=AS_OF)
         try:
             yield counts
         finally:
@@ -360,5 +360,5 @@ def test_the_same_seed_makes_the_same_outcomes_and_flush_removes_them(place):
     flush()
     for model in (Response, Score, ResponseGoal, MeasureSchedule):
         assert not model.objects.exists(), model
-    generate(SEED, SMALL)
+    generate(SEED, SMALL, as_of=AS_OF)
     assert snapshot() == first

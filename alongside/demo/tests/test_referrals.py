@@ -19,7 +19,7 @@ from alongside.accounts.models import User
 from alongside.care.models import Allocation, CarePlan, Contact, Episode, Outcome
 from alongside.demo import data
 from alongside.demo.generator import DEFAULT_SEED, SCALES, flush, generate
-from alongside.demo.referrals import NOW, START
+from alongside.demo.tests.pinned import AS_OF, NOW, START
 from alongside.meetings.models import AgendaItem, Attendee, LocalityMeeting
 from alongside.organisations.models import Locality, Role, Team, TeamType
 from alongside.people.models import Person
@@ -43,7 +43,7 @@ LONDON = NOW.tzinfo
 def place(django_db_setup, django_db_blocker):
     """One small place for the module's tests, committed; each test's own changes roll back."""
     with django_db_blocker.unblock():
-        counts = generate(7, SMALL)
+        counts = generate(7, SMALL, as_of=AS_OF)
         try:
             yield counts
         finally:
@@ -244,7 +244,7 @@ def test_follow_ups_mostly_connect_and_recent_ones_are_still_due(place):
         names = list(after.order_by("at", "id").values_list("name", flat=True))
         assert names[0] == "return_to_triage"
         assert len(names) == 1 or names[1] in {"signpost", "accept"}
-    assert Handover.objects.filter(outcome="", follow_up_on__gt=data.REFERENCE_DATE).exists()
+    assert Handover.objects.filter(outcome="", follow_up_on__gt=AS_OF).exists()
 
 
 @pytest.mark.django_db
@@ -534,10 +534,10 @@ def test_the_same_seed_makes_the_same_referrals_and_flush_removes_them(place):
     flush()
     for model in (Referral, Transition, Handover, Episode, Contact, LocalityMeeting, AgendaItem):
         assert not model.objects.exists(), model
-    generate(7, SMALL)
+    generate(7, SMALL, as_of=AS_OF)
     assert story_snapshot() == first
     flush()
-    generate(8, SMALL)
+    generate(8, SMALL, as_of=AS_OF)
     other = {row[:5] for row in story_snapshot()["referrals"]}
     assert len(other & {row[:5] for row in first["referrals"]}) < SMALL // 10
 
@@ -556,16 +556,14 @@ def test_flush_also_removes_what_people_added_to_the_demo_since(place):
 @pytest.mark.django_db
 def test_the_demo_sign_ins_find_work_waiting_for_them(place):
     flush()  # the module's small place makes way for the demo's own (rolled back afterwards)
-    generate(DEFAULT_SEED, SCALES["demo"])
+    generate(DEFAULT_SEED, SCALES["demo"], as_of=AS_OF)
     assert 1_500 <= Referral.objects.count() <= 3_000
     coordinator = User.objects.get(username="coordinator")
     team = Team.objects.get(memberships__user=coordinator)
     waiting = Referral.objects.awaiting_decision().filter(team=team)
     assert 10 <= waiting.count() <= 30
     assert waiting.filter(state=State.IN_TRIAGE).exists()
-    due = Handover.objects.filter(
-        referral__team=team, outcome="", follow_up_on__lte=data.REFERENCE_DATE
-    )
+    due = Handover.objects.filter(referral__team=team, outcome="", follow_up_on__lte=AS_OF)
     assert 1 <= due.count() <= 10
     assert Transition.objects.filter(by=coordinator).count() > 100
 

@@ -15,10 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alongside.care.models import Allocation, CareTeamMember, Episode, Intensity, IntensityChange
-from alongside.demo import data
 from alongside.demo.generator import flush, generate
-from alongside.demo.referrals import NOW
-from alongside.demo.supervision import DURATIONS, FIRST_DAY, POLICIES
+from alongside.demo.supervision import DURATIONS, POLICIES
+from alongside.demo.tests.pinned import AS_OF, FIRST_DAY, NOW
 from alongside.organisations.models import Membership, Role, TeamType
 from alongside.supervision.models import (
     AgreementTerm,
@@ -34,7 +33,7 @@ from alongside.supervision.models import (
 
 SMALL = 400
 SEED = 7
-REF = data.REFERENCE_DATE
+REF = AS_OF
 _LEVEL = {Intensity.LOW: 0, Intensity.MEDIUM: 1, Intensity.HIGH: 2}
 MODELS = (
     SupervisionPolicy,
@@ -50,7 +49,7 @@ MODELS = (
 @pytest.fixture(scope="module")
 def place(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        counts = generate(SEED, SMALL)
+        counts = generate(SEED, SMALL, as_of=AS_OF)
         try:
             yield counts
         finally:
@@ -453,6 +452,6 @@ def test_the_same_seed_makes_the_same_supervision_and_flush_removes_it(place):
     for model in MODELS:
         assert not model.objects.exists(), model
     assert not IntensityChange.objects.exists()
-    generate(SEED, SMALL)
+    generate(SEED, SMALL, as_of=AS_OF)
     assert snapshot() == first
     assert not SupervisionSession.objects.filter(Q(held_on__gte=REF) | Q(held_on__lt=FIRST_DAY))

@@ -13,6 +13,7 @@ from alongside.accounts.models import User
 from alongside.care.models import Episode
 from alongside.demo import data
 from alongside.demo.generator import PlaceBuilder, flush
+from alongside.demo.tests.pinned import AS_OF
 from alongside.demo.workforce import build_workforce, flush_workforce
 from alongside.organisations.models import Membership, Organisation
 from alongside.workforce.models import Post, TrainingRecord, Vacancy
@@ -23,7 +24,7 @@ SMALL = 300
 
 def build(seed: int) -> dict[str, int]:
     with transaction.atomic():
-        builder = PlaceBuilder(seed=seed, people=SMALL)
+        builder = PlaceBuilder(seed=seed, people=SMALL, as_of=AS_OF)
         counts = builder.build()
         if "training_records" not in counts:
             counts.update(build_workforce(builder))
@@ -73,7 +74,7 @@ def test_the_stage_writes_valid_rows(place):
     assert counts["posts"] > 0 and counts["training_records"] > 0 and counts["vacancies"] > 0
     for row in TrainingRecord.objects.select_related("course")[:200]:
         row.full_clean()
-        assert row.completed_on <= data.REFERENCE_DATE
+        assert row.completed_on <= AS_OF
     for row in Post.objects.all()[:200]:
         row.full_clean()
     for row in Vacancy.objects.all():
@@ -91,7 +92,7 @@ def test_the_stage_writes_valid_rows(place):
 @pytest.mark.django_db
 def test_some_training_is_missing_expired_and_expiring(place):
     teams = {m.team for m in Membership.objects.select_related("team")}
-    statuses = {g.status for g in training_gaps(teams, on=data.REFERENCE_DATE)}
+    statuses = {g.status for g in training_gaps(teams, on=AS_OF)}
     assert statuses == {GapStatus.MISSING, GapStatus.EXPIRED, GapStatus.EXPIRING}
 
 

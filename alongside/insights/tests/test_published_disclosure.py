@@ -3,17 +3,17 @@ tables as downloaded (the CSVs the pages show, see ``test_views``), the overview
 services reach and ``alongside metrics --by all``, for the demo's last whole month, parsed from
 their text and given to the adversary in ``attack.py``, which tries to recover each hidden count
 by subtraction (from the totals and the sibling groups of every breakdown together) and by the
-shares. It finds none. The same
-adversary, given the place's figures with small counts hidden and nothing else, recovers some:
-the attack can succeed on this place.
+shares. It finds none. The same adversary, given the place's figures with small counts hidden
+and nothing else, recovers some: the attack can succeed on this place.
 
 Not attacked here: differences between two filtered views (a team's figures beside the whole
-place's), which ``docs/metrics.md`` names as a limit of the rule, and the co-production index's
+place's), which ``docs/security.md`` names as a limit of the rule, and the co-production index's
 figures of teams (``test_suppression`` attacks their episode counts)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -22,7 +22,6 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
-from alongside.demo.data import REFERENCE_DATE
 from alongside.demo.generator import flush, generate
 from alongside.insights import metrics, presenters
 from alongside.insights.engines import PostgresEngine
@@ -34,15 +33,16 @@ from alongside.organisations.tests.factories import MembershipFactory
 
 PEOPLE = 400
 SEED = 23
+AS_OF = dt.date(2026, 11, 1)  # the day the place is made as of: the test reads no clock
 MEASURES = [m for m in metrics.METRICS if not m.team_units]
 
 
 @pytest.fixture(scope="module")
 def place(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        generate(SEED, PEOPLE)
+        generate(SEED, PEOPLE, as_of=AS_OF)
         engine = PostgresEngine()
-        period = last_whole_month(REFERENCE_DATE)  # the demo's last whole month
+        period = last_whole_month(AS_OF)  # the demo's last whole month
         truth = {
             m.key: metrics.compute_many(engine, m, period, [None, *m.breakdowns]) for m in MEASURES
         }
