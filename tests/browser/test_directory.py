@@ -91,7 +91,7 @@ def test_the_demo_directory_searches_by_postcode_and_pages(page: Page, live_serv
     from alongside.demo.generator import generate
     from alongside.places.models import Postcode
 
-    generate(7, 2_000)
+    generate(7, 2_000, as_of=dt.date(2026, 11, 1))
     postcode = Postcode.objects.filter(postcode__startswith="WY1 ").order_by("postcode").first()
 
     page.goto(f"{live_server.url}/directory/")

@@ -199,7 +199,7 @@ def _coproduction_unless_generated() -> None:
 @pytest.fixture(scope="module")
 def place(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
-        generate(11, 400)
+        generate(11, 400, as_of=dt.date(2026, 11, 1))  # OCTOBER is its last whole month
         _supervision_unless_generated()
         _coproduction_unless_generated()
         directory = tmp_path_factory.mktemp("extract") / "wyvern"
