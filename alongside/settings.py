@@ -321,9 +321,7 @@ ALONGSIDE_DEPLOYMENT = {
     "dpo_email": os.environ.get("ALONGSIDE_DPO_EMAIL", "dpo@wyvernmh.nhs.example"),
     "dpo_phone": os.environ.get("ALONGSIDE_DPO_PHONE", "01632 960871"),
     "contact_phone": os.environ.get("ALONGSIDE_CONTACT_PHONE", "01632 960870"),
-    "contact_email": os.environ.get(
-        "ALONGSIDE_CONTACT_EMAIL", "mentalhealth@wyvernmh.nhs.example"
-    ),
+    "contact_email": os.environ.get("ALONGSIDE_CONTACT_EMAIL", "mentalhealth@wyvernmh.nhs.example"),
     "contact_hours": os.environ.get(
         "ALONGSIDE_CONTACT_HOURS", "Monday to Friday, 9am to 5pm, except bank holidays"
     ),
