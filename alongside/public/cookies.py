@@ -2,7 +2,8 @@
 
 The names come from the settings that name them, so the page cannot drift from what the app
 sends; a test walks the pages that set cookies and checks every ``Set-Cookie`` against this list.
-There are no analytics, advertising or third-party cookies: nothing in the app sets any.
+There are no analytics, advertising or third-party cookies: nothing in the app sets any. Besides
+cookies, one item is kept in the browser's session storage (``browser_storage``), by htmx.
 """
 
 from __future__ import annotations
@@ -77,3 +78,19 @@ def cookies() -> list[Cookie]:
             )
         )
     return found
+
+
+def browser_storage() -> list[Cookie]:
+    """What the pages' scripts keep in the browser's own storage (not cookies, but the same law
+    covers them): htmx, which updates parts of pages in place, notes the page's address on every
+    page so that the Back button can find it again; a browser test checks nothing else is kept."""
+    return [
+        Cookie(
+            name="htmx-current-path-for-history",
+            purpose="Holds the address of the page you are on, so that your browser's Back "
+            "button works on pages that update part of themselves. It is kept in your browser "
+            "and never sent to us.",
+            set_when="On every page",
+            expires="When you close the browser tab",
+        )
+    ]

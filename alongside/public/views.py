@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from alongside.core.access import no_person_data, public
+from alongside.public.cookies import browser_storage, session_ends
 from alongside.public.cookies import cookies as cookie_list
-from alongside.public.cookies import session_ends
 from alongside.public.presenters import DeploymentPresenter
 
 
@@ -53,7 +53,7 @@ def cookies(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "public/cookies.jinja",
-        _context(cookies=cookie_list(), session_ends=session_ends()),
+        _context(cookies=cookie_list(), storage=browser_storage(), session_ends=session_ends()),
     )
 
 

@@ -78,6 +78,7 @@ def test_the_cookies_page_shows_each_cookie_and_no_analytics(client):
         assert f"<code>{cookie.name}</code>" in page
         assert cookie.expires in page
     assert "We do not use cookies to measure how you use the website (analytics)" in page
+    assert "<code>htmx-current-path-for-history</code>" in page  # session storage, by htmx
 
 
 def test_the_page_follows_the_settings(client, settings):
