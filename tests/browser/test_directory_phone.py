@@ -122,9 +122,8 @@ def test_on_a_phone_the_results_come_first_and_back_keeps_the_search(
     expect(page).to_have_title("Search results – Alongside")
     assert page.locator(".directory-result h3").all_inner_texts() == found
     expect(page.get_by_label("What are you looking for?")).to_have_value("wellbeing group")
-    expect(page.get_by_label("Postcode (optional)")).to_have_value(
-        "wy1 1aa"
-    )  # as the visitor typed it
+    postcode = page.get_by_label("Postcode (optional)")
+    expect(postcode).to_have_value("wy1 1aa")  # as the visitor typed it
     expect(page.locator("details.directory-filters summary")).to_contain_text("(2 chosen)")
     assert page.get_by_label("Anxiety").is_checked()
 
