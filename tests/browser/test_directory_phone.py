@@ -49,6 +49,7 @@ def violations(page: Page) -> list[str]:
 
 def top_of_first_result(page: Page) -> float:
     """Where the first result starts, from the top of the page (not of the window)."""
+    page.locator(".directory-result").first.wait_for()
     return page.evaluate(
         "document.querySelector('.directory-result').getBoundingClientRect().top + scrollY"
     )
