@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "alongside.coproduction",
     "alongside.portal",
     "alongside.insights",
+    "alongside.public",
     "alongside.home",
     "alongside.demo",
 ]
@@ -292,6 +293,60 @@ ALONGSIDE_RISK_ACTION_TIME = _dt.timedelta(
 ALONGSIDE_CRISIS_LINE = {
     "name": os.environ.get("ALONGSIDE_CRISIS_LINE_NAME", f"{PLACE_NAME} mental health crisis line"),
     "phone": os.environ.get("ALONGSIDE_CRISIS_LINE_PHONE", "0808 157 0000"),
+}
+
+# --- The deployment's own details, for the public pages ---
+# The privacy notice, accessibility statement, cookies and contact pages, the footer and the
+# self-referral's confirmation name these. Defaults are the demo's made-up trust (``.example``
+# addresses, a phone number from the range kept for drama); a deployment sets its own.
+#   ALONGSIDE_CONTROLLER_NAME       the organisation that is data controller for this service
+#   ALONGSIDE_CONTROLLER_ADDRESS    its postal address, on one line
+#   ALONGSIDE_ICO_REGISTRATION      its registration number with the Information Commissioner's
+#                                   Office (shown only when set)
+#   ALONGSIDE_DPO_NAME              who the data protection officer is (a role or a name)
+#   ALONGSIDE_DPO_EMAIL             the data protection officer's email address
+#   ALONGSIDE_DPO_PHONE             the data protection officer's phone number
+#   ALONGSIDE_CONTACT_PHONE         the service's phone number for the public
+#   ALONGSIDE_CONTACT_EMAIL         the service's email address for the public
+#   ALONGSIDE_CONTACT_HOURS         when the phone is answered, in words
+#   ALONGSIDE_ACCESSIBILITY_EMAIL   where to report an accessibility problem
+#   ALONGSIDE_ACCESSIBILITY_DATE    the day the accessibility statement was prepared or last
+#                                   reviewed (YYYY-MM-DD)
+#   ALONGSIDE_ICO_URL, ALONGSIDE_ICO_PHONE  how to complain to the Information Commissioner's
+#                                   Office (its own website and helpline by default)
+
+
+def _date_setting(name: str, default: str) -> _dt.date:
+    value = os.environ.get(name) or default
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date written YYYY-MM-DD.") from None
+
+
+ALONGSIDE_DEPLOYMENT = {
+    "controller_name": os.environ.get(
+        "ALONGSIDE_CONTROLLER_NAME", "Wyvern Mental Health NHS Foundation Trust"
+    ),
+    "controller_address": os.environ.get(
+        "ALONGSIDE_CONTROLLER_ADDRESS",
+        "Trust Headquarters, Severn House, 1 Castle Street, Wyvernbridge, WY1 1AA",
+    ),
+    "ico_registration": os.environ.get("ALONGSIDE_ICO_REGISTRATION", ""),
+    "dpo_name": os.environ.get("ALONGSIDE_DPO_NAME", "Data Protection Officer"),
+    "dpo_email": os.environ.get("ALONGSIDE_DPO_EMAIL", "dpo@wyvernmh.nhs.example"),
+    "dpo_phone": os.environ.get("ALONGSIDE_DPO_PHONE", "01632 960871"),
+    "contact_phone": os.environ.get("ALONGSIDE_CONTACT_PHONE", "01632 960870"),
+    "contact_email": os.environ.get("ALONGSIDE_CONTACT_EMAIL", "mentalhealth@wyvernmh.nhs.example"),
+    "contact_hours": os.environ.get(
+        "ALONGSIDE_CONTACT_HOURS", "Monday to Friday, 9am to 5pm, except bank holidays"
+    ),
+    "accessibility_email": os.environ.get(
+        "ALONGSIDE_ACCESSIBILITY_EMAIL", "accessibility@wyvernmh.nhs.example"
+    ),
+    "accessibility_date": _date_setting("ALONGSIDE_ACCESSIBILITY_DATE", "2026-12-07"),
+    "ico_url": os.environ.get("ALONGSIDE_ICO_URL", "https://ico.org.uk/make-a-complaint/"),
+    "ico_phone": os.environ.get("ALONGSIDE_ICO_PHONE", "0303 123 1113"),
 }
 
 # The base of canonical URLs for the FHIR resources this place publishes (questionnaires and the

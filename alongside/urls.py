@@ -6,6 +6,7 @@ admin.site.site_title = "Alongside"
 
 urlpatterns = [
     path("", include("alongside.home.urls")),
+    path("", include("alongside.public.urls")),
     path("account/", include("alongside.accounts.urls")),
     path("organisations/", include("alongside.organisations.urls")),
     path("people/", include("alongside.people.urls")),

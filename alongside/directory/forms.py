@@ -78,6 +78,25 @@ class ServiceSearchForm(NhsForm):
         )
         self.fields["language"].choices = [("", "Any language")] + [(n, n) for n in languages]
 
+    #: What the search box asks (always in view) and what narrows the results (behind a toggle
+    #: on a phone, so that the results come first).
+    SEARCH_FIELDS = ("q", "postcode")
+    FILTER_FIELDS = ("distance", "need", "locality", "self_referral", "open_now", "age", "language")
+
+    def filters_chosen(self) -> int:
+        """How many filters the search uses (each need ticked counts as one)."""
+        if not self.is_bound:
+            return 0
+        count = 0
+        for name in self.FILTER_FIELDS:
+            values = [v for v in self.data.getlist(name) if v.strip()]
+            count += len(values) if name == "need" else bool(values)
+        return count
+
+    def filter_errors(self) -> bool:
+        """A filter was given wrongly, so the filters must be open to show where."""
+        return any(name in self.errors for name in self.FILTER_FIELDS)
+
     def clean_postcode(self) -> str:
         value = self.cleaned_data["postcode"].strip()
         if not value:

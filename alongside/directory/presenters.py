@@ -101,6 +101,7 @@ def describe_distance(metres: float | None) -> str:
 class ServicePresenter:
     service: Service
     show_staff_notes: bool = False
+    search: str = ""  # the search it was found by (a query string), carried to its page
 
     @property
     def name(self) -> str:
@@ -108,7 +109,8 @@ class ServicePresenter:
 
     @property
     def href(self) -> str:
-        return reverse("directory:service", kwargs={"service_id": self.service.pk})
+        page = reverse("directory:service", kwargs={"service_id": self.service.pk})
+        return f"{page}?{self.search}" if self.search else page
 
     @property
     def organisation(self) -> str:

@@ -37,6 +37,18 @@ PAGE_SIZE = 20
 REVIEW_MONTHS_DAYS = 183  # six months
 
 
+#: The query-string keys of a search: carried from the results to a service page and back, so
+#: that "Back to search results" returns to the same search, filters and page.
+SEARCH_KEYS = (*ServiceSearchForm.SEARCH_FIELDS, *ServiceSearchForm.FILTER_FIELDS, "page")
+
+
+def search_query(request: HttpRequest) -> str:
+    """The search in this request's query string, and nothing else, ready to put after '?'."""
+    return urlencode(
+        [(key, value) for key in SEARCH_KEYS for value in request.GET.getlist(key) if value.strip()]
+    )
+
+
 def _page_links(request: HttpRequest, page: Page) -> dict:
     params = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
 
@@ -60,7 +72,8 @@ def search(request: HttpRequest) -> HttpResponse:
     rows: list[ServicePresenter] = []
     if results is not None:
         page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = [ServicePresenter(service) for service in page.object_list]
+        query = search_query(request)
+        rows = [ServicePresenter(service, search=query) for service in page.object_list]
         links = _page_links(request, page)
     return render(
         request,
@@ -72,6 +85,9 @@ def search(request: HttpRequest) -> HttpResponse:
             "links": links,
             "searched": searched,
             "near": bool(searched and criteria.near),
+            "filters_chosen": form.filters_chosen(),
+            # Filters given wrongly stay open, so that the error summary's links reach them.
+            "filters_open": form.filter_errors(),
             "page_has_errors": bool(form.errors),
         },
     )
@@ -94,16 +110,18 @@ def service(request: HttpRequest, service_id: UUID) -> HttpResponse:
             "may_edit": managed_services(request.user).filter(pk=found.pk).exists()
             if staff
             else False,
-            "back_href": _back_to_results(request),
+            "back_link": _back_to_results(request),
         },
     )
 
 
-def _back_to_results(request: HttpRequest) -> str:
-    """Back to the results the visitor came from (only ever our own search page)."""
-    search_page = reverse("directory:search")
-    referer = request.META.get("HTTP_REFERER", "")
-    return referer if referer.startswith(request.build_absolute_uri(search_page)) else search_page
+def _back_to_results(request: HttpRequest) -> dict[str, str]:
+    """Back to the search the visitor came from: the results link here with their search in the
+    query string, which goes back the same way (only ever to our own search page)."""
+    query = search_query(request)
+    if not query:
+        return {"href": reverse("directory:search"), "text": "Back to the directory"}
+    return {"href": f"{reverse('directory:search')}?{query}", "text": "Back to search results"}
 
 
 def _review_due(today: dt.date) -> dt.date:

@@ -5,6 +5,8 @@ The base of the pathway: every other app refers to these, and these refer to not
 
 from __future__ import annotations
 
+import re
+
 import pghistory
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -169,11 +171,37 @@ MHSDS_TEAM_TYPE_CODES: dict[str, str] = {
 }
 
 
+_PHONE_NUMBER = re.compile(r"^\+?[\d\s()-]+$")
+
+
+def validate_phone_number(value: str) -> None:
+    """A UK or international phone number: digits, spaces, brackets and dashes, 10 to 15 digits."""
+    digits = re.sub(r"\D", "", value)
+    if not _PHONE_NUMBER.match(value) or not 10 <= len(digits) <= 15:
+        raise ValidationError(
+            "Enter a phone number, like 01632 960 001 or +44 808 157 0192", code="phone"
+        )
+
+
 class Team(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
     name = models.CharField(max_length=200)
     team_type = models.CharField(max_length=40, choices=TeamType.choices)
     localities = models.ManyToManyField(Locality, related_name="teams", blank=True)
+    # How the public reaches the team: the self-referral's confirmation gives these (or the
+    # service's own contact, ``settings.ALONGSIDE_DEPLOYMENT``, when the team has none).
+    phone = models.CharField(
+        "phone number",
+        max_length=30,
+        blank=True,
+        validators=[validate_phone_number],
+        help_text="The number people referred to the team can call, like 01632 960 001.",
+    )
+    email = models.EmailField(
+        "email address",
+        blank=True,
+        help_text="The address people referred to the team can write to.",
+    )
 
     class Meta:
         ordering = ["name"]

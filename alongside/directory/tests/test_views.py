@@ -1,7 +1,9 @@
 """The directory's pages: the public search and service page, staff notes, and editing."""
 
 import datetime as dt
+import html
 import re
+from urllib.parse import parse_qs
 
 import pytest
 import time_machine
@@ -112,6 +114,84 @@ def test_results_are_paginated_keeping_the_search(client):
     assert len(names(response)) == 20
     assert "q=group&amp;page=2" in response.text
     assert len(names(client.get(SEARCH, {"q": "group", "page": 2}))) == 3
+
+
+def test_back_to_results_from_a_service_page_keeps_the_search(client):
+    locality = LocalityFactory(name="Wyvern Central")
+    here = f.postcode("WY1 1AA", 52.33, -2.42, locality)
+    anxiety = f.term("Anxiety")
+    for n in range(23):
+        f.service(f"Group {n:02d}", needs=("Anxiety",), at=here, accepts_self_referral=True)
+    search = {
+        "q": "group",
+        "postcode": "WY1 1AA",
+        "need": [str(anxiety.pk)],
+        "self_referral": "on",
+        "page": "2",
+    }
+    results = client.get(SEARCH, search)
+    links = re.findall(r'<h3 class="nhsuk-heading-s[^"]*"><a href="([^"]+)">', results.text)
+    assert len(links) == 3
+    service_href = html.unescape(links[0])
+    path, query = service_href.split("?")
+    assert path.startswith("/directory/services/")
+    carried = parse_qs(query)
+    assert carried == {
+        "q": ["group"],
+        "postcode": ["WY1 1AA"],
+        "need": [str(anxiety.pk)],
+        "self_referral": ["on"],
+        "page": ["2"],
+    }
+
+    page = client.get(service_href)
+    back = re.search(
+        r'<a class="nhsuk-back-link" href="([^"]+)">\s*Back to search results', page.text
+    )
+    assert back is not None
+    back_href = html.unescape(back.group(1))
+    assert back_href.startswith(SEARCH + "?")
+    assert parse_qs(back_href.split("?")[1]) == carried
+    again = client.get(back_href)
+    assert names(again) == names(results)  # the same search, filters and page
+
+
+def test_only_the_search_is_carried_to_the_service_page_and_back(client):
+    service = f.service("Community Counselling")
+    page = client.get(
+        reverse("directory:service", kwargs={"service_id": service.pk}),
+        {"q": "counselling", "next": "https://elsewhere.example/", "age": " "},
+    )
+    back = re.search(r'<a class="nhsuk-back-link" href="([^"]+)"', page.text)
+    assert html.unescape(back.group(1)) == SEARCH + "?q=counselling"
+    plain = client.get(reverse("directory:service", kwargs={"service_id": service.pk}))
+    assert '<a class="nhsuk-back-link" href="/directory/">' in plain.text
+    assert "Back to the directory" in plain.text
+
+
+def test_the_filters_sit_behind_a_toggle_that_says_how_many_are_chosen(client):
+    f.service("Debt Advice", needs=("Debt and money",))
+    f.service("Walk and Talk", needs=("Physical activity",))
+    money, walking = f.term("Debt and money"), f.term("Physical activity")
+    plain = client.get(SEARCH).text
+    toggle = re.search(r"<details[^>]*directory-filters[^>]*>", plain).group(0)
+    assert " open" not in toggle  # results first on a phone; a script opens it when wide
+    assert 'data-open-when-wide="true"' in toggle
+    assert plain.index("Filter the results") < plain.index('name="need"')
+    assert plain.index('name="q"') < plain.index("<details")  # the search box stays in view
+    chosen = client.get(
+        SEARCH, {"need": [str(money.pk), str(walking.pk)], "self_referral": "on", "q": "x"}
+    ).text
+    assert "Filter the results <span" in chosen
+    assert "(3 chosen)" in chosen
+    assert " open" not in re.search(r"<details[^>]*directory-filters[^>]*>", chosen).group(0)
+
+
+def test_a_filter_given_wrongly_opens_the_filters_to_show_the_error(client):
+    f.service()
+    page = client.get(SEARCH, {"age": "old"}).text
+    assert "Age must be a whole number, like 34" in page
+    assert re.search(r"<details[^>]*directory-filters[^>]*\sopen>", page)
 
 
 @pytest.mark.parametrize("count", [5, 40])

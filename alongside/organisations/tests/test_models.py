@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from alongside.accounts.models import User
 from alongside.organisations.models import Membership, Organisation, Role, Team, TeamType
 from alongside.organisations.services import create_organisation, request_membership
+from alongside.organisations.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,17 @@ def test_membership_dates_must_be_in_order():
             started_on=dt.date(2026, 1, 2),
             ended_on=dt.date(2026, 1, 1),
         )
+
+
+def test_a_teams_public_phone_and_email_are_optional_but_checked():
+    team = TeamFactory()
+    team.full_clean()  # none given: the service's own contact is used instead
+    team.phone, team.email = "01632 960 456", "central.cmht@wyvernmh.nhs.example"
+    team.full_clean()
+    team.phone, team.email = "call the office", "not an email"
+    with pytest.raises(ValidationError) as error:
+        team.full_clean()
+    assert error.value.message_dict["phone"] == [
+        "Enter a phone number, like 01632 960 001 or +44 808 157 0192"
+    ]
+    assert "email" in error.value.message_dict

@@ -9,6 +9,7 @@ confirmation page and for any repeat of the same submission.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -59,18 +60,31 @@ class Journey:
         self._session[JOURNEY_SESSION_KEY] = self._state
         self._session.modified = True
 
-    def finish(self, reference: str, *, at_risk: bool = False) -> None:
-        """The referral is made: forget the answers, keep the key and reference (and whether
-        the confirmation leads with where to get help now)."""
+    def finish(
+        self,
+        reference: str,
+        *,
+        at_risk: bool = False,
+        team_id: int | None = None,
+        urgency: str = "",
+        due_at: dt.datetime | None = None,
+    ) -> None:
+        """The referral is made: forget the answers, keep the key and reference, whether the
+        confirmation leads with where to get help now, and what it says happens next (the team
+        that has it, its urgency and when a decision is due). Nothing about the person stays."""
         self._session[DONE_SESSION_KEY] = {
             "key": str(self.key),
             "reference": reference,
             "at_risk": at_risk,
+            "team": team_id,
+            "urgency": urgency,
+            "due_at": due_at.isoformat() if due_at else "",
         }
         self._session.pop(JOURNEY_SESSION_KEY, None)
 
 
-def finished(session: SessionBase) -> dict[str, str] | None:
-    """The last self-referral sent from this session: its submission key and reference."""
+def finished(session: SessionBase) -> dict[str, Any] | None:
+    """The last self-referral sent from this session: its submission key and reference, and
+    what the confirmation says happens next."""
     done = session.get(DONE_SESSION_KEY)
     return done if isinstance(done, dict) and "reference" in done else None

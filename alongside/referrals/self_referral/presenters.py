@@ -1,8 +1,9 @@
 """Check your answers: every answer given, grouped as the pages asked them, each with a link to
-change it that comes back to check-your-answers."""
+change it that comes back to check-your-answers; and what the confirmation says happens next."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -10,7 +11,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from alongside.core import formats
-from alongside.referrals.models import ContactMethod
+from alongside.organisations.models import Team
+from alongside.referrals.models import ContactMethod, Urgency, describe_response_time
 from alongside.referrals.self_referral import forms as f
 from alongside.referrals.self_referral.steps import BY_SLUG, Checked
 
@@ -109,3 +111,49 @@ def check_answers(checked: Checked) -> list[Section]:
     consent.add("Can we contact you about your request", _text("Yes"))
 
     return [about, where, contact, going_on, safety, needs, gp, consent]
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """What happens after a self-referral is sent: the team that has it, how to reach that team
+    (its own phone and email, or the service's when it has none), and how soon it aims to decide
+    what happens next, for the urgency the answers gave."""
+
+    team: str
+    organisation: str
+    phone: str
+    email: str
+    hours: str  # when the phone is answered: known for the service's own number only
+    response: str  # "within 4 weeks"
+    due: str  # "4 January 2027", or with the time for an urgent request
+    urgent: bool
+
+    @classmethod
+    def after(cls, done: dict[str, Any], deployment: dict[str, Any]) -> NextSteps:
+        """From what the session kept of the referral sent (``journey.finished``)."""
+        team = (
+            Team.objects.select_related("organisation").filter(pk=done["team"]).first()
+            if done.get("team")
+            else None
+        )
+        urgency = done.get("urgency") or (Urgency.URGENT if done.get("at_risk") else "routine")
+        if urgency not in Urgency.values:
+            urgency = Urgency.ROUTINE
+        urgent = urgency != Urgency.ROUTINE
+        due_at = dt.datetime.fromisoformat(done["due_at"]) if done.get("due_at") else None
+        show = formats.datetime if urgent else formats.date
+        phone = team.phone if team and team.phone else deployment["contact_phone"]
+        return cls(
+            team=team.name if team else "",
+            organisation=team.organisation.name if team else "",
+            phone=phone,
+            email=team.email if team and team.email else deployment["contact_email"],
+            hours="" if team and team.phone else deployment["contact_hours"],
+            response=describe_response_time(urgency),
+            due=show(due_at, empty="") if due_at else "",
+            urgent=urgent,
+        )
+
+    @property
+    def tel(self) -> str:
+        return "tel:" + "".join(c for c in self.phone if c.isdigit() or c == "+")

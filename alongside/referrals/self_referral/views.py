@@ -32,11 +32,10 @@ from django.views.decorators.cache import never_cache
 
 from alongside.core.access import no_person_data, public
 from alongside.referrals import services
-from alongside.referrals.models import Urgency, describe_response_time
 from alongside.referrals.self_referral import limits, steps
 from alongside.referrals.self_referral.forms import MINIMUM_AGE, SendForm
 from alongside.referrals.self_referral.journey import Journey, finished
-from alongside.referrals.self_referral.presenters import check_answers
+from alongside.referrals.self_referral.presenters import NextSteps, check_answers
 from alongside.sharing.access import client_address
 
 logger = logging.getLogger(__name__)
@@ -149,7 +148,12 @@ def check(request: HttpRequest) -> HttpResponse:
         if not form.is_valid() or form.cleaned_data["submission_key"] != journey.key:
             return redirect("self_referral:check")  # a page from an earlier journey
         if not limits.admit_attempt(client_address(request)):
-            response = render(request, "referrals/self/too_many.jinja", _context(), status=429)
+            response = render(
+                request,
+                "referrals/self/too_many.jinja",
+                _context(deployment=settings.ALONGSIDE_DEPLOYMENT),
+                status=429,
+            )
             response["Retry-After"] = str(int(limits.WINDOW.total_seconds()))
             return response
         if form.is_automated:
@@ -161,7 +165,13 @@ def check(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_validation_error(error)
         else:
-            journey.finish(referral.reference, at_risk=referral.is_urgent)
+            journey.finish(
+                referral.reference,
+                at_risk=referral.is_urgent,
+                team_id=referral.team_id,
+                urgency=referral.urgency,
+                due_at=referral.due_at,
+            )
             return redirect("self_referral:sent")
     return render(
         request,
@@ -182,13 +192,12 @@ def sent(request: HttpRequest) -> HttpResponse:
     done = finished(request.session)
     if done is None:
         return redirect("self_referral:start")
-    at_risk = bool(done.get("at_risk"))
     return render(
         request,
         "referrals/self/sent.jinja",
         _context(
             reference=done["reference"],
-            at_risk=at_risk,
-            urgent_response=describe_response_time(Urgency.URGENT),
+            at_risk=bool(done.get("at_risk")),
+            next_steps=NextSteps.after(done, settings.ALONGSIDE_DEPLOYMENT),
         ),
     )

@@ -163,6 +163,17 @@ def test_the_start_page_says_what_it_is_who_for_how_long_and_not_for_emergencies
     assert JOURNEY_SESSION_KEY not in client.session
 
 
+def test_the_start_page_says_who_will_see_the_answers_and_why_before_the_first_question(client):
+    response = client.get(url("start"))
+    page = text(response)
+    said = page.index("Who will see your answers, and why")
+    assert said < page.index("Start now")
+    assert "community mental health team for where you live" in page
+    assert "every time someone does, it is recorded" in page
+    notice = f'href="{reverse("public:privacy-notice")}"'
+    assert html(response).index(notice) < html(response).index(f'href="{url("about-you")}"')
+
+
 # --- Each page's checks ------------------------------------------------------------------------
 
 
@@ -526,6 +537,9 @@ def test_sending_makes_one_self_referral_with_the_answers(client, triage_team):
         "key": key,
         "reference": referral.reference,
         "at_risk": False,
+        "team": triage_team.pk,
+        "urgency": "routine",
+        "due_at": referral.due_at.isoformat(),
     }
 
 
@@ -656,6 +670,7 @@ def test_the_rate_limit_refuses_the_next_submission_from_the_same_address(
     assert response.status_code == 429
     assert response["Retry-After"] == "3600"
     assert title(response) == f"You cannot send a request online right now – {SERVICE}"
+    assert "Call us on 01632 960870" in text(response)  # the service's own number
     assert "Call your GP practice" in text(response)
     assert_crisis_panel(response)
     assert Referral.objects.count() == 2
@@ -765,3 +780,67 @@ def test_the_journey_views_declare_they_touch_no_persons_record():
 
 def test_the_limit_setting_defaults_to_five():
     assert settings.ALONGSIDE_SELF_REFERRAL_LIMIT == 5
+
+
+# --- The confirmation: who has the request, how to reach them, when, and what to do now ------
+
+
+def test_the_confirmation_names_the_team_its_contact_and_when_it_aims_to_decide(
+    client, triage_team
+):
+    triage_team.phone = "01632 960456"
+    triage_team.email = "central.cmht@wyvernmh.nhs.example"
+    triage_team.save()
+    answer_all(client)
+    send(client)
+    referral = Referral.objects.get()
+    response = client.get(url("sent"))
+    page = text(response)
+    assert f"Your request has gone to the {triage_team.name} ({triage_team.organisation.name})" in (
+        page
+    )
+    assert "01632 960456" in page
+    assert 'href="tel:01632960456"' in html(response)
+    assert "central.cmht@wyvernmh.nhs.example" in page
+    due = referral.due_at.astimezone(timezone.get_current_timezone()).date()
+    assert f"within 4 weeks, by {due.day} {due:%B %Y}" in page
+    assert "Only this team can look up your request" in page
+    # Nobody else can look the reference up, so no one else is offered it.
+    assert "give your reference number" not in page.replace("give them your reference number", "")
+    assert "GP practice or" not in page
+    assert_crisis_panel(response)
+
+
+def test_a_team_without_its_own_contact_gives_the_services(client, triage_team, settings):
+    settings.ALONGSIDE_DEPLOYMENT = {
+        **settings.ALONGSIDE_DEPLOYMENT,
+        "contact_phone": "01632 960777",
+        "contact_email": "ask@service.example",
+        "contact_hours": "Weekdays, 8am to 6pm",
+    }
+    settings.ALONGSIDE_RESPONSE_TIMES = {**settings.ALONGSIDE_RESPONSE_TIMES}
+    settings.ALONGSIDE_RESPONSE_TIMES["routine"] = dt.timedelta(days=10)
+    answer_all(client)
+    send(client)
+    page = text(client.get(url("sent")))
+    assert "01632 960777 Weekdays, 8am to 6pm" in page
+    assert "ask@service.example" in page
+    assert "within 10 days" in page
+
+
+def test_an_urgent_request_is_told_the_urgent_response_and_where_to_get_help_now(
+    client, triage_team
+):
+    answer_all(client, **{"your-safety": {"self_harm_thoughts": "yes", "safe_now": "yes"}})
+    send(client)
+    referral = Referral.objects.get()
+    assert referral.is_urgent
+    response = client.get(url("sent"))
+    page = text(response)
+    assert title(response) == f"Request sent – {SERVICE}"
+    assert page.index("Call 999") < page.index("What happens next")
+    when = referral.due_at.astimezone(timezone.get_current_timezone())
+    assert f"try to contact you within 24 hours (by {when.day} {when:%B %Y} at" in page
+    assert f"Your request has gone to the {triage_team.name}" in page
+    assert "If things get worse, do not wait for us" in page
+    assert "use the numbers above and give your reference number" not in page

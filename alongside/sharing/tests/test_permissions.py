@@ -65,6 +65,7 @@ SHOULD_OPEN: dict[str, set[str]] = {
     "directory": EVERYONE,
     "directory_api": EVERYONE,
     "self_referral": EVERYONE,
+    "public": EVERYONE,  # privacy notice, accessibility statement, cookies, contact
     "accounts:sign-in": EVERYONE,
     "accounts:sign-out": EVERYONE,
     "portal:join-link": EVERYONE,
