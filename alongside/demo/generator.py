@@ -705,6 +705,10 @@ class PlaceBuilder:
             )
             domain = f"{slugify(place.area.name)}-pcn"
             plans.append(_TeamPlan(team, pcn_team, domain, [place.locality_index]))
+        for number, plan in enumerate(plans):
+            # Each team's own line, in Ofcom's range for drama (01632 960000-960999), and mailbox.
+            plan.team.phone = f"01632 960{(800 + number) % 1000:03d}"
+            plan.team.email = f"{slugify(plan.team.name)}@{plan.domain}{data.DOMAIN_SUFFIX}"
         Team.objects.bulk_create([plan.team for plan in plans])
         Team.localities.through.objects.bulk_create(
             [

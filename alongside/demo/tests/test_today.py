@@ -215,3 +215,16 @@ def test_the_same_place_read_five_weeks_later_fails_these_checks(place):
         assert sum(e.next_contact is not None for e in episodes) < 0.1 * len(episodes)
         standings = coverage.standings(None, later.date())
         assert sum(s.covered for s in standings) < 0.5 * len(standings)
+
+
+@pytest.mark.django_db
+def test_every_team_has_its_own_phone_and_mailbox_for_the_self_referral_confirmation(place):
+    from alongside.organisations.models import validate_phone_number
+
+    teams = list(Team.objects.all())
+    assert teams
+    for team in teams:
+        validate_phone_number(team.phone)
+        assert team.phone.startswith("01632 960")  # Ofcom's range for drama
+        assert team.email.endswith(".example")
+    assert len({t.email for t in teams}) == len(teams)
