@@ -74,6 +74,7 @@ def environment(**options: Any) -> Environment:
         get_messages=get_messages,
         now=timezone.now,
         service_name="Alongside",
+        production=settings.PRODUCTION,
         place_name=settings.PLACE_NAME,
         crisis_line=getattr(settings, "ALONGSIDE_CRISIS_LINE", {}),
     )
