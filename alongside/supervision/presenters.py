@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
 
@@ -352,6 +353,7 @@ def case_value(supervisee_id: int, episode_id: int) -> str:
 
 @dataclass
 class ReviewRow:
+    person_id: int
     value: str
     name: str
     href: str
@@ -363,8 +365,8 @@ class ReviewRow:
 
 @dataclass
 class ReviewSection:
+    supervisee_id: int
     supervisee: str
-    anchor: str
     summary: str
     rows: list[ReviewRow]
     flagged: int = 0
@@ -372,6 +374,47 @@ class ReviewSection:
     @property
     def contents_text(self) -> str:
         return f"{self.supervisee}: {self.flagged} to discuss"
+
+
+def review_href(section: ReviewSection | None, *, show_all: bool) -> str:
+    """The review of one supervisee's caseload (its first page), everyone or only those with
+    something to discuss."""
+    query = {"supervisee": section.supervisee_id} if section else {}
+    if show_all:
+        query["show"] = "all"
+    base = reverse("supervision:review")
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def chosen_section(sections: list[ReviewSection], asked: str) -> tuple[ReviewSection | None, str]:
+    """The supervisee the review shows (``asked``, a user id; the first when not given), and a
+    sentence when the one asked for is not someone the user supervises now."""
+    if not sections:
+        return None, ""
+    if not asked:
+        return sections[0], ""
+    found = next((s for s in sections if str(s.supervisee_id) == asked), None)
+    if found is None:
+        return sections[0], (
+            "The person asked for is not someone you supervise under a current agreement, "
+            f"so this is {sections[0].supervisee}'s caseload."
+        )
+    return found, ""
+
+
+def review_contents(
+    sections: list[ReviewSection], chosen: ReviewSection | None, *, show_all: bool
+) -> list[dict[str, Any]]:
+    """The people the user supervises, for the contents list: each a link to their caseload,
+    the one shown marked as current."""
+    return [
+        {
+            "href": review_href(s, show_all=show_all),
+            "text": s.contents_text,
+            "current": chosen is not None and s.supervisee_id == chosen.supervisee_id,
+        }
+        for s in sections
+    ]
 
 
 def review_sections(
@@ -389,6 +432,7 @@ def review_sections(
             person = episode.person
             rows.append(
                 ReviewRow(
+                    person_id=person.pk,
                     value=case_value(review.supervisee.pk, episode.pk),
                     name=person.full_name,
                     href=reverse("people:record", kwargs={"person_id": person.pk}),
@@ -411,8 +455,8 @@ def review_sections(
             )
         sections.append(
             ReviewSection(
+                supervisee_id=review.supervisee.pk,
                 supervisee=review.supervisee.display_name,
-                anchor=f"supervisee-{review.supervisee.pk}",
                 summary=summary,
                 rows=rows if show_all else [row for row in rows if row.signals],
                 flagged=flagged,
