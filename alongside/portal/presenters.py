@@ -725,7 +725,7 @@ def check_rows(
                         {
                             "href": href,
                             "text": "Change",
-                            "visuallyHiddenText": key[:1].lower() + key[1:],
+                            "visuallyHiddenText": formats.mid_sentence(key),
                         }
                     ]
                 },
@@ -918,6 +918,12 @@ class ResultRow:
     domains: list[DomainLine]
 
     @property
+    def by_after_date(self) -> str:
+        """Who filled it in, after the date and a comma: "with Priya Sandhu" (the name as it
+        is written), "by you, online"."""
+        return formats.mid_sentence(self.by)
+
+    @property
     def more_help(self) -> list[str]:
         return [d.topic for d in self.domains if d.more_help]
 
@@ -987,6 +993,12 @@ class Sent:
     flagged: bool
     scores: list[ScoreLine]
     domains: list[DomainLine]
+
+    @property
+    def by_after_date(self) -> str:
+        """Who filled it in, after the date and a comma: "with Priya Sandhu" (the name as it
+        is written), "by you, online"."""
+        return formats.mid_sentence(self.by)
 
     @property
     def more_help(self) -> list[str]:
