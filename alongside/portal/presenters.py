@@ -34,6 +34,7 @@ from alongside.outcomes import registry
 from alongside.outcomes.engine import Item, Measure, ScoreRule
 from alongside.outcomes.models import Mode as ResponseMode
 from alongside.outcomes.models import Response, Score
+from alongside.outcomes.presenters import highest_answer, score_text
 from alongside.outcomes.schedule import AFTER_REVIEW, Due, DueState
 from alongside.portal import queries
 from alongside.portal.models import InvitationStatus, PortalInvitation
@@ -820,6 +821,22 @@ def score_lines(
                     value=value,
                     meaning="",
                     explained=[f"You said you are {value} of the way to reaching this goal."],
+                )
+            )
+            continue
+        if rule.method == "top":
+            highest = highest_answer(measure, rule)
+            every = row.value >= 1
+            lines.append(
+                ScoreLine(
+                    label=_score_label(rule),
+                    value=score_text(row.value, rule),
+                    meaning="",
+                    explained=[
+                        f"Every answer you gave was {highest}, the highest."
+                        if every
+                        else f"Not every answer you gave was {highest}, the highest."
+                    ],
                 )
             )
             continue
