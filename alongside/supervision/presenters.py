@@ -16,7 +16,7 @@ from django.urls import reverse
 from alongside.accounts.models import User
 from alongside.care.presenters import intensity_tag
 from alongside.core import formats
-from alongside.organisations.models import Membership, OrganisationKind, Team
+from alongside.organisations.models import Membership, OrganisationKind, Role, Team
 from alongside.supervision.coverage import Overdue, Standing
 from alongside.supervision.models import (
     AgreementTerm,
@@ -341,6 +341,37 @@ class DiscussionPresenter:
             ("What the practitioner will try next", discussion.next_steps or "Not recorded"),
         ]
         return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
+
+
+# --- Who makes one's own agreement --------------------------------------------------------------
+
+#: Most names listed as people who can make an agreement; beyond them, "and N others".
+MAKERS_SHOWN = 4
+
+
+def ask_for_an_agreement(makers: Iterable[Membership]) -> str:
+    """Whom to ask for one's own supervision agreement, by name and role (a team lead is not
+    told to ask their team lead)."""
+    roles: dict[int, list[str]] = {}
+    names: dict[int, str] = {}
+    for m in makers:
+        names[m.user_id] = m.user.display_name
+        label = m.get_role_display().lower() if m.role != Role.ORG_ADMIN else "administrator"
+        where = m.team.name if m.role != Role.ORG_ADMIN else "your organisation"
+        text = f"{label}, {where}"
+        if text not in roles.setdefault(m.user_id, []):
+            roles[m.user_id].append(text)
+    if not names:
+        return (
+            "No one in Alongside can make one for you yet: agreements are made by a team lead "
+            "or supervisor of your team, or your organisation's administrator."
+        )
+    people = [f"{names[u]} ({'; '.join(roles[u])})" for u in list(names)[:MAKERS_SHOWN]]
+    more = len(names) - MAKERS_SHOWN
+    if more > 0:
+        people.append(f"{more} other{'s' if more != 1 else ''}")
+    listed = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
+    return f"Ask {listed} to make one."
 
 
 # --- Caseload review ---------------------------------------------------------------------------

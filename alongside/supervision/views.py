@@ -47,6 +47,7 @@ from alongside.sharing.presenters import RecordNavigation
 from alongside.supervision import coverage, presenters, queries, services
 from alongside.supervision.access import (
     SUPERVISING,
+    agreement_makers,
     coverage_scopes,
     has_oversight,
     managed_members,
@@ -133,6 +134,9 @@ def agreements(request: HttpRequest) -> HttpResponse:
         {
             "groups": groups,
             "show_ended": show_ended,
+            "ask": presenters.ask_for_an_agreement(agreement_makers(user))
+            if not groups["own"]
+            else "",
             "may_make": bool(managed),
             "may_see_tree": has_oversight(user),
             "back_link": _back_home(),

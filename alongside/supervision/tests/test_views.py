@@ -595,3 +595,30 @@ def test_a_long_caseload_pages_with_the_same_number_of_queries(
         page = text(client.get(url, {"page": "40"}))
     assert "There is no page 40: the list has 3 pages, so this is the last." in page
     assert "Showing 51–61 of 61 people" in page
+
+
+# --- Whom to ask for one's own agreement ----------------------------------------------------------
+
+
+def test_someone_with_no_agreement_is_told_who_can_make_one_by_name_and_role(client, place):
+    lead = place.team_lead
+    lead.first_name, lead.last_name = "Tess", "Lead"
+    lead.save()
+    newcomer = practitioner_in(place.vcse_team, user__first_name="Nia", user__last_name="New")
+    client.force_login(newcomer)
+    page = text(client.get(reverse("supervision:agreements")))
+    assert "Ask Tess Lead (team lead, Wellspring Care Partners) to make one." in page
+
+    # The team lead is not told to ask their team lead: they are told who can make theirs.
+    client.force_login(lead)
+    page = text(client.get(reverse("supervision:agreements")))
+    assert "Ask your team lead" not in page
+    assert "No one in Alongside can make one for you yet" in page
+    admin = MembershipFactory(
+        team=TeamFactory(organisation=place.vcse_team.organisation),
+        role=Role.ORG_ADMIN,
+        user__first_name="Ola",
+        user__last_name="Admin",
+    ).user
+    page = text(client.get(reverse("supervision:agreements")))
+    assert f"Ask {admin.display_name} (administrator, your organisation) to make one." in page
