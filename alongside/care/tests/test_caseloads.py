@@ -542,7 +542,8 @@ def test_the_team_pages_take_the_same_number_of_queries_however_long_the_lists(
     url = reverse("care:team-caseloads", kwargs={"team_id": team.pk})
     with django_assert_max_num_queries(60) as first:
         assert client.get(url).status_code == 200
+    few = len(first.captured_queries)  # now: the query log is a bounded deque
     for n in range(30):
         EpisodeFactory(lead_team=team, started_at=days_ago(300 + n))
-    with django_assert_max_num_queries(len(first.captured_queries)):
+    with django_assert_max_num_queries(few):
         assert client.get(url, {"waiting_page": "3"}).status_code == 200
