@@ -1,6 +1,7 @@
 """The one accessibility check every browser test runs: axe-core on the page as it stands, every
-rule axe runs by default at every impact (minor, moderate, serious and critical), nothing let
-through. A failure names each rule, its impact, the elements it found and the page."""
+rule axe has (its experimental rules too, such as label-content-name-mismatch) at every impact
+(minor, moderate, serious and critical), nothing let through. A failure names each rule, its
+impact, the elements it found and the page."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ _AXE = Axe()
 
 def violations(page: Page) -> list[str]:
     """Each axe violation on the page, one line a rule: its id, impact, what it asks and where."""
-    found = _AXE.run(page).response["violations"]
+    page.evaluate(_AXE.axe_script)
+    experimental = page.evaluate("axe.getRules(['experimental']).map(rule => rule.ruleId)")
+    options = {
+        "resultTypes": ["violations"],
+        "rules": {rule: {"enabled": True} for rule in experimental},
+    }
+    found = _AXE.run(page, options=options).response["violations"]
     return [
         f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
         for v in found

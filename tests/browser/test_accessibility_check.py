@@ -37,3 +37,16 @@ def test_a_minor_violation_fails_too(page: Page):
     with pytest.raises(AssertionError) as failure:
         assert_accessible(page)
     assert "(minor)" in str(failure.value)
+
+
+def test_axes_experimental_rules_run_too(page: Page):
+    """A button whose name does not begin with its visible words (label-content-name-mismatch,
+    one of axe's experimental rules) fails."""
+    page.set_content(
+        PAGE.format(
+            '<button id="mark" aria-label="Mark Drop-in as reviewed">Mark as reviewed</button>'
+        )
+    )
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    assert "label-content-name-mismatch" in str(failure.value)
