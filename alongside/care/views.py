@@ -28,6 +28,7 @@ from alongside.care import forms, hooks, presenters, queries, services
 from alongside.care.bases import CARE_TEAM_CHANGE, CARE_TEAM_VIEW
 from alongside.care.models import Episode, RiskFlag, RiskSource
 from alongside.core.navigation import opens
+from alongside.core.paging import paginate
 from alongside.organisations.models import Team
 from alongside.organisations.permissions import Permission, has_permission, permissions_of
 from alongside.sharing.access import (
@@ -655,7 +656,9 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
         candidates=queries.team_key_workers(team),
         initial={"episode": request.GET.get("reallocate")},
     )
-    here = request.path + ("?" + urlencode({"weeks": weeks}) if request.GET.get("weeks") else "")
+    # Back to this page as it was (its filter and the pages of its lists) after a reallocation.
+    kept = {k: request.GET[k] for k in ("weeks", "page", "waiting_page") if request.GET.get(k)}
+    here = request.path + ("?" + urlencode(kept) if kept else "")
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["episode"]
 
@@ -681,8 +684,25 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
         response = serve(request, chosen.person_id, Part.CONTACTS, Action.CHANGE, act)
         if response is not None:
             return response
-    unseen = list(queries.not_seen(episodes, cutoff=cutoff))
-    waiting = list(queries.waiting_allocation(episodes))
+    unseen_paged = paginate(
+        request,
+        queries.not_seen(episodes, cutoff=cutoff),
+        one="person",
+        many="people",
+        anchor="#not-seen",
+        label="Pages of people not seen",
+    )
+    waiting_paged = paginate(
+        request,
+        queries.waiting_allocation(episodes),
+        one="person",
+        many="people",
+        param="waiting_page",
+        anchor="#waiting",
+        label="Pages of people waiting for a key worker",
+    )
+    unseen = list(unseen_paged.page.object_list)
+    waiting = list(waiting_paged.page.object_list)
     record_list_view(request, {e.person_id for e in choices})
     today = timezone.localdate()
     hrefs = presenters.person_hrefs("care:episode")
@@ -706,6 +726,8 @@ def team_caseloads(request: HttpRequest, team_id: int) -> HttpResponse:
             "waiting": [
                 presenters.WaitingRow(e, today, here, extras=extras.cells(e.pk)) for e in waiting
             ],
+            "unseen_paged": unseen_paged,
+            "waiting_paged": waiting_paged,
             "extra_headings": extras.headings,
             "team_links": hooks.TeamLinks.for_team(
                 team.pk, may_open=partial(opens, permissions_of(request.user))

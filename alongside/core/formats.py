@@ -38,3 +38,13 @@ def number(value: int | float | None) -> str:
     if value is None:
         return "–"
     return f"{value:,}"
+
+
+def mid_sentence(text: str) -> str:
+    """A label as it reads inside a sentence ("Change phone number"): its first letter in lower
+    case, unless its first word is an abbreviation ("GP practice", "NHS number", "PHQ-9"),
+    which keeps its capitals."""
+    first = text.split(" ", 1)[0]
+    if sum(1 for c in first if c.isupper()) >= 2 or first == "I" or first.startswith("I'"):
+        return text
+    return text[:1].lower() + text[1:]

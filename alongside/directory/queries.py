@@ -235,5 +235,5 @@ def not_reviewed_since(day: dt.date) -> QuerySet[Service]:
     return (
         Service.objects.filter(Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=day))
         .select_related("organization")
-        .order_by(Coalesce("last_reviewed_on", Value(dt.date(1900, 1, 1))), "name")
+        .order_by(Coalesce("last_reviewed_on", Value(dt.date(1900, 1, 1))), "name", "id")
     )

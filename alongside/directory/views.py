@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from alongside.core.access import no_person_data, public, requires
+from alongside.core.paging import paginate
 from alongside.directory import queries, services
 from alongside.directory.access import (
     is_staff_member,
@@ -133,14 +134,33 @@ def _review_due(today: dt.date) -> dt.date:
 def manage(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     organisations = managed_organizations(request.user)
-    own = managed_services(request.user).select_related("organization").order_by("name")
+    own = managed_services(request.user).select_related("organization").order_by("name", "id")
     overdue = queries.not_reviewed_since(_review_due(today)).filter(organization__in=organisations)
+    own_paged = paginate(
+        request,
+        own,
+        one="service",
+        many="services",
+        anchor="#all-services",
+        label="Pages of your services",
+    )
+    overdue_paged = paginate(
+        request,
+        overdue,
+        one="service",
+        many="services",
+        param="overdue_page",
+        anchor="#not-reviewed",
+        label="Pages of services not reviewed",
+    )
     return render(
         request,
         "directory/manage.jinja",
         {
-            "services": [ServicePresenter(s) for s in own],
-            "overdue": [ServicePresenter(s) for s in overdue],
+            "services": [ServicePresenter(s) for s in own_paged.page.object_list],
+            "overdue": [ServicePresenter(s) for s in overdue_paged.page.object_list],
+            "services_paged": own_paged,
+            "overdue_paged": overdue_paged,
             "organisations": list(organisations.values_list("name", flat=True)[:20]),
         },
     )

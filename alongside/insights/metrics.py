@@ -133,6 +133,22 @@ class Also:
     label: str
 
 
+#: Each metric unit with one of it: "1 person", "1 team" (never "1 teams").
+SINGULAR_UNITS = {
+    "contacts": "contact",
+    "episodes": "episode",
+    "episodes with paired scores": "episode with paired scores",
+    "key workers": "key worker",
+    "people": "person",
+    "plan reviews due": "plan review due",
+    "practitioners": "practitioner",
+    "referral spells": "referral spell",
+    "referrals": "referral",
+    "supervisors": "supervisor",
+    "teams": "team",
+}
+
+
 @dataclass(frozen=True)
 class Metric:
     key: str
@@ -169,6 +185,10 @@ class Metric:
     #: England's code (``NHSDigital/mental-health-monthly-statistics``) it follows. Empty for
     #: Alongside's own measures.
     nhse: str = ""
+
+    def units(self, shown: str) -> str:
+        """The unit after a figure as it is shown: "1 team", "12 teams", "* teams"."""
+        return SINGULAR_UNITS[self.unit] if shown == "1" else self.unit
 
     @property
     def figure_names(self) -> tuple[str, ...]:

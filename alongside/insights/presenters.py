@@ -526,9 +526,9 @@ def headlines(
         safe = item.safe
         label = split_label(row.get("split"), titles) if metric.split_by else ""
         denominator = show(safe["denominator"]) if safe["denominator"] is not None else "0"
-        unit = metric.unit
+        unit = metric.units(denominator)
         if not row.get("denominator"):
-            out.append(Headline("None", f"No {unit} to count in this month.", label))
+            out.append(Headline("None", f"No {metric.unit} to count in this month.", label))
             continue
         if metric.team_units:
             parts = [

@@ -190,6 +190,20 @@ class ChangeSummary:
     threshold: str
 
 
+def score_text(value: Decimal, rule: ScoreRule) -> str:
+    """A score as a reader takes it in: a top score (1 when every answer is the highest) as
+    Yes or No, never "1 out of 1"; any other as its number."""
+    if rule.method == "top":
+        return "Yes" if value >= 1 else "No"
+    return value_text(value, rule)
+
+
+def highest_answer(measure: Measure, rule: ScoreRule) -> str:
+    """The highest answer a top score looks for ("9"), or "the highest" when items differ."""
+    highest = {measure.item(i).value_range()[1] for i in rule.items}
+    return number_text(highest.pop(), 0) if len(highest) == 1 else "the highest"
+
+
 def score_with_band(value: Decimal, band: str, rule: ScoreRule) -> str:
     shown = value_text(value, rule)
     return f"{shown} ({band})" if band else shown
@@ -702,7 +716,9 @@ class ResponsePresenter:
         return [
             ResultRow(
                 label=rule.label,
-                value=f"{value_text(scores[rule.id].value, rule)} (from "
+                value=score_text(scores[rule.id].value, rule)
+                if rule.method == "top"
+                else f"{value_text(scores[rule.id].value, rule)} (from "
                 f"{value_text(rule.low, rule)} to {value_text(rule.high, rule)})",
                 band=scores[rule.id].band,
             )

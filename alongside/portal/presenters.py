@@ -34,6 +34,7 @@ from alongside.outcomes import registry
 from alongside.outcomes.engine import Item, Measure, ScoreRule
 from alongside.outcomes.models import Mode as ResponseMode
 from alongside.outcomes.models import Response, Score
+from alongside.outcomes.presenters import highest_answer, score_text
 from alongside.outcomes.schedule import AFTER_REVIEW, Due, DueState
 from alongside.portal import queries
 from alongside.portal.models import InvitationStatus, PortalInvitation
@@ -725,7 +726,7 @@ def check_rows(
                         {
                             "href": href,
                             "text": "Change",
-                            "visuallyHiddenText": key[:1].lower() + key[1:],
+                            "visuallyHiddenText": formats.mid_sentence(key),
                         }
                     ]
                 },
@@ -820,6 +821,22 @@ def score_lines(
                     value=value,
                     meaning="",
                     explained=[f"You said you are {value} of the way to reaching this goal."],
+                )
+            )
+            continue
+        if rule.method == "top":
+            highest = highest_answer(measure, rule)
+            every = row.value >= 1
+            lines.append(
+                ScoreLine(
+                    label=_score_label(rule),
+                    value=score_text(row.value, rule),
+                    meaning="",
+                    explained=[
+                        f"Every answer you gave was {highest}, the highest."
+                        if every
+                        else f"Not every answer you gave was {highest}, the highest."
+                    ],
                 )
             )
             continue
@@ -918,6 +935,12 @@ class ResultRow:
     domains: list[DomainLine]
 
     @property
+    def by_after_date(self) -> str:
+        """Who filled it in, after the date and a comma: "with Priya Sandhu" (the name as it
+        is written), "by you, online"."""
+        return formats.mid_sentence(self.by)
+
+    @property
     def more_help(self) -> list[str]:
         return [d.topic for d in self.domains if d.more_help]
 
@@ -987,6 +1010,12 @@ class Sent:
     flagged: bool
     scores: list[ScoreLine]
     domains: list[DomainLine]
+
+    @property
+    def by_after_date(self) -> str:
+        """Who filled it in, after the date and a comma: "with Priya Sandhu" (the name as it
+        is written), "by you, online"."""
+        return formats.mid_sentence(self.by)
 
     @property
     def more_help(self) -> list[str]:

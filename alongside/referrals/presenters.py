@@ -21,6 +21,9 @@ from alongside.referrals.models import (
 from alongside.referrals.queries import days_waited
 from alongside.referrals.services import TRANSITION_LABELS, allowed_transitions
 
+#: The states a triage decision leaves a referral in.
+DECISIONS = (State.ACCEPTED, State.SIGNPOSTED, State.DECLINED)
+
 STATE_COLOURS = {
     State.RECEIVED: "blue",
     State.IN_TRIAGE: "aqua-green",
@@ -246,6 +249,23 @@ class ReferralPresenter:
         ]
         return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
 
+    def wait_row(self) -> tuple[str, str]:
+        """How long the referral waited: so far, while it waits for a decision; once decided,
+        until the decision (or, closed with none, until it was closed)."""
+        r = self.referral
+        if r.state in AWAITING_DECISION:
+            return ("Days waited", str(self.days_waited))
+        ended = [t for t in r.transitions.all() if t.to_state in DECISIONS]
+        closed = [t for t in r.transitions.all() if t.to_state == State.CLOSED]
+        if ended or closed:
+            when = (ended or closed)[0].at
+            days = days_waited(r.received_at, timezone.localtime(when).date())
+            waited = f"{days} day{'s' if days != 1 else ''}"
+            if ended:
+                return ("Waited for a decision", f"{waited}: decided on {formats.date(when)}")
+            return ("Waited", f"{waited}: closed on {formats.date(when)} with no decision")
+        return ("Waited for a decision", "Not recorded")
+
     def referral_rows(self) -> list[dict[str, Any]]:
         r = self.referral
         referrer = "The person themself"
@@ -255,12 +275,7 @@ class ReferralPresenter:
                 referrer += f", {r.referring_organisation.name}"
         rows = [
             ("Received", formats.datetime(r.received_at)),
-            (
-                "Days waited",
-                str(self.days_waited)
-                if r.state in ("received", "in_triage", "for_meeting")
-                else "Decided",
-            ),
+            self.wait_row(),
             ("Source", r.get_source_display()),
             ("Referred by", referrer),
             ("Urgency", r.get_urgency_display()),

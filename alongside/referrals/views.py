@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from alongside.core.access import requires
+from alongside.core.paging import paginate
 from alongside.organisations.models import Team
 from alongside.organisations.permissions import Permission
 from alongside.people.models import Person
@@ -85,7 +85,15 @@ def worklists(request: HttpRequest) -> HttpResponse:
 
     filters = filters_for(name)
     rows_query = queries.worklist(name, filters)
-    page = Paginator(rows_query, PAGE_SIZE).get_page(request.GET.get("page"))
+    paged = paginate(
+        request,
+        rows_query,
+        one="referral" if name != queries.Worklist.FOLLOW_UPS else "follow-up",
+        many="referrals" if name != queries.Worklist.FOLLOW_UPS else "follow-ups",
+        size=PAGE_SIZE,
+        label=f"Pages of the list: {queries.Worklist.LABELS[name]}",
+    )
+    page = paged.page
     today = timezone.localdate()
     if name == queries.Worklist.FOLLOW_UPS:
         rows = [FollowUpRow(h, today) for h in page.object_list]
@@ -115,8 +123,7 @@ def worklists(request: HttpRequest) -> HttpResponse:
             "label": queries.Worklist.LABELS[name],
             "tabs": tabs,
             "rows": rows,
-            "page": page,
-            "page_query": _encode({**query, "list": name}),
+            "paged": paged,
             "bounces": queries.bounces_for(filters_for(queries.Worklist.TRIAGE).team_ids).count(),
         },
     )

@@ -44,6 +44,23 @@ def managed_members(user: User) -> QuerySet[Membership]:
     return members.select_related("user", "team__organisation")
 
 
+def agreement_makers(user: User) -> QuerySet[Membership]:
+    """Active memberships of the people who may make ``user``'s own agreements: team leads and
+    supervisors of the user's teams, and administrators of their organisations (the reverse of
+    ``managed_members``; never the user themself)."""
+    mine = Membership.objects.active().filter(user=user)
+    return (
+        Membership.objects.active()
+        .exclude(user=user)
+        .filter(
+            Q(team_id__in=mine.values("team_id"), role__in=TEAM_MANAGERS)
+            | Q(team__organisation_id__in=mine.values("team__organisation_id"), role=Role.ORG_ADMIN)
+        )
+        .select_related("user", "team")
+        .order_by("user__first_name", "user__last_name", "user_id", "role", "id")
+    )
+
+
 def may_manage(user: User, supervisee_id: int) -> bool:
     return managed_members(user).filter(user_id=supervisee_id).exists()
 

@@ -10,13 +10,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from alongside.accounts.models import User
 from alongside.care.presenters import intensity_tag
 from alongside.core import formats
-from alongside.organisations.models import Membership, OrganisationKind, Team
+from alongside.organisations.models import Membership, OrganisationKind, Role, Team
 from alongside.supervision.coverage import Overdue, Standing
 from alongside.supervision.models import (
     AgreementTerm,
@@ -369,6 +370,37 @@ class DiscussionPresenter:
         return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
 
 
+# --- Who makes one's own agreement --------------------------------------------------------------
+
+#: Most names listed as people who can make an agreement; beyond them, "and N others".
+MAKERS_SHOWN = 4
+
+
+def ask_for_an_agreement(makers: Iterable[Membership]) -> str:
+    """Whom to ask for one's own supervision agreement, by name and role (a team lead is not
+    told to ask their team lead)."""
+    roles: dict[int, list[str]] = {}
+    names: dict[int, str] = {}
+    for m in makers:
+        names[m.user_id] = m.user.display_name
+        label = m.get_role_display().lower() if m.role != Role.ORG_ADMIN else "administrator"
+        where = m.team.name if m.role != Role.ORG_ADMIN else "your organisation"
+        text = f"{label}, {where}"
+        if text not in roles.setdefault(m.user_id, []):
+            roles[m.user_id].append(text)
+    if not names:
+        return (
+            "No one in Alongside can make one for you yet: agreements are made by a team lead "
+            "or supervisor of your team, or your organisation's administrator."
+        )
+    people = [f"{names[u]} ({'; '.join(roles[u])})" for u in list(names)[:MAKERS_SHOWN]]
+    more = len(names) - MAKERS_SHOWN
+    if more > 0:
+        people.append(f"{more} other{'s' if more != 1 else ''}")
+    listed = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
+    return f"Ask {listed} to make one."
+
+
 # --- Caseload review ---------------------------------------------------------------------------
 
 
@@ -379,6 +411,7 @@ def case_value(supervisee_id: int, episode_id: int) -> str:
 
 @dataclass
 class ReviewRow:
+    person_id: int
     value: str
     name: str
     href: str
@@ -390,8 +423,8 @@ class ReviewRow:
 
 @dataclass
 class ReviewSection:
+    supervisee_id: int
     supervisee: str
-    anchor: str
     summary: str
     rows: list[ReviewRow]
     flagged: int = 0
@@ -399,6 +432,47 @@ class ReviewSection:
     @property
     def contents_text(self) -> str:
         return f"{self.supervisee}: {self.flagged} to discuss"
+
+
+def review_href(section: ReviewSection | None, *, show_all: bool) -> str:
+    """The review of one supervisee's caseload (its first page), everyone or only those with
+    something to discuss."""
+    query = {"supervisee": section.supervisee_id} if section else {}
+    if show_all:
+        query["show"] = "all"
+    base = reverse("supervision:review")
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def chosen_section(sections: list[ReviewSection], asked: str) -> tuple[ReviewSection | None, str]:
+    """The supervisee the review shows (``asked``, a user id; the first when not given), and a
+    sentence when the one asked for is not someone the user supervises now."""
+    if not sections:
+        return None, ""
+    if not asked:
+        return sections[0], ""
+    found = next((s for s in sections if str(s.supervisee_id) == asked), None)
+    if found is None:
+        return sections[0], (
+            "The person asked for is not someone you supervise under a current agreement, "
+            f"so this is {sections[0].supervisee}'s caseload."
+        )
+    return found, ""
+
+
+def review_contents(
+    sections: list[ReviewSection], chosen: ReviewSection | None, *, show_all: bool
+) -> list[dict[str, Any]]:
+    """The people the user supervises, for the contents list: each a link to their caseload,
+    the one shown marked as current."""
+    return [
+        {
+            "href": review_href(s, show_all=show_all),
+            "text": s.contents_text,
+            "current": chosen is not None and s.supervisee_id == chosen.supervisee_id,
+        }
+        for s in sections
+    ]
 
 
 def review_sections(
@@ -416,6 +490,7 @@ def review_sections(
             person = episode.person
             rows.append(
                 ReviewRow(
+                    person_id=person.pk,
                     value=case_value(review.supervisee.pk, episode.pk),
                     name=person.full_name,
                     href=reverse("people:record", kwargs={"person_id": person.pk}),
@@ -438,8 +513,8 @@ def review_sections(
             )
         sections.append(
             ReviewSection(
+                supervisee_id=review.supervisee.pk,
                 supervisee=review.supervisee.display_name,
-                anchor=f"supervisee-{review.supervisee.pk}",
                 summary=summary,
                 rows=rows if show_all else [row for row in rows if row.signals],
                 flagged=flagged,

@@ -37,6 +37,7 @@ from alongside.accounts.models import User
 from alongside.care.models import Episode
 from alongside.core import formats
 from alongside.core.access import no_person_data, requires
+from alongside.core.paging import paginate
 from alongside.organisations.models import Membership, Role, Team
 from alongside.organisations.permissions import Permission
 from alongside.sharing import policy
@@ -46,6 +47,7 @@ from alongside.sharing.presenters import RecordNavigation
 from alongside.supervision import coverage, presenters, queries, services
 from alongside.supervision.access import (
     SUPERVISING,
+    agreement_makers,
     coverage_scopes,
     has_oversight,
     managed_members,
@@ -132,6 +134,9 @@ def agreements(request: HttpRequest) -> HttpResponse:
         {
             "groups": groups,
             "show_ended": show_ended,
+            "ask": presenters.ask_for_an_agreement(agreement_makers(user))
+            if not groups["own"]
+            else "",
             "may_make": bool(managed),
             "may_see_tree": has_oversight(user),
             "back_link": _back_home(),
@@ -565,7 +570,8 @@ def complete_action(request: HttpRequest, action_id: int) -> HttpResponse:
 
 @person_list(Permission.USE_SUPERVISION)
 def review(request: HttpRequest) -> HttpResponse:
-    """Each current supervisee's caseload with the signals that call for a discussion; the
+    """One current supervisee's caseload at a time (``?supervisee=``, the first by name when
+    none is chosen), a page of it at a time, with the signals that call for a discussion; the
     cases ticked go to the session form."""
     reviews = caseload_review(request.user)
     show_all = request.GET.get("show") == "all"
@@ -573,13 +579,32 @@ def review(request: HttpRequest) -> HttpResponse:
     visible = set(
         policy.visible_people(request.user).filter(pk__in=people).values_list("pk", flat=True)
     )
-    record_list_view(request, visible)
+    sections = presenters.review_sections(reviews, visible, show_all=show_all)
+    chosen, notice = presenters.chosen_section(sections, request.GET.get("supervisee", ""))
+    paged = None
+    if chosen is not None:
+        paged = paginate(
+            request,
+            chosen.rows,
+            one="person",
+            many="people",
+            anchor="#caseload",
+            label=f"Pages of {chosen.supervisee}'s caseload",
+        )
+    shown = list(paged.page.object_list) if paged else []
+    record_list_view(request, {row.person_id for row in shown})
     return render(
         request,
         "supervision/review.jinja",
         {
-            "sections": presenters.review_sections(reviews, visible, show_all=show_all),
+            "sections": sections,
+            "chosen": chosen,
+            "notice": notice,
+            "paged": paged,
+            "rows": shown,
+            "contents": presenters.review_contents(sections, chosen, show_all=show_all),
             "show_all": show_all,
+            "show_href": presenters.review_href(chosen, show_all=not show_all),
             "signal_counts": presenters.signal_counts(reviews, visible),
             "session_href": reverse("supervision:new-session"),
             "back_link": _back_home(),

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -18,16 +17,9 @@ from alongside.care.tests.plan_fixtures import make_plan_place
 from alongside.directory.tests import factories as directory
 from alongside.organisations.models import OrganisationKind
 from alongside.organisations.tests.factories import PASSWORD, OrganisationFactory
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 def sign_in(page: Page, live_server, next_url: str) -> None:
@@ -54,7 +46,7 @@ def test_a_key_worker_writes_the_plan_with_the_persons_goal(page: Page, live_ser
     expect(page).to_have_title(f"Care and support plan – Record {place.person.pk} – Alongside")
     expect(main).to_contain_text("Dafydd left a note for your next conversation")
     expect(main).to_contain_text("No plan has been written for this episode of care yet")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-empty.png", full_page=True)
 
     # The person's goal, in their own words, with where they are now.
@@ -71,7 +63,7 @@ def test_a_key_worker_writes_the_plan_with_the_persons_goal(page: Page, live_ser
     page.get_by_role("group", name="How close is the person to this goal now?").get_by_label(
         "3", exact=True
     ).check()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-add-goal.png", full_page=True)
     page.get_by_role("button", name="Add the goal").click()
     expect(main).to_contain_text("Goal added")
@@ -88,13 +80,13 @@ def test_a_key_worker_writes_the_plan_with_the_persons_goal(page: Page, live_ser
     page.get_by_role("group", name="How close is the person to this goal now?").get_by_label(
         "5", exact=True
     ).check()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-rate.png", full_page=True)
     page.get_by_role("button", name="Save the rating").click()
     expect(main).to_contain_text("Rating saved")
     expect(main.locator("svg.app-chart circle")).to_have_count(2)
     expect(main.get_by_role("table")).to_contain_text("With the key worker")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-goals.png", full_page=True)
     main.locator(".app-goal").screenshot(path=screenshots / "care-plan-goal-chart.png")
 
@@ -135,7 +127,7 @@ def test_a_key_worker_writes_the_plan_with_the_persons_goal(page: Page, live_ser
     page.get_by_label("Month").fill(str(review.month))
     page.get_by_label("Year").fill(str(review.year))
     page.get_by_label("What changed in this version (optional)").fill("Our first plan")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-edit.png", full_page=True)
     page.get_by_role("group", name="Action 2").screenshot(path=screenshots / "care-plan-action.png")
     page.get_by_role("button", name="Save the plan").click()
@@ -161,13 +153,13 @@ def test_a_key_worker_writes_the_plan_with_the_persons_goal(page: Page, live_ser
     today = timezone.localdate()
     expect(page.get_by_label("Day")).to_have_value(str(today.day))
     page.get_by_label("Agreed in conversation").check()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-agree.png", full_page=True)
     page.get_by_role("button", name="Record agreement").click()
     expect(main).to_contain_text("The person's agreement to version 1 recorded")
     expect(main).to_contain_text(f"Agreed on {today.day} {today:%B %Y}, in conversation")
     expect(main).to_contain_text("Mark as read")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-agreed.png", full_page=True)
 
     # The note the person left is read.
@@ -183,7 +175,7 @@ def test_a_key_worker_writes_the_plan_with_the_persons_goal(page: Page, live_ser
     expect(main).to_contain_text("I agreed it on")
     expect(main).to_contain_text("How close I am now (0 to 10): 5 out of 10")
     expect(main).to_contain_text("call NHS 111 and choose the mental health option")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-print-screen.png", full_page=True)
     page.emulate_media(media="print")
     expect(page.get_by_text("Print or save as PDF")).to_be_hidden()
@@ -209,7 +201,7 @@ def test_a_stale_edit_is_refused_and_nothing_typed_is_lost(page: Page, live_serv
     expect(summary).to_contain_text("Ana Lind saved version 2 of the plan while you were editing")
     expect(page.get_by_label("About me and what matters to me")).to_have_value("I like swimming.")
     expect(page.locator("#their-changes")).to_contain_text("walking my dog.")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-stale.png", full_page=True)
     page.locator("#their-changes").screenshot(path=screenshots / "care-plan-stale-changes.png")
     assert CarePlanVersion.objects.count() == 2
@@ -223,7 +215,7 @@ def test_a_stale_edit_is_refused_and_nothing_typed_is_lost(page: Page, live_serv
     # Every version is kept, and any two can be compared.
     page.get_by_role("link", name="Versions, and what changed").click()
     expect(page.locator("main")).to_contain_text("Changes from version 2 to version 3")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "care-plan-versions.png", full_page=True)
     page.get_by_label("Compare version").select_option(label="Version 1")
     page.get_by_role("button", name="Compare").click()

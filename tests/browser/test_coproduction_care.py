@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
@@ -19,29 +18,11 @@ from alongside.care.models import Authorship, CarePlanVersion, ContactPreference
 from alongside.care.tests.plan_fixtures import make_plan_place
 from alongside.organisations.tests.factories import PASSWORD, UserFactory
 from alongside.outcomes.tests.factories import load_collaborate_wording
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/care-coproduction")
-
-
-def design_system_reveal(violation: dict) -> bool:
-    """The design system's radios with conditionally revealed fields carry ``aria-expanded``,
-    which ARIA does not yet allow on a radio (deliberately: see alphagov/govuk-frontend#979), so
-    axe's report of it alone is let through, as in the outcomes and meetings tests."""
-    return violation["id"] == "aria-allowed-attr" and all(
-        "aria-expanded" in node["html"] and "nhsuk-radios__input" in node["html"]
-        for node in violation["nodes"]
-    )
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if not design_system_reveal(v)
-    ]
 
 
 def sign_in(page: Page, live_server, username: str, next_url: str) -> None:
@@ -52,7 +33,7 @@ def sign_in(page: Page, live_server, username: str, next_url: str) -> None:
 
 
 def shot(page: Page, name: str) -> None:
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -27,16 +26,12 @@ from alongside.organisations.tests.factories import (
 from alongside.people.tests.factories import PersonFactory
 from alongside.referrals.models import Referral, State, Urgency
 from alongside.referrals.tests.factories import ReferralFactory
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SERVICE = "Ask for mental health support – Alongside"
 WORDS = "I have been cutting myself and last night I thought about ending my life"
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]]
 
 
 def test_the_crisis_self_referral_reaches_the_top_of_the_worklist_marked_urgent(
@@ -93,7 +88,7 @@ def test_the_crisis_self_referral_reaches_the_top_of_the_worklist_marked_urgent(
     expect(page).to_have_title(f"Your safety – {SERVICE}")
     expect(page.locator("#ask-again")).to_contain_text("You do not have to")
     expect(page.locator(".nhsuk-error-summary")).to_have_count(0)
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "crisis-asked-again.png", full_page=True)
     page.check("input[name=self_harm_thoughts][value=yes]")
     page.check("input[name=safe_now][value=yes]")
@@ -119,7 +114,7 @@ def test_the_crisis_self_referral_reaches_the_top_of_the_worklist_marked_urgent(
     expect(first).to_contain_text("0808 157 0000")
     expect(main).not_to_contain_text("a few working days")
     expect(main).not_to_contain_text("flag")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "crisis-sent.png", full_page=True)
     referral = Referral.objects.get(given_name="Alex")
     assert referral.urgency == Urgency.URGENT
@@ -137,7 +132,7 @@ def test_the_crisis_self_referral_reaches_the_top_of_the_worklist_marked_urgent(
     expect(rows.first).to_contain_text("Urgent")
     expect(rows.first).to_contain_text("hours left")
     expect(rows.nth(1)).to_contain_text(older.reference)
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "crisis-worklist.png", full_page=True)
 
     # The referral says why it is urgent; accepting offers care teams and their key workers.
@@ -156,5 +151,5 @@ def test_the_crisis_self_referral_reaches_the_top_of_the_worklist_marked_urgent(
     # HTMX swaps the key-worker list in without a page load (the CSP allows it).
     expect(page.locator("#id_key_worker")).to_contain_text("Nia Okoro – Key worker, caseload 0")
     expect(page.locator("#id_key_worker")).not_to_contain_text("Zed Elsewhere")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "crisis-accept.png", full_page=True)

@@ -8,7 +8,6 @@ import io
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -21,16 +20,9 @@ from alongside.organisations.tests.factories import (
 )
 from alongside.referrals.models import Source
 from alongside.referrals.tests.factories import ReferralFactory
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 def last_month_day(day: int) -> dt.datetime:
@@ -61,7 +53,7 @@ def test_a_team_lead_opens_a_measure_and_downloads_its_table(page: Page, live_se
     expect(main).to_contain_text("Team: North CMHT")
     expect(main).to_contain_text("Counts below 5, zero included, are hidden")
     expect(main.get_by_label("Team")).to_have_value(str(team.pk))
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "insights-overview.png", full_page=True)
 
     main.get_by_role("link", name="Self-referrals").click()
@@ -72,7 +64,7 @@ def test_a_team_lead_opens_a_measure_and_downloads_its_table(page: Page, live_se
     last_row = trend.locator("tbody tr").last
     expect(last_row).to_contain_text("10")
     expect(last_row.locator("td").nth(1)).to_have_text("*")  # 3 self-referrals: hidden
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "insights-metric.png", full_page=True)
     main.locator("section[aria-labelledby='heading-by-referral_source']").screenshot(
         path=screenshots / "insights-metric-by-source.png"
@@ -89,5 +81,5 @@ def test_a_team_lead_opens_a_measure_and_downloads_its_table(page: Page, live_se
     # A month the data does not cover is explained, not an error page.
     page.goto(f"{live_server.url}/insights/self_referrals/?month=2001-01")
     expect(main.locator(".nhsuk-error-summary")).to_contain_text("January 2001 is outside it")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "insights-bad-month.png", full_page=True)

@@ -6,7 +6,6 @@ browser test.)"""
 import datetime as dt
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -27,16 +26,9 @@ from alongside.organisations.tests.factories import (
     UserFactory,
 )
 from alongside.people.tests.factories import PersonFactory
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 def test_a_key_worker_records_an_attended_coaching_contact(page: Page, live_server, screenshots):
@@ -88,12 +80,12 @@ def test_a_key_worker_records_an_attended_coaching_contact(page: Page, live_serv
     row = page.locator("tr", has_text="Megan Hughes")
     expect(row).to_contain_text("Not seen in 4 weeks")
     expect(row).to_contain_text("Medium")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "key-working-caseload.png", full_page=True)
 
     page.get_by_role("link", name="Megan Hughes").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Episode of care with")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "key-working-episode.png", full_page=True)
 
     page.get_by_role("button", name="Record a contact").click()
@@ -112,7 +104,7 @@ def test_a_key_worker_records_an_attended_coaching_contact(page: Page, live_serv
     expect(page.locator(".nhsuk-error-summary")).to_contain_text(
         "A contact in the future cannot have been attended"
     )
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "key-working-contact-errors.png", full_page=True)
     assert not Contact.objects.filter(kind=Kind.COACHING, episode=episode).exists()
 
@@ -125,7 +117,7 @@ def test_a_key_worker_records_an_attended_coaching_contact(page: Page, live_serv
         "Coaching session: Megan went swimming twice this week and wants to try the Saturday club."
     )
     page.get_by_label("The care team and the person").check()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "key-working-contact-form.png", full_page=True)
     page.get_by_role("button", name="Save").click()
 
@@ -136,7 +128,7 @@ def test_a_key_worker_records_an_attended_coaching_contact(page: Page, live_serv
     expect(newest).to_contain_text("50 minutes")
     expect(newest).to_contain_text("Megan went swimming twice this week")
     expect(newest).to_contain_text("Shared with: care team and the person")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "key-working-contacts.png", full_page=True)
 
     contact = Contact.objects.get(episode=episode, kind=Kind.COACHING)
@@ -199,7 +191,7 @@ def test_a_team_lead_allocates_someone_waiting_from_the_team_caseloads(
         ]
     )
     expect(page.locator("main")).to_contain_text("Carys Morgan")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "key-working-team-caseloads.png", full_page=True)
 
     page.get_by_role("link", name="Allocate a key worker to Carys Morgan").click()
@@ -208,7 +200,7 @@ def test_a_team_lead_allocates_someone_waiting_from_the_team_caseloads(
     page.get_by_role("button", name="Save").click()
     expect(page.locator("main")).to_contain_text("Bea Birch is now the key worker")
     expect(page.locator("main")).to_contain_text("No one is waiting for a key worker")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     assert waiting.allocations.get().key_worker == bea
 
 
@@ -241,7 +233,7 @@ def test_a_key_worker_resolves_an_open_appointment_then_discharges(
     )
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("1 planned contact still open")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "key-working-discharge-refused.png", full_page=True)
 
     page.locator(".nhsuk-warning-callout").get_by_role("link").click()
@@ -258,7 +250,7 @@ def test_a_key_worker_resolves_an_open_appointment_then_discharges(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Discharge summary: Huw Davies")
     expect(page.locator("main")).to_contain_text("He now swims twice a week")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "key-working-discharge-summary.png", full_page=True)
     page.emulate_media(media="print")
     page.screenshot(path=screenshots / "key-working-discharge-summary-print.png", full_page=True)

@@ -1,33 +1,14 @@
 """A triage coordinator runs a locality meeting, in a real browser, with an accessibility check."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from alongside.meetings.tests.factories import make_place
 from alongside.organisations.tests.factories import PASSWORD
 from alongside.referrals.models import State
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def design_system_reveal(violation: dict) -> bool:
-    """The design system's radios with conditionally revealed fields carry ``aria-expanded``,
-    which ARIA does not yet allow on a radio. It is deliberate (screen readers announce it; see
-    alphagov/govuk-frontend#979 and w3c/aria#1404), so axe's report of it alone is let through."""
-    return violation["id"] == "aria-allowed-attr" and all(
-        "aria-expanded" in node["html"] and "nhsuk-radios__input" in node["html"]
-        for node in violation["nodes"]
-    )
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if not design_system_reveal(v)
-    ]
 
 
 def test_a_coordinator_runs_a_locality_meeting(page: Page, live_server, screenshots):
@@ -50,7 +31,7 @@ def test_a_coordinator_runs_a_locality_meeting(page: Page, live_server, screensh
 
     expect(page).to_have_title("Locality meetings – Alongside")
     expect(page.get_by_role("button", name="Schedule a meeting")).to_be_visible()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "meetings-list.png", full_page=True)
     page.locator(f"a[href='/meetings/{meeting.pk}/']").click()
 
@@ -70,7 +51,7 @@ def test_a_coordinator_runs_a_locality_meeting(page: Page, live_server, screensh
     expect(main).to_contain_text("Ana Lind added to the attendees")
     attendees = main.locator("#attendees + table")
     expect(attendees).to_contain_text("Wellspring Wyvern")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "meeting.png", full_page=True)
 
     page.get_by_role("link", name="Record decision for item 1").click()
@@ -87,7 +68,7 @@ def test_a_coordinator_runs_a_locality_meeting(page: Page, live_server, screensh
     summary = page.locator(".nhsuk-error-summary")
     expect(summary).to_contain_text("Choose the key worker")
     expect(page.get_by_label("Key worker", exact=True)).to_be_visible()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "meeting-decision-error.png", full_page=True)
 
     page.get_by_label("Key worker", exact=True).select_option(
@@ -106,7 +87,7 @@ def test_a_coordinator_runs_a_locality_meeting(page: Page, live_server, screensh
     page.get_by_label("Signpost with a warm handover").check()
     expect(page.get_by_label("What was passed on, and how")).to_be_visible()
     expect(page.get_by_label("Wellspring Care Partners (Wellspring Wyvern)")).to_be_hidden()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "meeting-decision-signpost.png", full_page=True)
     page.get_by_role("link", name="Back to the meeting").click()
 
@@ -114,7 +95,7 @@ def test_a_coordinator_runs_a_locality_meeting(page: Page, live_server, screensh
     expect(page.locator("h1")).to_contain_text("Decision record: Wyvern Central locality meeting")
     expect(page.locator("main")).to_contain_text("1 of 2 items decided")
     expect(page.locator("header")).to_have_count(0)
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.emulate_media(media="print")
     page.screenshot(path=screenshots / "meeting-decision-record-print.png", full_page=True)
     page.emulate_media(media="screen")

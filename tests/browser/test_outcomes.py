@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -16,27 +15,9 @@ from alongside.care.tests.plan_fixtures import make_plan_place
 from alongside.organisations.tests.factories import PASSWORD
 from alongside.outcomes.models import Response, Status
 from alongside.outcomes.tests.factories import DIALOG_MIDDLING, answered
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def design_system_reveal(violation: dict) -> bool:
-    """The design system's radios with conditionally revealed fields carry ``aria-expanded``,
-    which ARIA does not yet allow on a radio (deliberately: see alphagov/govuk-frontend#979), so
-    axe's report of it alone is let through, as in the meetings test."""
-    return violation["id"] == "aria-allowed-attr" and all(
-        "aria-expanded" in node["html"] and "nhsuk-radios__input" in node["html"]
-        for node in violation["nodes"]
-    )
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-        if not design_system_reveal(v)
-    ]
 
 
 def sign_in(page: Page, live_server, next_url: str) -> None:
@@ -79,7 +60,7 @@ def test_a_dialog_domain_becomes_a_plan_goal_and_a_phq9_is_completed(
     expect(accommodation).to_contain_text("Wants more help")
     expect(main.get_by_role("img", name=re.compile("PHQ-9 total score over time"))).to_be_visible()
     expect(main).to_contain_text("Reliable improvement")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "outcomes-person.png", full_page=True)
     page.screenshot(path=screenshots / "outcomes-person-top.png")
     for name in ("dialog", "phq9"):
@@ -98,7 +79,7 @@ def test_a_dialog_domain_becomes_a_plan_goal_and_a_phq9_is_completed(
         place.episode.pk,
         "Accommodation: find somewhere quieter to live, away from the main road",
     )
-    assert serious_violations(page) == []
+    assert_accessible(page)
     main.get_by_role("link", name="See Dafydd's goals").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Goals")
     expect(main.locator("h2.app-goal__text")).to_contain_text(
@@ -114,7 +95,7 @@ def test_a_dialog_domain_becomes_a_plan_goal_and_a_phq9_is_completed(
     )
     first = main.get_by_role("group", name=re.compile("^1. Little interest"))
     first.get_by_label("Several days").check()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "outcomes-fill.png", full_page=True)
     main.get_by_role("button", name="Save and finish later").click()
     expect(main).to_contain_text("PHQ-9 saved: you can finish it later")
@@ -132,7 +113,7 @@ def test_a_dialog_domain_becomes_a_plan_goal_and_a_phq9_is_completed(
     expect(main).to_contain_text("2 (from 0 to 27)")
     done = Response.objects.filter(status=Status.COMPLETED).order_by("-id").first()
     assert done.flags == ["self-harm-thoughts"]
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "outcomes-response.png", full_page=True)
 
     # The prompt is acknowledged: who and when are recorded and shown.
@@ -164,5 +145,5 @@ def test_five_years_of_monthly_measures_stay_readable(page: Page, live_server, s
     phq9.get_by_text("Earlier scores (48)").click()
     expect(tables.nth(1).locator("tbody tr")).to_have_count(48)
     expect(phq9).to_contain_text("Reliable improvement")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     phq9.screenshot(path=screenshots / "outcomes-five-years.png")

@@ -5,7 +5,6 @@ import datetime as dt
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
@@ -14,18 +13,11 @@ from alongside.care.tests.factories import EpisodeFactory, key_worker_for
 from alongside.organisations.tests.factories import PASSWORD
 from alongside.people.tests.factories import PersonFactory
 from alongside.portal.tests.factories import person_in_care
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 @pytest.fixture
@@ -43,7 +35,7 @@ def test_the_person_signs_in_on_a_phone_and_rates_their_goal(phone: Page, live_s
 
     page.goto(f"{live_server.url}/portal/sign-in/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to see your care")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-sign-in.png", full_page=True)
     page.get_by_role("link", name="Sign in with your username and password").click()
     page.get_by_label("Username").fill("sam")
@@ -55,7 +47,7 @@ def test_the_person_signs_in_on_a_phone_and_rates_their_goal(phone: Page, live_s
     expect(main.get_by_role("heading", level=1)).to_have_text("Hello Sam")
     expect(main).to_contain_text("Your key worker is Priya Shah")
     expect(main).to_contain_text("Video call with Priya Shah")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-home.png", full_page=True)
 
     main.get_by_role("link", name="Your plan").click()
@@ -65,14 +57,14 @@ def test_the_person_signs_in_on_a_phone_and_rates_their_goal(phone: Page, live_s
         "href", "tel:08001234567"
     )
     expect(main.get_by_role("link", name="NHS 111")).to_have_attribute("href", "tel:111")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-plan.png", full_page=True)
 
     page.get_by_role("link", name="Back").click()
     main.get_by_role("link", name="Your goals").click()
     expect(page).to_have_title("Your goals – Alongside")
     expect(main).to_contain_text("Last rated 3 out of 10")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-goals.png", full_page=True)
 
     main.get_by_role("button", name=re.compile("^Rate this goal")).click()
@@ -81,7 +73,7 @@ def test_the_person_signs_in_on_a_phone_and_rates_their_goal(phone: Page, live_s
     expect(page).to_have_title("Error: Rate your goal – Alongside")
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Choose a number from 0 to 10")
     page.get_by_label("7", exact=True).check()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-rate-goal.png", full_page=True)
     page.get_by_role("button", name="Save my rating").click()
 
@@ -95,7 +87,7 @@ def test_the_person_signs_in_on_a_phone_and_rates_their_goal(phone: Page, live_s
     page.goto(f"{live_server.url}/portal/appointments/")
     expect(main).to_contain_text("We talked about the allotment and sleep")
     expect(main).not_to_contain_text("Care team only")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-appointments.png", full_page=True)
 
     page.goto(f"{live_server.url}/portal/next-time/")
@@ -105,7 +97,7 @@ def test_the_person_signs_in_on_a_phone_and_rates_their_goal(phone: Page, live_s
     page.get_by_role("button", name="Add my note").click()
     expect(main).to_contain_text("Your note has been added")
     expect(main).to_contain_text("Whether I could try a volunteering role")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-notes.png", full_page=True)
 
 
@@ -120,7 +112,7 @@ def test_the_person_signs_in_with_a_code_from_their_email(phone: Page, live_serv
     page.get_by_role("button", name="Send me a code").click()
 
     expect(page).to_have_title("Check your email – Alongside")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     page.get_by_label("Sign-in code").fill(code)
     page.screenshot(path=screenshots / "portal-code.png", full_page=True)
@@ -149,7 +141,7 @@ def test_the_key_worker_invites_the_person_who_sets_up_their_account_on_a_phone(
     page.get_by_role("button", name="Make an invitation link").click()
     link = page.get_by_label("Link to copy").input_value()
     assert link.startswith(f"{live_server.url}/portal/join/")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-invite.png", full_page=True)
 
     phone.goto(link)
@@ -157,7 +149,7 @@ def test_the_key_worker_invites_the_person_who_sets_up_their_account_on_a_phone(
     phone.get_by_label("Day").fill("14")
     phone.get_by_label("Month").fill("2")
     phone.get_by_label("Year").fill("1979")
-    assert serious_violations(phone) == []
+    assert_accessible(phone)
     phone.screenshot(path=screenshots / "portal-join-birth-date.png", full_page=True)
     phone.get_by_role("button", name="Continue").click()
 
@@ -165,7 +157,7 @@ def test_the_key_worker_invites_the_person_who_sets_up_their_account_on_a_phone(
     phone.get_by_label("Choose a username").fill("dafydd")
     phone.get_by_label("Choose a password", exact=True).fill("lantern orchard biscuit")
     phone.get_by_label("Enter the password again", exact=True).fill("lantern orchard biscuit")
-    assert serious_violations(phone) == []
+    assert_accessible(phone)
     phone.screenshot(path=screenshots / "portal-join-account.png", full_page=True)
     phone.get_by_role("button", name="Make my account").click()
 
@@ -202,7 +194,7 @@ def test_the_person_typing_a_staff_page_for_their_own_record_finds_nothing(
         assert response.status == 404, path
         expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     page.screenshot(path=screenshots / "portal-staff-page-refused.png", full_page=True)
-    assert serious_violations(page) == []
+    assert_accessible(page)
     assert CarePlanVersion.objects.filter(plan__episode__person_id=person_id).count() == versions
 
 
@@ -224,7 +216,7 @@ def test_a_person_who_lost_their_password_chooses_a_new_one_from_the_care_teams_
     expect(page.locator("main")).to_contain_text("has a portal account")
     page.get_by_role("button", name="Make a link to choose a new password").click()
     link = page.get_by_label("Link to copy").input_value()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-new-password-link.png", full_page=True)
 
     phone.goto(link)
@@ -238,7 +230,7 @@ def test_a_person_who_lost_their_password_chooses_a_new_one_from_the_care_teams_
     expect(phone.locator("main")).to_contain_text(scene.user.username)
     phone.get_by_label("Choose a new password", exact=True).fill("harbour violet pancake")
     phone.get_by_label("Enter the password again", exact=True).fill("harbour violet pancake")
-    assert serious_violations(phone) == []
+    assert_accessible(phone)
     phone.screenshot(path=screenshots / "portal-new-password.png", full_page=True)
     phone.get_by_role("button", name="Set my new password").click()
 

@@ -3,13 +3,13 @@ domain a page, saying they want more help with one; they check their answers, se
 the confirmation. An accessibility check on each kind of page."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from alongside.organisations.tests.factories import PASSWORD
 from alongside.outcomes import registry, services
 from alongside.outcomes.models import Mode, Response, Score, Status
 from alongside.portal.tests.factories import person_in_care
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,14 +44,6 @@ RATINGS = [
 MORE_HELP_WITH = 4  # accommodation
 
 
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
-
-
 @pytest.fixture
 def phone(browser: Browser):
     context = browser.new_context(
@@ -81,13 +73,13 @@ def test_the_person_fills_in_dialog_on_a_phone(phone: Page, live_server, screens
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_title("Your care – Alongside")
     expect(main).to_contain_text("Questionnaires to fill in")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-measures-home.png")
 
     main.get_by_role("link", name="DIALOG: please fill this in by").click()
     expect(page).to_have_title("DIALOG – Alongside")
     expect(main).to_contain_text("There are 11 questions, one on each page.")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-measures-start.png", full_page=True)
     main.get_by_role("button", name="Start now").click()
 
@@ -97,7 +89,7 @@ def test_the_person_fills_in_dialog_on_a_phone(phone: Page, live_server, screens
     )
     main.get_by_role("button", name="Continue").click()
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Choose an answer")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-measures-question-error.png", full_page=True)
 
     for n, (domain, rating) in enumerate(zip(DOMAINS, RATINGS, strict=True), start=1):
@@ -108,14 +100,14 @@ def test_the_person_fills_in_dialog_on_a_phone(phone: Page, live_server, screens
         help_question = main.get_by_role("group", name="Do you want more help with")
         help_question.get_by_label("Yes" if n == MORE_HELP_WITH else "No", exact=True).check()
         if n == 2:
-            assert serious_violations(page) == []
+            assert_accessible(page)
             page.screenshot(path=screenshots / "portal-measures-question.png", full_page=True)
         main.get_by_role("button", name="Continue").click()
 
     expect(page).to_have_title("Check your answers – DIALOG – Alongside")
     expect(main).to_contain_text("How satisfied are you with your accommodation?")
     expect(main).to_contain_text("You want more help with this")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-measures-check.png", full_page=True)
 
     # Change one answer: it comes back to check your answers.
@@ -129,7 +121,7 @@ def test_the_person_fills_in_dialog_on_a_phone(phone: Page, live_server, screens
     expect(main.get_by_role("heading", level=1)).to_have_text("Answers sent")
     expect(main).to_contain_text("Where you want more help")
     expect(main.get_by_role("listitem").filter(has_text="Your accommodation")).to_be_visible()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-measures-done.png", full_page=True)
 
     response = Response.objects.get(person=scene.person)
@@ -149,7 +141,7 @@ def test_the_person_fills_in_dialog_on_a_phone(phone: Page, live_server, screens
     main.get_by_role("link", name="See your questionnaires and results").click()
     expect(main).to_contain_text("Your accommodation")
     expect(main).to_contain_text("You asked for more help with this")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-measures-results.png", full_page=True)
     page.goto(f"{live_server.url}/portal/")
     expect(main).not_to_contain_text("Questionnaires to fill in")
@@ -184,7 +176,7 @@ def test_the_person_finishes_a_phq9_they_started_and_is_shown_where_to_get_help(
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("PHQ-9: question 10 of 10")
     main.get_by_label("Somewhat difficult", exact=True).check()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-measures-phq9-question.png", full_page=True)
     main.get_by_role("button", name="Continue").click()
 
@@ -195,7 +187,7 @@ def test_the_person_finishes_a_phq9_they_started_and_is_shown_where_to_get_help(
     expect(main).to_contain_text("Your care team will be in touch")
     expect(main.get_by_role("link", name="NHS 111")).to_have_attribute("href", "tel:111")
     expect(main).to_contain_text("Your score was 10 out of 27.")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "portal-measures-phq9-done.png", full_page=True)
     response.refresh_from_db()
     assert response.status == Status.COMPLETED and response.flags == ["self-harm-thoughts"]

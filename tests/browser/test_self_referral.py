@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from alongside.directory.tests import factories as directory
@@ -15,19 +14,12 @@ from alongside.organisations.tests.factories import (
     TeamFactory,
 )
 from alongside.referrals.models import Referral, Source
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SERVICE = "Ask for mental health support – Alongside"
 PHONE = {"width": 390, "height": 844}
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 def tab_to(page: Page, selector: str, *, limit: int = 120) -> None:
@@ -73,7 +65,7 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     expect(page).to_have_title(SERVICE)
     expect(page.locator("main")).to_contain_text("This form is not for emergencies")
     expect(page.locator("main")).to_contain_text("Samaritans on 116 123")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "self-referral-start.png", full_page=True)
     tab_to(page, "main a.nhsuk-button")  # Start now
     page.keyboard.press("Enter")
@@ -88,7 +80,7 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     expect(summary).to_contain_text("Enter your first name")
     expect(summary).to_contain_text("Enter your date of birth")
     expect(summary).to_be_focused()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "self-referral-about-you-errors.png", full_page=True)
     page.set_viewport_size(PHONE)
     page.screenshot(path=screenshots / "self-referral-about-you-errors-phone.png", full_page=True)
@@ -118,7 +110,7 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     page.keyboard.press("ArrowDown")  # moves to, and chooses, "No"
     expect(page.locator("input[name=may_leave_message][value=no]")).to_be_checked()
     type_into(page, "#id_contact_safety", "Please do not call before 10am.")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "self-referral-contact.png", full_page=True)
     press_button(page)
 
@@ -127,7 +119,7 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     type_into(page, "#id_what_would_help", "Someone to talk to.")
     tab_to(page, f"input[name=needs][value='{directory.term('Low mood').pk}']")
     page.keyboard.press("Space")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "self-referral-what-is-going-on.png", full_page=True)
     press_button(page)
 
@@ -135,14 +127,14 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     tab_to(page, "input[name=self_harm_thoughts][value=yes]")
     page.keyboard.press("ArrowDown")  # moves to, and chooses, "No"
     expect(page.locator("input[name=self_harm_thoughts][value=no]")).to_be_checked()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     press_button(page)
 
     expect(page).to_have_title(f"Communication and access needs – {SERVICE}")
     tab_to(page, "input[name=interpreter_needed][value=yes]")
     page.keyboard.press("ArrowDown")
     type_into(page, "#id_access_needs", "A quiet place to wait.")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "self-referral-communication.png", full_page=True)
     press_button(page)
 
@@ -154,7 +146,7 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     expect(page).to_have_title(f"Agreeing to be contacted – {SERVICE}")
     tab_to(page, "input[name=consent_to_contact][value=yes]")
     page.keyboard.press("Space")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "self-referral-consent.png", full_page=True)
     press_button(page)
 
@@ -163,7 +155,7 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     for shown in ["Jordan Achterberg", "14 July 1990", "WY1 1AA", "07700 900982", "Low mood"]:
         expect(main).to_contain_text(shown)
     expect(page.locator("input[name=website]")).to_be_hidden()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "self-referral-check.png", full_page=True)
 
     # Change an answer, and come back to check your answers.
@@ -187,7 +179,7 @@ def test_a_person_refers_themself_with_the_keyboard_alone(page: Page, live_serve
     expect(panel).to_contain_text(referral.reference)
     expect(main).to_contain_text("What happens next")
     expect(main).to_contain_text("Samaritans on 116 123")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "self-referral-sent.png", full_page=True)
     page.set_viewport_size(PHONE)
     page.screenshot(path=screenshots / "self-referral-sent-phone.png", full_page=True)

@@ -1,7 +1,6 @@
 """Signing in, in a real browser, with an accessibility check."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from alongside.organisations.models import OrganisationKind, Role, TeamType
@@ -13,16 +12,9 @@ from alongside.organisations.tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 def sign_in(page: Page, live_server, username: str, password: str) -> None:
@@ -59,11 +51,9 @@ def test_a_practitioner_signs_in_and_sees_their_home_page(page: Page, live_serve
     expect(main).to_contain_text("Wyvern Wellbeing")
     expect(main).to_contain_text("Tomasz Nowak")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-    violations = serious_violations(page)
     page.evaluate("document.fonts.ready")
     page.screenshot(path=screenshots / "practitioner-home.png", full_page=True)
-    assert violations == []
+    assert_accessible(page)
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_title("Sign in – Alongside")
@@ -79,7 +69,6 @@ def test_a_wrong_password_shows_the_error_summary(page: Page, live_server, scree
     expect(summary).to_contain_text("There is a problem")
     expect(summary).to_contain_text("Enter a correct username and password")
     expect(summary).to_be_focused()
-    violations = serious_violations(page)
     page.evaluate("document.fonts.ready")
     page.screenshot(path=screenshots / "sign-in-error.png", full_page=True)
-    assert violations == []
+    assert_accessible(page)

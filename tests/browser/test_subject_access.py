@@ -6,22 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from alongside.organisations.models import Role
 from alongside.organisations.tests.factories import PASSWORD, MembershipFactory, TeamFactory
 from alongside.portal.tests.factories import person_in_care
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 def sign_in(page: Page, live_server, username: str, next_path: str) -> None:
@@ -48,7 +40,7 @@ def test_the_person_asks_and_the_privacy_lead_releases(page: Page, live_server, 
 
     sign_in(page, live_server, "sam", "/portal/your-record/")
     expect(page.get_by_role("heading", level=1)).to_have_text("A copy of your record")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     with page.expect_download() as instant:
         page.get_by_role("link", name="Download what you can see").click()
     own = Path(instant.value.path()).read_text(encoding="utf-8")
@@ -65,7 +57,7 @@ def test_the_person_asks_and_the_privacy_lead_releases(page: Page, live_server, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Request for a copy of a record")
     main = page.locator("main")
     expect(main).to_contain_text(scene.texts["org_note"])  # the full export
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.get_by_role("group", name="Contacts").get_by_label(scene.texts["org_note"]).check()
     page.get_by_label("Information about someone else").check()
     page.get_by_role("button", name="Withhold the selected items").click()
@@ -82,4 +74,4 @@ def test_the_person_asks_and_the_privacy_lead_releases(page: Page, live_server, 
     assert scene.texts["org_note"] not in text
     assert scene.texts["team_note"] in text
     assert json.loads(text)["what_was_withheld"]["anything_withheld"] is True
-    assert serious_violations(page) == []
+    assert_accessible(page)

@@ -4,7 +4,6 @@ sector service, in a real browser, with an accessibility check on each page."""
 import datetime as dt
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -21,16 +20,9 @@ from alongside.organisations.tests.factories import (
 from alongside.people.tests.factories import PersonFactory
 from alongside.referrals.models import Referral, Source, State
 from alongside.referrals.tests.factories import ReferralFactory
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 def test_a_coordinator_signposts_a_self_referral_with_a_warm_handover(
@@ -90,13 +82,13 @@ def test_a_coordinator_signposts_a_self_referral_with_a_warm_handover(
     expect(page).to_have_title("Waiting for triage – Referrals – Alongside")
     row = page.locator("tr", has_text="Dafydd Rees")
     expect(row).to_contain_text("3")  # days waited
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "triage-worklist.png", full_page=True)
 
     page.get_by_role("link", name=referral.reference).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Referral {referral.reference}")
     expect(page.locator("main")).to_contain_text("Who is this referral about?")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.screenshot(path=screenshots / "triage-referral.png", full_page=True)
 
     # The likely match is offered, never merged silently: the coordinator chooses it. The record
@@ -131,7 +123,7 @@ def test_a_coordinator_signposts_a_self_referral_with_a_warm_handover(
     page.get_by_label("Day").fill(str(due.day))
     page.get_by_label("Month").fill(str(due.month))
     page.get_by_label("Year").fill(str(due.year))
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.get_by_role("button", name="Save").click()
 
     main = page.locator("main")

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -30,19 +29,12 @@ from alongside.referrals.tests.factories import ReferralFactory
 from alongside.workforce import services
 from alongside.workforce.models import EpisodeRequirement, TrainingRecord, Vacancy
 from alongside.workforce.tests.factories import course
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path("/tmp/workforce-screenshots")
 STARTED = dt.date(2024, 1, 1)
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 def shot(page: Page, name: str) -> None:
@@ -170,7 +162,7 @@ def test_a_warning_on_acceptance_is_kept_and_the_team_lead_settles_it(page: Page
         "Ada Byrne has no record of DIALOG+ training, which episodes led by a team of type "
         "'Community mental health team' need. Allocated anyway"
     )
-    assert serious_violations(page) == []
+    assert_accessible(page)
     shot(page, "1-referral-accepted-with-warning")
 
     # Later, the team lead opens the team's workforce page from home: the warning is there.
@@ -193,7 +185,7 @@ def test_a_warning_on_acceptance_is_kept_and_the_team_lead_settles_it(page: Page
         summary.locator(".nhsuk-summary-list__row", has_text="Caseload per WTE")
     ).to_contain_text("6.9")
     expect(main.get_by_role("heading", name="Trend")).to_be_visible()
-    assert serious_violations(page) == []
+    assert_accessible(page)
     shot(page, "2-team-page-with-warning")
 
     # The lead records Ada's DIALOG+ completion: the warning no longer stands.
@@ -205,7 +197,7 @@ def test_a_warning_on_acceptance_is_kept_and_the_team_lead_settles_it(page: Page
     page.get_by_label("Day").fill(str(done.day))
     page.get_by_label("Month").fill(str(done.month))
     page.get_by_label("Year").fill(str(done.year))
-    assert serious_violations(page) == []
+    assert_accessible(page)
     shot(page, "3-record-training")
     page.get_by_role("button", name="Save").click()
     expect(main).to_contain_text("Training recorded")
@@ -221,13 +213,13 @@ def test_a_warning_on_acceptance_is_kept_and_the_team_lead_settles_it(page: Page
     page.get_by_label("Day").fill(str(since.day))
     page.get_by_label("Month").fill(str(since.month))
     page.get_by_label("Year").fill(str(since.year))
-    assert serious_violations(page) == []
+    assert_accessible(page)
     page.get_by_role("button", name="Save").click()
     expect(main).to_contain_text("Vacancy recorded")
     vacancies = main.locator("table", has_text="Vacant since")
     expect(vacancies.locator("tbody tr")).to_contain_text("Mental health nurse")
     expect(main.locator(".nhsuk-summary-list")).to_contain_text("1 (0.6 WTE)")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     shot(page, "4-team-page-after")
     assert Vacancy.objects.get().wte == Decimal("0.6")
 
@@ -240,7 +232,7 @@ def test_a_warning_on_acceptance_is_kept_and_the_team_lead_settles_it(page: Page
     page.get_by_label("Day").fill(str(first.day))
     page.get_by_label("Month").fill(str(first.month))
     page.get_by_label("Year").fill(str(first.year))
-    assert serious_violations(page) == []
+    assert_accessible(page)
     shot(page, "5-set-wte")
     page.get_by_role("button", name="Save").click()
     expect(main).to_contain_text("Whole-time equivalent saved")
@@ -265,5 +257,5 @@ def test_a_warning_on_acceptance_is_kept_and_the_team_lead_settles_it(page: Page
     expect(sectors.locator("tr", has_text="VCSE")).to_contain_text("3.3")
     expect(main).to_contain_text("Trend by sector")
     expect(main).not_to_contain_text("Megan")
-    assert serious_violations(page) == []
+    assert_accessible(page)
     shot(page, "7-nhs-and-vcse")

@@ -473,3 +473,77 @@ def test_the_team_page_works_with_nothing_added(client, team_setup, no_extras, m
     response = client.get(reverse("care:team-caseloads", kwargs={"team_id": team.pk}))
     assert response.status_code == 200
     assert "Measures due" not in response.content.decode()
+
+
+# --- A large team: its lists page ----------------------------------------------------------------
+
+
+@pytest.fixture
+def large_team():
+    """A team of 57 people not seen in four weeks: 30 with a key worker, seen by no one since
+    their episode began, and 27 waiting for a key worker."""
+    team = TeamFactory()
+    lead = team_lead_of(team)
+    worker = practitioner_in(team)
+    unseen = []
+    for n in range(30):
+        episode = EpisodeFactory(lead_team=team, started_at=days_ago(200 - n))
+        allocate(episode, worker)
+        unseen.append(episode)
+    waiting = [EpisodeFactory(lead_team=team, started_at=days_ago(100 - n)) for n in range(27)]
+    return team, lead, unseen, waiting
+
+
+def not_seen_list(body: str) -> str:
+    return body.split('id="not-seen"')[1].split('id="reallocate"')[0]
+
+
+def test_the_team_page_pages_each_long_list_and_keeps_the_other_lists_page(client, large_team):
+    team, lead, unseen, _waiting = large_team
+    client.force_login(lead)
+    url = reverse("care:team-caseloads", kwargs={"team_id": team.pk})
+    body = client.get(url).content.decode()
+    assert "Showing 1–25 of 57 people with no attended contact in 4 weeks" in body
+    assert "Showing 1–25 of 27 people, longest waiting first" in body
+    assert "27 waiting for a key worker" in body  # the whole list, not the page
+    assert escape(unseen[0].person.full_name) in body
+    assert escape(unseen[29].person.full_name) not in not_seen_list(body)
+    # The second page of one list keeps the other's page and the weeks filter.
+    body = client.get(url, {"weeks": "4", "page": "2", "waiting_page": "2"}).content.decode()
+    assert "Showing 26–50 of 57 people" in body
+    assert "Showing 26–27 of 27 people" in body
+    assert escape(unseen[29].person.full_name) in body
+    assert escape(unseen[0].person.full_name) not in not_seen_list(body)
+    assert "?weeks=4&amp;page=1&amp;waiting_page=2#not-seen" not in body  # page 1 has no number
+    assert "?weeks=4&amp;waiting_page=2#not-seen" in body
+    # A reallocation link comes back to the same pages.
+    assert f"?weeks=4&amp;page=2&amp;waiting_page=2&amp;reallocate={unseen[29].pk}" in body
+
+
+def test_the_team_page_answers_a_page_it_does_not_have_plainly(client, large_team):
+    team, lead, _unseen, _waiting = large_team
+    client.force_login(lead)
+    url = reverse("care:team-caseloads", kwargs={"team_id": team.pk})
+    response = client.get(url, {"page": "9"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "There is no page 9: the list has 3 pages, so this is the last." in body
+    assert "Showing 51–57 of 57 people" in body
+    response = client.get(url, {"waiting_page": "last"})
+    assert response.status_code == 200
+    assert "‘last’ is not a page number, so this is the first page." in response.content.decode()
+
+
+def test_the_team_pages_take_the_same_number_of_queries_however_long_the_lists(
+    client, large_team, django_assert_max_num_queries
+):
+    team, lead, _unseen, _waiting = large_team
+    client.force_login(lead)
+    url = reverse("care:team-caseloads", kwargs={"team_id": team.pk})
+    with django_assert_max_num_queries(60) as first:
+        assert client.get(url).status_code == 200
+    few = len(first.captured_queries)  # now: the query log is a bounded deque
+    for n in range(30):
+        EpisodeFactory(lead_team=team, started_at=days_ago(300 + n))
+    with django_assert_max_num_queries(few):
+        assert client.get(url, {"waiting_page": "3"}).status_code == 200

@@ -308,6 +308,27 @@ def test_manage_lists_own_services_and_those_not_reviewed(client, admin_setup):
     assert "1 January 2020" in text
 
 
+def test_manage_pages_a_long_list_of_services_with_the_same_number_of_queries(
+    client, admin_setup, django_assert_max_num_queries
+):
+    admin, own, _recent, _other = admin_setup
+    for n in range(28):
+        f.service(f"Group {n:02d}", organization=own.organization, last_reviewed_on=None)
+    client.force_login(admin)
+    with django_assert_max_num_queries(40) as first:
+        text = client.get("/directory/manage/").text
+    few = len(first.captured_queries)  # now: the query log is a bounded deque
+    assert "Showing 1–25 of 30 services, by name" in text
+    assert "Showing 1–25 of 29 services not reviewed" in text
+    assert 'href="/directory/manage/?overdue_page=2#not-reviewed"' in text
+    for n in range(28, 60):
+        f.service(f"Group {n:02d}", organization=own.organization, last_reviewed_on=None)
+    with django_assert_max_num_queries(few):
+        text = client.get("/directory/manage/", {"page": "3", "overdue_page": "x"}).text
+    assert "Showing 51–62 of 62 services, by name" in text
+    assert "‘x’ is not a page number, so this is the first page." in text
+
+
 def test_others_may_not_manage(client, admin_setup):
     admin, own, _recent, other = admin_setup
     edit = reverse("directory:edit", kwargs={"service_id": own.pk})

@@ -19,7 +19,7 @@ from alongside.care import services as care_services
 from alongside.care.models import GoalRating, RatedBy
 from alongside.outcomes import registry, services
 from alongside.outcomes.models import Mode, Response, ResponseGoal, Score, Status
-from alongside.outcomes.tests.factories import PHQ9_MILD, answered, started
+from alongside.outcomes.tests.factories import DIALOG_MIDDLING, PHQ9_MILD, answered, started
 from alongside.portal.tests.factories import person_in_care
 from alongside.sharing.models import AccessEvent, Action, Basis, Part
 
@@ -83,6 +83,21 @@ def answer_dialog(client, response, *, more_help_with="1", rating="5"):
 
 
 # --- The questionnaires page --------------------------------------------------------------------
+
+
+def test_a_result_with_several_scores_names_who_filled_it_in_as_their_name_is_written(
+    client, scene
+):
+    answered(
+        scene.episode,
+        "dialog",
+        DIALOG_MIDDLING,
+        by=scene.key_worker,
+        at=timezone.now() - dt.timedelta(days=3),
+    )
+    html = client.get(MEASURES).content.decode()
+    name = escape(scene.key_worker.display_name)
+    assert f", with {name}</p>" in html  # not "with priya sandhu"
 
 
 def test_the_page_lists_what_is_due_overdue_first_what_was_started_and_the_results(client, scene):

@@ -75,6 +75,21 @@ def test_the_worklist_takes_the_same_number_of_queries_for_any_length(client):
     assert count() == few
 
 
+def test_a_long_worklist_pages_and_keeps_its_filters(client, monkeypatch):
+    monkeypatch.setattr("alongside.referrals.views.PAGE_SIZE", 3)
+    first = ReferralFactory(source=Source.GP)
+    for _ in range(6):
+        ReferralFactory(team=first.team, source=Source.GP)
+    client.force_login(coordinator_for(first))
+    worklists = reverse("referrals:worklists")
+    body = client.get(worklists, {"source": "gp", "page": "2"}).content.decode()
+    assert "Waiting for triage (Showing 4–6 of 7 referrals)" in body
+    assert f'href="{worklists}?source=gp&amp;page=3"' in body
+    body = client.get(worklists, {"source": "gp", "page": "12"}).content.decode()
+    assert "There is no page 12: the list has 3 pages, so this is the last." in body
+    assert "Showing 7–7 of 7 referrals" in body
+
+
 def test_someone_outside_the_holding_team_cannot_open_a_referral(client):
     referral = ReferralFactory()
     outsider = MembershipFactory(role=Role.COORDINATOR).user

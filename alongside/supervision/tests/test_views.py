@@ -527,3 +527,99 @@ def test_supervisors_and_team_leads_find_the_pages_from_home(client, place):
     page = text(client.get(reverse("home")))
     assert reverse("supervision:agreements") in page
     assert reverse("supervision:tree") in page
+
+
+# --- The caseload review: one supervisee at a time, a page at a time ----------------------------
+
+
+def supervise(place: Place, first: str, last: str):
+    """Another practitioner the supervisor supervises, with one person on their caseload."""
+    other = practitioner_in(place.vcse_team, user__first_name=first, user__last_name=last)
+    services.make_agreement(
+        supervisee=other,
+        supervisor=place.supervisor,
+        starts_on=TODAY() - dt.timedelta(days=30),
+        terms={Kind.INDIVIDUAL: 4},
+        by=place.team_lead,
+    )
+    person = PersonFactory(given_name="Bryn", family_name="Featherstone")
+    allocate(EpisodeFactory(person=person, lead_team=place.vcse_team), other)
+    return other, person
+
+
+def test_the_review_shows_one_supervisee_at_a_time_with_links_to_the_others(client, place):
+    _other, theirs = supervise(place, "Ben", "Berg")
+    client.force_login(place.supervisor)
+    url = reverse("supervision:review")
+    page = text(client.get(url))
+    # Ben Berg comes first by name; Ana Lind is a link away.
+    caseload = page.split('id="caseload"')[1]
+    assert "Bryn Featherstone" in caseload
+    assert "Ada Quartermaine" not in caseload
+    assert f'href="{url}?supervisee={place.care_partner.pk}"' in page
+    assert "Ana Lind: 1 to discuss" in page
+    assert AccessEvent.objects.filter(user=place.supervisor, person=theirs).exists()
+    assert not AccessEvent.objects.filter(user=place.supervisor, person=place.person).exists()
+
+    page = text(client.get(url, {"supervisee": place.care_partner.pk, "show": "all"}))
+    caseload = page.split('id="caseload"')[1]
+    assert "Ada Quartermaine" in caseload
+    assert "Bryn Featherstone" not in caseload
+    assert f"?supervisee={place.care_partner.pk}" in page.split("Show only people")[0][-200:]
+
+    page = text(client.get(url, {"supervisee": place.outsider.pk}))
+    assert "is not someone you supervise under a current agreement" in page
+    assert "Bryn Featherstone" in page.split('id="caseload"')[1]
+
+
+def test_a_long_caseload_pages_with_the_same_number_of_queries(
+    client, place, django_assert_max_num_queries
+):
+    for n in range(30):
+        episode = EpisodeFactory(
+            lead_team=place.vcse_team, started_at=timezone.now() - dt.timedelta(days=60 + n)
+        )
+        allocate(episode, place.care_partner)
+    client.force_login(place.supervisor)
+    url = reverse("supervision:review")
+    with django_assert_max_num_queries(60) as first:
+        page = text(client.get(url))
+    few = len(first.captured_queries)  # now: the query log is a bounded deque
+    assert "Caseload of Ana Lind (Showing 1–25 of 31 people)" in page
+    assert f'href="{url}?page=2#caseload"' in page
+    page = text(client.get(url, {"page": "2"}))
+    assert "Showing 26–31 of 31 people" in page
+    for _ in range(30):
+        episode = EpisodeFactory(lead_team=place.vcse_team)
+        allocate(episode, place.care_partner)
+    with django_assert_max_num_queries(few):
+        page = text(client.get(url, {"page": "40"}))
+    assert "There is no page 40: the list has 3 pages, so this is the last." in page
+    assert "Showing 51–61 of 61 people" in page
+
+
+# --- Whom to ask for one's own agreement ----------------------------------------------------------
+
+
+def test_someone_with_no_agreement_is_told_who_can_make_one_by_name_and_role(client, place):
+    lead = place.team_lead
+    lead.first_name, lead.last_name = "Tess", "Lead"
+    lead.save()
+    newcomer = practitioner_in(place.vcse_team, user__first_name="Nia", user__last_name="New")
+    client.force_login(newcomer)
+    page = text(client.get(reverse("supervision:agreements")))
+    assert "Ask Tess Lead (team lead, Wellspring Care Partners) to make one." in page
+
+    # The team lead is not told to ask their team lead: they are told who can make theirs.
+    client.force_login(lead)
+    page = text(client.get(reverse("supervision:agreements")))
+    assert "Ask your team lead" not in page
+    assert "No one in Alongside can make one for you yet" in page
+    admin = MembershipFactory(
+        team=TeamFactory(organisation=place.vcse_team.organisation),
+        role=Role.ORG_ADMIN,
+        user__first_name="Ola",
+        user__last_name="Admin",
+    ).user
+    page = text(client.get(reverse("supervision:agreements")))
+    assert f"Ask {admin.display_name} (administrator, your organisation) to make one." in page
