@@ -203,6 +203,7 @@ def test_a_wide_figures_table_scrolls_in_its_own_box_not_the_page(phone: Page, l
     assert box.get_attribute("tabindex") == "0"
     label = box.get_attribute("aria-labelledby")
     assert phone.locator(f"#{label}").inner_text().strip()
+    assert_accessible(phone)
     # Make every table far wider than a phone, as a breakdown with many groups would be.
     phone.evaluate(
         """() => document.querySelectorAll("main .app-table-scroll table tr").forEach(row => {
@@ -217,4 +218,3 @@ def test_a_wide_figures_table_scrolls_in_its_own_box_not_the_page(phone: Page, l
     phone.wait_for_function(
         "() => document.querySelector('main .app-table-scroll').scrollLeft > 0", timeout=3000
     )
-    assert_accessible(phone)
