@@ -45,7 +45,7 @@ class Section:
                         {
                             "href": BY_SLUG[self.slug].url(returning=True),
                             "text": "Change",
-                            "visuallyHiddenText": key[0].lower() + key[1:],
+                            "visuallyHiddenText": formats.mid_sentence(key),
                         }
                     ]
                 },

@@ -19,7 +19,7 @@ from alongside.organisations.services import set_duty
 from alongside.organisations.tests.factories import MembershipFactory, TeamFactory
 from alongside.people.tests.factories import PersonFactory
 from alongside.referrals import services
-from alongside.referrals.models import Referral, State, Transition, Urgency
+from alongside.referrals.models import Referral, State, Transition, Urgency, describe_response_time
 from alongside.referrals.tests.factories import ReferralFactory, coordinator_for
 from alongside.referrals.tests.test_self_referral import (  # noqa: F401 - fixtures
     ANSWERS,
@@ -101,7 +101,10 @@ def test_a_self_referral_with_no_risk_stays_routine_and_says_a_few_days(client):
     answer_all(client)
     send(client)
     assert Referral.objects.get().urgency == Urgency.ROUTINE
-    assert "a few working days" in text(client.get(url("sent")))
+    sent = text(client.get(url("sent")))
+    # The routine response the site promises (days, not the hours of an urgent one).
+    assert f"aims to decide what happens next {describe_response_time(Urgency.ROUTINE)}" in sent
+    assert "This is not an emergency service" in sent
 
 
 @pytest.mark.usefixtures("triage_team")
