@@ -238,7 +238,7 @@ def test_adding_someone_with_an_open_episode(client, place, agenda):
 # --- The decision form -------------------------------------------------------------------------
 
 
-def test_the_decision_form_reveals_fields_for_each_decision(client, place, agenda):
+def test_the_decision_form_asks_each_decisions_fields_beside_the_choices(client, place, agenda):
     meeting, first, _ = agenda
     item = meeting.agenda_items.get(referral=first)
     client.force_login(place.coordinator)
@@ -246,9 +246,11 @@ def test_the_decision_form_reveals_fields_for_each_decision(client, place, agend
     assert "<title>Record the decision – Ada Quartermaine – Alongside</title>" in html
     for label in Decision.labels:
         assert label in html
-    assert 'data-aria-controls="conditional-id_decision"' in html  # allocate reveals its fields
-    assert 'id="conditional-id_decision-2"' in html  # joint offer
-    assert 'id="conditional-id_decision-3"' in html  # signpost
+    # Asked beside the choices, not revealed by them: a radio may not carry aria-expanded.
+    assert "data-aria-controls" not in html and "aria-expanded" not in html
+    for legend in ("If allocated", "If a joint offer", "If signposted"):
+        assert legend in html
+    assert 'name="allocate_team"' in html and 'name="signpost_service"' in html
     assert 'name="follow_up_on-day"' in html
     assert f'name="version" value="{first.version}"' in html
 
@@ -284,6 +286,26 @@ def test_recording_an_allocation(client, place, agenda):
     again = client.get(url("decide", meeting_id=meeting.pk, item_id=item.pk)).content.decode()
     assert "Each item has one decision" in again
     assert 'name="decision"' not in again
+
+
+def test_only_the_chosen_decisions_fields_are_used(client, place, agenda):
+    # Every decision's fields are on the page at once: a team typed under "If allocated" does
+    # not allocate the person when the decision chosen is another.
+    meeting, first, _ = agenda
+    item = meeting.agenda_items.get(referral=first)
+    client.force_login(place.coordinator)
+    response = client.post(
+        url("decide", meeting_id=meeting.pk, item_id=item.pk),
+        {
+            "decision": "allocate",
+            "allocate_team": place.cmht.pk,
+            "joint_team": place.cmht.pk,
+            "version": first.version,
+        },
+    )
+    assert response.status_code == 200  # allocate needs its own key worker, not the joint one's
+    first.refresh_from_db()
+    assert first.state != State.ACCEPTED
 
 
 def test_only_the_team_holding_the_referral_records_the_decision(client, place, agenda):
