@@ -82,11 +82,11 @@ def test_a_coordinator_runs_a_locality_meeting(page: Page, live_server, screensh
     assert first.state == State.ACCEPTED
 
     page.get_by_role("link", name="Record decision for item 2").click()
-    page.get_by_label("Joint offer by several organisations").check()
-    expect(page.get_by_label("Wellspring Care Partners (Wellspring Wyvern)")).to_be_visible()
+    # Each choice's fields are asked beside the choices, under their own legend.
+    expect(page.get_by_role("group", name="If a joint offer")).to_contain_text("Wellspring")
     page.get_by_label("Signpost with a warm handover").check()
-    expect(page.get_by_label("What was passed on, and how")).to_be_visible()
-    expect(page.get_by_label("Wellspring Care Partners (Wellspring Wyvern)")).to_be_hidden()
+    signposted = page.get_by_role("group", name="If signposted")
+    expect(signposted.get_by_label("What was passed on, and how")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path=screenshots / "meeting-decision-signpost.png", full_page=True)
     page.get_by_role("link", name="Back to the meeting").click()
