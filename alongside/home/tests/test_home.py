@@ -84,7 +84,7 @@ def test_coordinator_sees_team_localities_people_count_and_add_link(client, team
     assert "Triage coordinator – Wellbeing Partners North" in html
     assert "Brookfield, Millbank" in html
     assert "People registered" in html
-    assert '<p class="app-figure">7</p>' in html
+    assert '<div class="app-figure">7</div>' in html
     assert f'href="{reverse("people:add")}"' in html
     assert "Add a person" in html
 
@@ -139,7 +139,7 @@ def test_analyst_sees_aggregates_and_never_a_name(client, team):
     ]:
         assert caption in html
     # The dashboards' rule: counts under 5, zero included, hidden; others rounded to 5.
-    assert '<p class="app-figure">5</p>' in html  # the total, 7
+    assert '<div class="app-figure">5</div>' in html  # the total, 7
     by_group = table_as_dict(html, "People by ethnic group")
     assert by_group["White"] == "5"  # 6
     assert by_group["Other ethnic groups"] == "*"  # one person: suppressed
