@@ -241,8 +241,8 @@ WHITENOISE_USE_FINDERS = not COLLECTED_STATIC
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # One cache for every worker of the site (a table in its own PostgreSQL, made by a migration):
-# the insights' figures, worked out once, serve every worker, and the self-referral limit counts
-# a sender's referrals whichever worker took them.
+# the insights' figures, worked out once (or ahead, by `alongside insights warm`), serve every
+# worker.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
