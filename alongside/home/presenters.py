@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from alongside.care.presenters import CaseloadRow, outcome_tag, reallocate_href
 from alongside.core import formats
+from alongside.core.jobs import JobStatus
 from alongside.core.navigation import opens
 from alongside.home.queries import SHOWN, HomeData, PeopleAggregates
 from alongside.insights.suppression import HIDDEN, Rule, site_rule
@@ -144,6 +145,28 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     links: list[dict[str, str]] = field(default_factory=list)
     empty_text: str = ""
+
+
+def runner_text(runners: int) -> str:
+    """Whether the scheduled-work runner is alive, for the administrator."""
+    if runners == 0:
+        return (
+            "no runner is running, so escalations happen only when staff open their home page "
+            "(start `alongside worker`)"
+        )
+    return "the runner is running" if runners == 1 else f"{runners} runners are running"
+
+
+def last_run_text(job_status: JobStatus) -> str:
+    """When a scheduled job last ran and how, in words."""
+    if job_status.running:
+        return "Running now"
+    if job_status.failing:
+        return f"Failed {formats.datetime(job_status.failed_at)}: see the runner's log"
+    if job_status.succeeded_at is None:
+        return "Not run yet"
+    when = formats.datetime(job_status.succeeded_at)
+    return f"Late: last ran {when}" if job_status.late else f"Ran {when}"
 
 
 @dataclass
@@ -970,7 +993,19 @@ class HomePresenter:
                     "Organisations by type",
                     [{"text": "Type"}, {"text": "Organisations", "format": "numeric"}],
                     by_kind,
-                )
+                ),
+                Table(
+                    f"Scheduled work: {runner_text(system.runners)}",
+                    [{"text": "Job"}, {"text": "When"}, {"text": "Last run"}],
+                    [
+                        [
+                            {"text": job_status.job.purpose},
+                            {"text": job_status.job.every_text.capitalize()},
+                            {"text": last_run_text(job_status)},
+                        ]
+                        for job_status in system.scheduled_jobs
+                    ],
+                ),
             ],
             links=[
                 {"href": reverse("organisations:list"), "text": "Manage organisations"},

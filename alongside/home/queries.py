@@ -16,6 +16,8 @@ from django.utils import timezone
 from alongside.accounts.models import User
 from alongside.care import queries as care_queries
 from alongside.care.models import Contact, Episode, RiskFlag
+from alongside.core import jobs
+from alongside.core.jobs import JobStatus
 from alongside.organisations import queries as organisation_queries
 from alongside.organisations.models import Membership, Role, Team
 from alongside.outcomes import schedule
@@ -85,6 +87,9 @@ class SystemOverview:
     teams: int
     users: int
     people: int
+    #: Scheduled-work runners alive now, and each scheduled job's last runs.
+    runners: int = 0
+    scheduled_jobs: list[JobStatus] = field(default_factory=list)
 
 
 @dataclass
@@ -177,6 +182,8 @@ def home_data(user: User, *, today: dt.date | None = None) -> HomeData:
             teams=counts["teams"],
             users=counts["users"],
             people=people_queries.registration_counts(today=today)["total"],
+            runners=jobs.runners(),
+            scheduled_jobs=jobs.status(),
         )
     if not data.has_role:
         data.administrators = list(organisation_queries.system_administrators())

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,10 +71,15 @@ def _key(*parts: object) -> str:
     return "insights:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+#: Set while ``warm(recompute=True)`` works the figures out again over what the cache holds.
+_recomputing: ContextVar[bool] = ContextVar("insights_recomputing", default=False)
+
+
 def cached(parts: tuple[object, ...], work: Callable[[], Any]) -> Any:
-    """The value cached under ``parts``, or ``work()`` kept for ``CACHE_SECONDS``."""
+    """The value cached under ``parts``, or ``work()`` kept for ``CACHE_SECONDS`` (always
+    ``work()`` while ``warm`` recomputes)."""
     key = _key(*parts)
-    found = cache.get(key)
+    found = None if _recomputing.get() else cache.get(key)
     if found is None:
         found = work()
         cache.set(key, found, CACHE_SECONDS)
@@ -84,10 +90,19 @@ def coverage(engine: Engine) -> Period | None:
     return cached(("coverage", engine.reference_date()), lambda: metrics.coverage(engine))
 
 
-def warm(engine: Engine) -> Period | None:
+def warm(engine: Engine, *, recompute: bool = False) -> Period | None:
     """Work out ahead, into the shared cache, what the overview opens on for an analyst: the
     data's coverage, the filters' choices and every measure's headline for the default month,
-    place-wide. The month, or ``None`` when there is nothing to measure yet."""
+    place-wide. The month, or ``None`` when there is nothing to measure yet. ``recompute``
+    works them out again over what the cache already holds (the scheduled refresh)."""
+    token = _recomputing.set(recompute)
+    try:
+        return _warm(engine)
+    finally:
+        _recomputing.reset(token)
+
+
+def _warm(engine: Engine) -> Period | None:
     covered = coverage(engine)
     if covered is None:
         return None

@@ -248,10 +248,26 @@ def test_system_admin_queries_do_not_grow(client, django_assert_max_num_queries)
     admin = UserFactory(is_superuser=True)
     OrganisationFactory.create_batch(3)
     client.force_login(admin)
-    # Two of these are the user's permissions, for the header's sections.
-    with django_assert_max_num_queries(11):
+    # Two of these are the user's permissions, for the header's sections; two the scheduled
+    # work (the runners alive, each job's last runs).
+    with django_assert_max_num_queries(13):
         client.get(reverse("home"))
     OrganisationFactory.create_batch(20)
     TeamFactory.create_batch(5)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(13):
         client.get(reverse("home"))
+
+
+def test_the_system_admin_sees_whether_the_scheduled_work_runs(client):
+    """No runner: the administrator is told, and that escalation then waits for a page view;
+    each job is listed with when it runs and when it last ran."""
+    from alongside.core import jobs
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    html = home(client, admin)
+    (caption,) = [name for name in tables(html) if name.startswith("Scheduled work")]
+    assert "no runner is running" in caption and "alongside worker" in caption
+    rows = {row[0]: row[1:] for row in tables(html)[caption][1:]}
+    escalation = rows[jobs.JOBS["care.escalate"].purpose]
+    assert escalation == ["Every 5 minutes", "Not run yet"]
+    assert len(rows) == len(jobs.JOBS)

@@ -11,6 +11,9 @@ A deployment behind its own proxy runs the same, or ``gunicorn alongside.wsgi`` 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +43,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-warm", action="store_true", help="don't work out the insights' figures first"
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="don't start the scheduled work (when `alongside worker` runs as its own service)",
+        )
 
     def handle(self, *args: Any, port: int, host: str, **options: Any) -> None:
         workers = default_workers() if options["workers"] is None else options["workers"]
@@ -55,10 +63,20 @@ class Command(BaseCommand):
             call_command("insights", "warm", stdout=self.stdout)
         # The workers are forked from this process: none may share its database connections.
         connections.close_all()
+        runner = None if options["no_worker"] else start_worker()
+        with_runner = "" if runner is None else " and the scheduled work"
         self.stdout.write(
-            f"Alongside is at http://{host}:{port}/ ({workers} workers) – press Ctrl-C to stop."
+            f"Alongside is at http://{host}:{port}/ ({workers} workers{with_runner}) – "
+            "press Ctrl-C to stop."
         )
         self.stdout.flush()
+        try:
+            self._serve(host, port, workers)
+        finally:
+            if runner is not None:
+                stop_worker(runner)
+
+    def _serve(self, host: str, port: int, workers: int) -> None:
         Site(
             {
                 "bind": f"{host}:{port}",
@@ -74,6 +92,33 @@ class Command(BaseCommand):
                 "logger_class": RedactedLogger,
             }
         ).run()
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    """``alongside worker`` in a process of its own, beside the web server's; on Linux it is
+    told to stop when this process dies, however it dies (a SIGKILL included)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "alongside", "worker"],
+        preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
+    )
+
+
+def _stop_with_parent() -> None:
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def stop_worker(runner: subprocess.Popen[bytes], wait: float = 15) -> None:
+    """Ask the runner to stop (the job in hand finishes first); kill it if it will not."""
+    if runner.poll() is None:
+        runner.terminate()
+        try:
+            runner.wait(wait)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
 
 
 class RedactedLogger(Logger):
