@@ -285,8 +285,7 @@ ALONGSIDE_SELF_REFERRAL_LIMIT = int(os.environ.get("ALONGSIDE_SELF_REFERRAL_LIMI
 #   ALONGSIDE_CRISIS_LINE_PHONE         someone may be at risk (default: the demo's, a number
 #                                       reserved for drama)
 # A referral past its due time undecided, and a risk flag nobody acted on in time, are escalated
-# on page view and by ``alongside escalate`` (run it from cron or a systemd timer every few
-# minutes).
+# on page view and by the scheduled work every 5 minutes (``alongside worker``; see core/jobs.py).
 ALONGSIDE_RESPONSE_TIMES = {
     "emergency": _dt.timedelta(
         hours=int(os.environ.get("ALONGSIDE_RESPONSE_EMERGENCY_HOURS", "4"))

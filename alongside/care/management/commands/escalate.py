@@ -1,8 +1,8 @@
 """``alongside escalate``: escalate referrals not triaged in time and risk flags nobody acted on.
 
-A deployment runs it every few minutes (cron: ``*/5 * * * * alongside escalate``, or a systemd
-timer), so escalation happens even when nobody opens a page. Safe to run at once from several
-places: each referral and flag is escalated once.
+The scheduled work runs the same every 5 minutes (``alongside worker``, the ``care.escalate`` job),
+so escalation happens even when nobody opens a page; this runs it once, by hand. Safe to run at
+once from several places: each referral and flag is escalated once.
 """
 
 from __future__ import annotations
