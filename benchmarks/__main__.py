@@ -24,6 +24,7 @@ BENCHMARKS = [
     "nhse_parity",
     "coproduction_county",
     "insights_national",
+    "load",
 ]
 
 
