@@ -19,7 +19,7 @@ UV_VERSION := 0.13.9
 help:
 	@echo "make demo    install what is needed, load a synthetic place and serve it on http://127.0.0.1:$(PORT)"
 	@echo "make test    lint and the whole test suite (browser tests included)"
-	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
+	@echo "make bench   benchmarks (BENCH=\"load\" for some); results go to docs/benchmarks.md"
 	@echo "make setup   install the runtime only (idempotent); make test-tools adds the test tools"
 	@echo "make standards  fetch the official Open Referral UK and HSDS 3.0 schemas and examples"
 	@echo "                (the directory's conformance tests run when a copy is present)"
@@ -96,8 +96,10 @@ standards:
 	rm -rf $(STANDARDS_DIR) && mv $(STANDARDS_DIR).new $(STANDARDS_DIR)
 	@echo "Open Referral UK ($(ORUK_COMMIT)) and HSDS 3.0 ($(HSDS_COMMIT)) are in $(STANDARDS_DIR)."
 
+# The benchmarks add the dev group (locust, for the load test) to the test tools.
 bench: test-tools
-	$(VENV)/bin/python -m benchmarks
+	$(UV) sync --frozen --quiet --inexact --group test --group spark --group dev
+	$(VENV)/bin/python -m benchmarks $(BENCH)
 
 clean:
 	rm -rf $(TOOLS) $(VENV) node_modules
