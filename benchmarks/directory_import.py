@@ -88,7 +88,7 @@ def timings() -> dict:
                 folder, services=SERVICES, organisations=ORGANISATIONS, locations=LOCATIONS
             )
             localities = Locality.objects.bulk_create(
-                [Locality(name=f"Wyvern locality {n}") for n in range(8)]
+                [Locality(name=f"Wyvern locality {n}", code=f"wyvern-{n}") for n in range(8)]
             )
             Postcode.objects.bulk_create(
                 [
