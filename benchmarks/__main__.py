@@ -15,6 +15,7 @@ BENCHMARKS = [
     "test_suite",
     "access_overhead",
     "directory_search",
+    "directory_import",
     "worklists",
     "caseloads",
     "caseload_review",

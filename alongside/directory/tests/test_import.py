@@ -17,16 +17,20 @@ from alongside.places.models import Postcode
 
 SERVICE = "ac148810-d857-441c-9679-408f346de14b"
 LOCATION = "3a19ff88-4620-4d17-9830-ac1d859eb5d5"
+CIVIC_CENTRE = f"Location 'MyCity Civic Center' (id {LOCATION})"
 LATITUDE_WARNING = (
-    f"location {LOCATION}: latitude: 100 is not between -90 and 90; coordinates left out"
+    f"{CIVIC_CENTRE} has the latitude 100, which is not between -90 and 90; its coordinates "
+    "were left out"
 )
 POSTCODE_REJECTION = (
-    "address 74706e55-df26-4b84-80fe-ecc30b5befb4: postal_code: 'ABC 1234' is not a valid UK "
-    "postcode"
+    "Address '1-30 Main Street' (id 74706e55-df26-4b84-80fe-ecc30b5befb4) of location "
+    f"'MyCity Civic Center' (id {LOCATION}) has the postcode 'ABC 1234', which is not a UK "
+    "postcode; the address was not imported (its location was)"
 )
+TERM = "Taxonomy term 'name' (id 3f7b145d-84af-42d7-8fae-eaca714b02b2)"
 PARENT_WARNING = (
-    "taxonomy_term 3f7b145d-84af-42d7-8fae-eaca714b02b2: parent_id: no taxonomy_term "
-    "0bc248fa-dc27-4650-9ba4-8f1a24ef16a2 in the feed or the directory; link left out"
+    f"{TERM} names the parent term id 0bc248fa-dc27-4650-9ba4-8f1a24ef16a2, which is not in the "
+    "feed or the directory; it was imported without a parent"
 )
 FULL_SERVICE = {
     "taxonomy_term": 1,
@@ -148,20 +152,21 @@ def test_csv_example_folder_imports_with_file_and_line_numbers():
     }
     assert rejected(report) == {"address": 1, "attribute": 1}
     assert [str(w) for w in report.warnings] == [
-        "taxonomy_term 3f7b145d-84af-42d7-8fae-eaca714b02b2: taxonomy_id: no taxonomy "
-        "07ff6aee-a219-438c-b694-d2fcb6c5373b in the feed or the directory; link left out "
-        "[taxonomy_terms.csv line 2]",
+        f"{TERM} names taxonomy id 07ff6aee-a219-438c-b694-d2fcb6c5373b, which is not in the "
+        "feed or the directory; it was imported without that link [taxonomy_terms.csv line 2]",
         f"{PARENT_WARNING} [taxonomy_terms.csv line 2]",
         f"{LATITUDE_WARNING} [locations.csv line 2]",
     ]
     assert [str(r) for r in report.rejections] == [
         f"{POSTCODE_REJECTION} [addresses.csv line 2]",
-        "attribute ae58cc39-8b70-4ab1-8aea-786882e5ac8e: link_id: no service "
-        "f28dd44b-0c4d-479f-8e90-4c52219a8b3c in the feed or the directory [attribute.csv line 2]",
+        "Service's taxonomy term (id ae58cc39-8b70-4ab1-8aea-786882e5ac8e) linking taxonomy "
+        "term 'name' (id 3f7b145d-84af-42d7-8fae-eaca714b02b2) belongs to service id "
+        "f28dd44b-0c4d-479f-8e90-4c52219a8b3c, which is not in the feed or the directory; it "
+        "was not imported [attribute.csv line 2]",
     ]
     assert "funding.csv" in report.notes[0]
     phone = m.Phone.objects.get()
-    assert phone.number == "+44 1234 234567"
+    assert phone.number == "01234 234567"  # given as "+44 1234 234567"
     assert phone.contact.service_id is not None
     schedule = m.Schedule.objects.get()
     assert schedule.byweekno == "41,42"  # from schedules.csv, the fuller of the two tables
@@ -186,19 +191,24 @@ def test_the_projects_csv_feed_imports_with_each_fault_named_by_file_and_line():
     }
     assert rejected(report) == {"address": 1, "attribute": 1}
     assert [str(w) for w in report.warnings] == [
-        "taxonomy_term c454cac4-2c78-59e4-8ca6-df33b0cf5370: parent_id: no taxonomy_term "
-        "63ce5593-8133-5b71-a435-c14d30a1c959 in the feed or the directory; link left out "
-        "[taxonomy_terms.csv line 3]",
-        "location 1c21f98e-6394-5a6f-83f7-f8df03ba996c: latitude: 100 is not between -90 and "
-        "90; coordinates left out [locations.csv line 3]",
+        "Taxonomy term 'Money' (id c454cac4-2c78-59e4-8ca6-df33b0cf5370) names the parent term "
+        "id 63ce5593-8133-5b71-a435-c14d30a1c959, which is not in the feed or the directory; it "
+        "was imported without a parent [taxonomy_terms.csv line 3]",
+        "Location 'Wyvern Library' (id 1c21f98e-6394-5a6f-83f7-f8df03ba996c) has the latitude "
+        "100, which is not between -90 and 90; its coordinates were left out "
+        "[locations.csv line 3]",
     ]
     assert [str(r) for r in report.rejections] == [
-        "address ed63b010-6343-5823-aefe-0715b9c15082: postal_code: 'ABC 1234' is not a valid "
-        "UK postcode [addresses.csv line 3]",
-        "attribute 9a0c8240-ed28-5627-8a57-5286e736e723: link_id: no service "
-        "62e38bbf-fb26-580c-aa12-bb6547d02c73 in the feed or the directory [attribute.csv line 3]",
+        "Address '1 Library Lane' (id ed63b010-6343-5823-aefe-0715b9c15082) of location "
+        "'Wyvern Library' (id 1c21f98e-6394-5a6f-83f7-f8df03ba996c) has the postcode "
+        "'ABC 1234', which is not a UK postcode; the address was not imported (its location "
+        "was) [addresses.csv line 3]",
+        "Service's taxonomy term (id 9a0c8240-ed28-5627-8a57-5286e736e723) linking taxonomy "
+        "term 'Money' (id c454cac4-2c78-59e4-8ca6-df33b0cf5370) belongs to service id "
+        "62e38bbf-fb26-580c-aa12-bb6547d02c73, which is not in the feed or the directory; it "
+        "was not imported [attribute.csv line 3]",
     ]
-    assert report.notes == ["not kept by this directory: funding.csv"]
+    assert report.notes == ["Not kept by this directory: funding.csv."]
     library = m.Location.objects.get(pk="1c21f98e-6394-5a6f-83f7-f8df03ba996c")
     assert (library.name, library.latitude, library.longitude) == ("Wyvern Library", None, None)
     assert not library.addresses.exists()  # its address was refused, the location kept
@@ -265,9 +275,9 @@ def test_csv_without_required_columns_is_refused(tmp_path):
     (tmp_path / "organizations.csv").write_text(
         "id,name,description\nd9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,Org,About\n"
     )
-    (tmp_path / "services.csv").write_text("id,organization_id,name\n1,2,3\n")
+    (tmp_path / "services.csv").write_text("id,organization_id,status\n1,2,active\n")
     report = import_feed(tmp_path)
-    assert report.refused == "services.csv: missing required columns status"
+    assert report.refused == "services.csv: missing required columns name"
     assert not m.DirectoryOrganization.objects.exists()
 
 
@@ -292,7 +302,8 @@ def test_a_record_missing_a_required_field_is_rejected_and_the_rest_imported(tmp
     assert report.count("service", "created") == 2
     assert report.count("service", "rejected") == 1
     assert messages(report.rejections) == [
-        "service 22222222-2222-4222-8222-000000000002: name: required by the UK profile but missing"
+        "Service (id 22222222-2222-4222-8222-000000000002) has no name, so it cannot be listed; "
+        "it was not imported"
     ]
     assert str(report.rejections[0]).endswith("[services.json item 2]")
     assert set(m.Service.objects.values_list("name", flat=True)) == {"Service 1", "Service 3"}
@@ -321,12 +332,16 @@ def test_unknown_taxonomy_term_and_broken_references_are_rejected(tmp_path):
     ]
     report = import_feed(write(tmp_path, "services.json", feed))
     assert messages(report.rejections) == [
-        "service 22222222-2222-4222-8222-000000000009: organization_id: no organization "
-        "66666666-6666-4666-8666-666666666666 in the feed or the directory",
-        "service_at_location 77777777-7777-4777-8777-777777777777: service_id: no service "
-        "99999999-9999-4999-8999-999999999999 in the feed or the directory",
-        f"attribute 44444444-4444-4444-8444-444444444444: taxonomy_term_id: no taxonomy_term "
-        f"{term} in the feed or the directory",
+        "Service 'Orphan' (id 22222222-2222-4222-8222-000000000009) belongs to organisation id "
+        "66666666-6666-4666-8666-666666666666, which is not in the feed or the directory; it "
+        "was not imported",
+        "Service (id 99999999-9999-4999-8999-999999999999) at location (id "
+        "88888888-8888-4888-8888-888888888888) belongs to service id "
+        "99999999-9999-4999-8999-999999999999, which is not in the feed or the directory; it "
+        "was not imported",
+        f"The taxonomy term (id {term}) of service 'Service 1' (id "
+        f"22222222-2222-4222-8222-000000000001) belongs to taxonomy term id {term}, which is not "
+        "in the feed or the directory; it was not imported",
     ]
     assert m.Service.objects.get().name == "Service 1"
     assert m.Phone.objects.get().number == "01632 960000"
@@ -377,5 +392,6 @@ def test_field_problems_are_warnings_and_locality_comes_from_the_postcode(tmp_pa
 def test_the_command_prints_the_report(capsys):
     call_command("directory", "import", str(WYVERN_CSV))
     out = capsys.readouterr().out
-    assert "service: 2, 0, 0" in out
-    assert "warning: location 1c21f98e-6394-5a6f-83f7-f8df03ba996c: latitude: 100" in out
+    assert "Services: 2 new, 0 updated, 0 of them with warnings; 0 rejected" in out
+    assert "Imported with warnings:\n- Taxonomy term 'Money'" in out
+    assert "- Location 'Wyvern Library' (id 1c21f98e-6394-5a6f-83f7-f8df03ba996c) has the " in out
